@@ -1,0 +1,51 @@
+# Vernissage: `make run` serves the site, `make test` checks it, `make bench` measures it.
+# Both set themselves up on a fresh machine: a virtual environment in .venv, filled
+# from the pinned requirements (torch first, from the local CPU wheel).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+PORT ?= 8000
+BIND ?= 127.0.0.1
+export PORT BIND
+
+.PHONY: run test lint bench install install-dev clean-var
+
+run: $(VENV)/.installed
+	@$(PY) -m config.preflight
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	$(PY) manage.py seed_demo
+	exec $(VENV)/bin/honcho --no-colour start --procfile Procfile --port $(PORT)
+
+test: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+
+bench: $(VENV)/.installed-dev
+	$(PY) bench/run_all.py
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# torch==2.13.0 comes from the local CPU wheel; installing it first means nothing
+# later can pull a CUDA build.
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+clean-var:
+	rm -rf var

@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from accounts.services import demo_seed
+
+
+class Command(BaseCommand):
+    help = "Create the demo cohort and accounts (safe to run again); prints the logins."
+
+    def handle(self, *args, **options):
+        password = settings.CONFIG.demo_password
+        cohort, logins = demo_seed(password=password)
+        self.stdout.write(f"Demo cohort: {cohort.name} ({cohort.status})")
+        self.stdout.write(f"Demo logins (password: {password}):")
+        for login in logins:
+            state = "created" if login.created else "already there"
+            self.stdout.write(f"  {login.email:<24} {login.role:<9} {state}")

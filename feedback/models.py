@@ -1,0 +1,1 @@
+"""Bug and feedback reports, the contribution ledger and payouts arrive with the feedback issue."""

@@ -1,0 +1,1 @@
+"""Generation requests, the credits ledger and quota policies arrive with the generations issue."""

@@ -1,0 +1,1 @@
+"""Publication requests, review decisions and publications arrive with the reviews issue."""

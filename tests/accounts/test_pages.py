@@ -1,0 +1,86 @@
+"""The base pages: sign-in, navigation by role, and the styled error pages."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def signed_in(email: str, password: str = "vernissage-demo") -> Client:
+    client = Client()
+    response = client.post("/accounts/login/", {"login": email, "password": password})
+    assert response.status_code == 302, response.content[:500]
+    return client
+
+
+def test_anonymous_home_points_to_sign_in(client, db):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"/accounts/login/" in response.content
+    assert b"htmx.min.js" in response.content
+
+
+def test_artist_signs_in_and_sees_artist_navigation(demo):
+    page = signed_in("artist@example.com").get("/").content.decode()
+    assert "artist@example.com" in page
+    assert "Demo cohort" in page
+    assert "Two-factor" not in page
+    assert "Django admin" not in page
+
+
+def test_admin_navigation_has_staff_links(demo):
+    page = signed_in("admin@example.com").get("/").content.decode()
+    assert "Two-factor" in page
+    assert "API reference" in page
+
+
+def test_wrong_password_is_refused_with_a_message(demo, client):
+    response = client.post("/accounts/login/", {"login": "artist@example.com", "password": "nope-nope-nope"})
+    assert response.status_code == 200
+    assert b"not correct" in response.content
+
+
+def test_open_sign_up_is_closed(client, db):
+    response = client.get("/accounts/signup/")
+    assert response.status_code == 200
+    assert b"Sign Up Closed" in response.content or b"closed" in response.content.lower()
+
+
+def test_404_page_is_styled(client, db, settings):
+    settings.DEBUG = False
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
+    assert b"site.css" in response.content
+
+
+def test_500_page_renders_without_context():
+    from accounts.views import server_error
+
+    response = server_error(request=None)
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
+
+
+def test_403_page_is_styled(rf, db):
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.views import permission_denied
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    response = permission_denied(request)
+    assert response.status_code == 403
+    assert b"can't open this page" in response.content
+
+
+def test_api_docs_are_served_without_a_cdn(demo):
+    page = signed_in("admin@example.com").get("/api/docs/").content.decode()
+    assert "swagger-ui" in page
+    assert "cdn." not in page and "unpkg" not in page and "jsdelivr" not in page

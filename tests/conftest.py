@@ -1,0 +1,49 @@
+import pytest
+
+from tests.services import REQUIRE_SERVICES, postgres_problem, redis_problem
+
+SERVICE_PROBLEMS = {"postgres": postgres_problem, "redis": redis_problem}
+
+
+def pytest_configure(config):
+    if REQUIRE_SERVICES:
+        problems = [problem() for problem in SERVICE_PROBLEMS.values() if problem()]
+        if problems:
+            pytest.exit("VERNISSAGE_REQUIRE_SERVICES=1 but " + "; ".join(problems), returncode=3)
+
+
+def pytest_runtest_setup(item):
+    for marker, problem in SERVICE_PROBLEMS.items():
+        if item.get_closest_marker(marker) and problem():
+            pytest.skip(problem())
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return [
+        f"database: {settings.DATABASES['default']['ENGINE']}",
+        f"broker: {settings.CELERY_BROKER_URL}",
+    ]
+
+
+@pytest.fixture
+def demo_password():
+    return "vernissage-demo"
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker (celery.contrib.testing) consuming both queues in a thread.
+
+    It uses the suite's broker: Redis when reachable. Tests that need Redis
+    specifically carry the ``redis`` marker.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    with start_worker(
+        app, pool="solo", concurrency=1, queues=["default", "gpu"], perform_ping_check=False, shutdown_timeout=10
+    ) as worker:
+        yield worker
