@@ -16,7 +16,9 @@ run: $(VENV)/.installed
 	@$(PY) -m config.preflight
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py seed_demo
+	@$(PY) -m config.preflight --announce
 	exec $(VENV)/bin/honcho --no-colour start --procfile Procfile --port $(PORT)
 
 test: $(VENV)/.installed-dev

@@ -220,6 +220,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # Short polls keep the embedded broker responsive at the cost of a little CPU.
         "polling_interval": 0.1,
     }
+    # kombu expects the folders to exist; every process (web, worker, beat) may be first.
+    for _folder in ("out", "processed", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # The database lease decides redelivery of generation jobs, so the broker
