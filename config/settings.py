@@ -18,6 +18,7 @@ SECRET_KEY = CONFIG.secret_key
 ALLOWED_HOSTS = CONFIG.allowed_hosts
 CSRF_TRUSTED_ORIGINS = CONFIG.csrf_trusted_origins
 VAR_DIR = CONFIG.var_dir
+DEMO_PASSWORD = CONFIG.demo_password
 
 INSTALLED_APPS = [
     "django.contrib.admin",

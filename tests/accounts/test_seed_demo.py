@@ -29,10 +29,8 @@ def test_seed_demo_twice_is_idempotent(capsys, settings):
 
 
 @pytest.mark.django_db
-def test_seed_demo_uses_demo_password(monkeypatch, settings):
-    from dataclasses import replace
-
-    monkeypatch.setattr(settings, "CONFIG", replace(settings.CONFIG, demo_password="another-demo-pass"))
+def test_seed_demo_uses_demo_password(settings):
+    settings.DEMO_PASSWORD = "another-demo-pass"
     call_command("seed_demo")
     assert authenticate(email="artist@example.com", password="another-demo-pass") is not None
     assert authenticate(email="artist@example.com", password="vernissage-demo") is None

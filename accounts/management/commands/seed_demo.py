@@ -8,7 +8,7 @@ class Command(BaseCommand):
     help = "Create the demo cohort and accounts (safe to run again); prints the logins."
 
     def handle(self, *args, **options):
-        password = settings.CONFIG.demo_password
+        password = settings.DEMO_PASSWORD
         cohort, logins = demo_seed(password=password)
         self.stdout.write(f"Demo cohort: {cohort.name} ({cohort.status})")
         self.stdout.write(f"Demo logins (password: {password}):")
