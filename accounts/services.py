@@ -46,8 +46,6 @@ def demo_seed(*, password: str) -> tuple[Cohort, list[DemoLogin]]:
         user.is_superuser = role == User.Role.ADMIN
         user.set_password(password)
         user.save()
-        EmailAddress.objects.update_or_create(
-            user=user, email=email, defaults={"verified": True, "primary": True}
-        )
+        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
         logins.append(DemoLogin(email=email, role=role, created=created))
     return cohort, logins

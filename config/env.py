@@ -106,9 +106,7 @@ def _read(env: Env) -> Config:
         try:
             ipaddress.ip_network(entry, strict=False)
         except ValueError as exc:
-            raise ImproperlyConfigured(
-                f"TRUSTED_PROXIES entry {entry!r} is not an IP address or CIDR range."
-            ) from exc
+            raise ImproperlyConfigured(f"TRUSTED_PROXIES entry {entry!r} is not an IP address or CIDR range.") from exc
 
     log_level = env.str("LOG_LEVEL", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
@@ -120,7 +118,9 @@ def _read(env: Env) -> Config:
 
     email_url = env.str("EMAIL_URL", "") or None
     if email_url and not email_url.startswith(("smtp://", "smtp+tls://", "smtp+ssl://", "console://")):
-        raise ImproperlyConfigured(f"EMAIL_URL {email_url!r} must start with smtp://, smtp+tls://, smtp+ssl:// or console://.")
+        raise ImproperlyConfigured(
+            f"EMAIL_URL {email_url!r} must start with smtp://, smtp+tls://, smtp+ssl:// or console://."
+        )
 
     return Config(
         debug=debug,

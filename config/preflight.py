@@ -1,7 +1,7 @@
 """Checks `make run` does before starting the processes, with messages a person can act on.
 
-    python -m config.preflight             # exits 1 with a message when the port is taken
-    python -m config.preflight --announce  # the same, then prints the address to open
+python -m config.preflight             # exits 1 with a message when the port is taken
+python -m config.preflight --announce  # the same, then prints the address to open
 """
 
 import os

@@ -9,8 +9,18 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import BASE_DIR, read_config
 
 ALL_VARIABLES = [
-    "DEBUG", "SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "EMAIL_URL", "TRUSTED_PROXIES",
-    "LOG_LEVEL", "SECURE_HSTS_SECONDS", "ALLOWED_HOSTS", "SQLITE_BUSY_TIMEOUT_MS", "DATABASE_CONN_MAX_AGE",
+    "DEBUG",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "REDIS_URL",
+    "EMAIL_URL",
+    "TRUSTED_PROXIES",
+    "LOG_LEVEL",
+    "SECURE_HSTS_SECONDS",
+    "ALLOWED_HOSTS",
+    "SQLITE_BUSY_TIMEOUT_MS",
+    "DATABASE_CONN_MAX_AGE",
 ]
 
 

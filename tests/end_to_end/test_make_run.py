@@ -19,7 +19,12 @@ from tests.services import TEST_DATABASE_URL
 pytestmark = pytest.mark.slow
 
 SCRUBBED = (
-    "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "REDIS_URL",
+    "DJANGO_SETTINGS_MODULE",
+    "DEBUG",
+    "SECRET_KEY",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 

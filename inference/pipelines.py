@@ -1,0 +1,132 @@
+"""Loading diffusers pipelines once per process and keeping them warm.
+
+A worker process renders many clips with the same preset; loading weights is
+the slowest thing it can do, so each (preset, device) pipeline is loaded once
+and reused until the process ends or ``unload_all()`` is called.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+import torch
+
+from inference.folder import read_model_index
+from inference.presets import Preset
+from inference.tiny import build_tiny
+from inference.types import InferenceError, ModelFolderError
+
+
+@dataclass
+class DiffusionPipelineHandle:
+    pipeline: object  # a diffusers DiffusionPipeline
+    device: torch.device
+    dtype: torch.dtype
+    load_s: float
+
+
+_LOCK = threading.Lock()
+_WARM: dict[tuple, DiffusionPipelineHandle] = {}
+_STATS = {"loads": 0}
+
+
+def select_device(setting: str | None = None) -> torch.device:
+    """``auto`` (the default, or INFERENCE_DEVICE) picks cuda, then mps, then cpu."""
+    setting = (setting or os.environ.get("INFERENCE_DEVICE") or "auto").lower()
+    if setting == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if setting.startswith("cuda") and not torch.cuda.is_available():
+        raise InferenceError(f"INFERENCE_DEVICE={setting} but this machine has no usable CUDA device; use auto or cpu.")
+    if setting == "mps" and not torch.backends.mps.is_available():
+        raise InferenceError("INFERENCE_DEVICE=mps but MPS is not available here; use auto or cpu.")
+    if setting != "cpu" and not setting.startswith(("cuda", "mps")):
+        raise InferenceError(f"INFERENCE_DEVICE={setting!r} is not one of auto, cpu, cuda, cuda:N, mps.")
+    return torch.device(setting)
+
+
+def resolve_dtype(preset: Preset, device: torch.device) -> torch.dtype:
+    if preset.dtype != "auto":
+        return getattr(torch, preset.dtype)
+    return torch.bfloat16 if device.type == "cuda" else torch.float32
+
+
+def warm_pipeline(preset: Preset, device: torch.device) -> tuple[DiffusionPipelineHandle, bool]:
+    """The pipeline for ``preset`` on ``device``, and whether it had to be loaded now."""
+    key = (
+        preset.name,
+        str(preset.path),
+        str(device),
+        preset.dtype,
+        preset.cpu_offload,
+        preset.vae_tiling,
+        preset.compile,
+        preset.step_cache,
+        preset.step_cache_threshold,
+    )
+    with _LOCK:
+        handle = _WARM.get(key)
+        if handle is not None:
+            return handle, False
+        handle = _load(preset, device)
+        _WARM[key] = handle
+        _STATS["loads"] += 1
+        return handle, True
+
+
+def cache_info() -> dict:
+    """How many pipelines this process has loaded, and which are warm now."""
+    with _LOCK:
+        return {"loads": _STATS["loads"], "warm": sorted({key[0] for key in _WARM})}
+
+
+def unload_all() -> None:
+    """Forget every warm pipeline (tests; a worker that must free accelerator memory)."""
+    with _LOCK:
+        _WARM.clear()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def _load(preset: Preset, device: torch.device) -> DiffusionPipelineHandle:
+    import diffusers
+
+    diffusers.utils.logging.disable_progress_bar()  # the caller reports progress its own way
+    started = time.perf_counter()
+    if preset.build_tiny_if_missing and not (preset.path / "model_index.json").exists():
+        build_tiny(preset.path, preset.family)
+    index = read_model_index(preset.path)
+    pipeline_class = getattr(diffusers, index["_class_name"])
+    dtype = resolve_dtype(preset, device)
+    kwargs: dict = {"local_files_only": True, "dtype": dtype}
+    try:
+        if preset.family == "wan" and dtype != torch.float32:
+            # Wan's VAE is numerically fragile in half precision; its authors run it in float32.
+            kwargs["vae"] = diffusers.AutoencoderKLWan.from_pretrained(
+                preset.path, subfolder="vae", dtype=torch.float32, local_files_only=True
+            )
+        pipeline = pipeline_class.from_pretrained(preset.path, **kwargs)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise ModelFolderError(
+            f"Could not load the {index['_class_name']} in {preset.path}: {exc}. "
+            "The folder may be incomplete or from another diffusers version; download it again."
+        ) from exc
+    pipeline.set_progress_bar_config(disable=True)
+    if preset.cpu_offload and device.type == "cuda":
+        pipeline.enable_model_cpu_offload(device=device)
+    else:
+        pipeline.to(device)
+    if preset.vae_tiling:
+        pipeline.vae.enable_tiling()
+    if preset.step_cache == "first-block":
+        pipeline.transformer.enable_cache(diffusers.FirstBlockCacheConfig(threshold=preset.step_cache_threshold))
+    if preset.compile:
+        # Regional compilation: each repeated transformer block is compiled once and reused.
+        pipeline.transformer.compile_repeated_blocks(fullgraph=True)
+    return DiffusionPipelineHandle(pipeline=pipeline, device=device, dtype=dtype, load_s=time.perf_counter() - started)

@@ -1,0 +1,208 @@
+"""Presets: a model folder plus the sizes, frame counts and speed options it allows.
+
+Presets come from the environment (the caller may also pass its own):
+
+- the ``tiny`` preset, always present, at ``INFERENCE_TINY_PATH``
+  (default ``$VAR_DIR/models/tiny-wan``), built on first use;
+- a preset for a real checkpoint when ``INFERENCE_MODEL_PATH`` names a diffusers
+  folder (``INFERENCE_MODEL_PRESET`` names it, default ``studio``), with the
+  defaults of its family and the speed options ``INFERENCE_DTYPE``,
+  ``INFERENCE_CPU_OFFLOAD``, ``INFERENCE_VAE_TILING``, ``INFERENCE_COMPILE``,
+  ``INFERENCE_STEP_CACHE``;
+- any number of presets from the JSON list in ``INFERENCE_PRESETS_FILE``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from inference.folder import family_of
+from inference.types import GenerationRequest, InferenceError, UnsupportedRequestError
+
+FAMILIES = ("wan", "ltx")
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+STEP_CACHES = ("off", "first-block")
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    path: Path
+    family: str = "wan"
+    model_id: str = ""
+    dtype: str = "auto"  # auto: bfloat16 on a GPU, float32 on the CPU
+    default_steps: int = 30
+    max_steps: int = 100
+    default_guidance: float = 5.0
+    sizes: tuple[tuple[int, int], ...] = ((832, 480),)
+    frame_counts: tuple[int, ...] = (81,)
+    fps: tuple[int, ...] = (16,)
+    max_sequence_length: int = 512
+    max_batch: int = 4
+    cpu_offload: bool = False
+    vae_tiling: bool = False
+    compile: bool = False
+    step_cache: str = "off"  # first-block: diffusers' First Block Cache, skips steps that change little
+    step_cache_threshold: float = 0.05
+    build_tiny_if_missing: bool = False
+
+    def __post_init__(self):
+        if self.family not in FAMILIES:
+            raise InferenceError(f"Preset {self.name!r}: family must be one of {', '.join(FAMILIES)}.")
+        if self.dtype not in DTYPES:
+            raise InferenceError(f"Preset {self.name!r}: dtype must be one of {', '.join(DTYPES)}.")
+        if self.step_cache not in STEP_CACHES:
+            raise InferenceError(f"Preset {self.name!r}: step_cache must be one of {', '.join(STEP_CACHES)}.")
+
+    @property
+    def longest_clip_s(self) -> float:
+        return max(self.frame_counts) / min(self.fps)
+
+    def check(self, request: GenerationRequest) -> None:
+        """Raise UnsupportedRequestError naming the first argument this preset does not allow."""
+        if not request.prompt or not request.prompt.strip():
+            raise UnsupportedRequestError("prompt", "must not be empty")
+        if (request.width, request.height) not in self.sizes:
+            allowed = ", ".join(f"{w}x{h}" for w, h in self.sizes)
+            raise UnsupportedRequestError(
+                "size", f"{request.width}x{request.height} is not offered by preset {self.name!r}; choose {allowed}"
+            )
+        if request.num_frames not in self.frame_counts:
+            allowed = ", ".join(map(str, self.frame_counts))
+            raise UnsupportedRequestError(
+                "num_frames", f"{request.num_frames} is not offered by preset {self.name!r}; choose {allowed}"
+            )
+        if request.fps not in self.fps:
+            allowed = ", ".join(map(str, self.fps))
+            raise UnsupportedRequestError(
+                "fps", f"{request.fps} is not offered by preset {self.name!r}; choose {allowed}"
+            )
+        steps = self.steps_for(request)
+        if not 1 <= steps <= self.max_steps:
+            raise UnsupportedRequestError("steps", f"{steps} is outside 1 to {self.max_steps}")
+        guidance = self.guidance_for(request)
+        if not 0.0 <= guidance <= 20.0:
+            raise UnsupportedRequestError("guidance", f"{guidance} is outside 0 to 20")
+
+    def steps_for(self, request: GenerationRequest) -> int:
+        return request.steps if request.steps is not None else self.default_steps
+
+    def guidance_for(self, request: GenerationRequest) -> float:
+        return request.guidance if request.guidance is not None else self.default_guidance
+
+
+FAMILY_DEFAULTS = {
+    # Wan 2.1 T2V 1.3B: 480p, 16 fps, frame counts of the form 4k+1.
+    "wan": dict(
+        sizes=((832, 480), (480, 832), (624, 624)),
+        frame_counts=(33, 49, 81),
+        fps=(16,),
+        default_steps=50,
+        default_guidance=5.0,
+        max_sequence_length=512,
+        max_batch=1,
+    ),
+    # LTX-Video: multiples of 32, 24 fps, frame counts of the form 8k+1.
+    "ltx": dict(
+        sizes=((704, 480), (480, 704), (768, 512)),
+        frame_counts=(49, 97, 121),
+        fps=(24,),
+        default_steps=50,
+        default_guidance=3.0,
+        max_sequence_length=128,
+        max_batch=1,
+    ),
+}
+
+
+def _var_dir(environ) -> Path:
+    return Path(environ.get("VAR_DIR") or Path(__file__).resolve().parent.parent / "var")
+
+
+def tiny_preset(path: Path | str, family: str = "wan") -> Preset:
+    """The tiny, randomly initialised model: real pipeline code, noise for frames, seconds on a CPU."""
+    return Preset(
+        name="tiny" if family == "wan" else f"tiny-{family}",
+        path=Path(path),
+        family=family,
+        model_id=f"vernissage/tiny-{family} (random weights)",
+        dtype="float32",
+        default_steps=4,
+        max_steps=50,
+        default_guidance=5.0,
+        sizes=((64, 64), (128, 128), (256, 256), (256, 144), (144, 256))
+        if family == "wan"
+        else ((64, 64), (128, 128), (256, 256)),
+        frame_counts=(9, 17, 25, 33),
+        fps=(8, 12, 16, 24),
+        max_sequence_length=32,
+        max_batch=4,
+        build_tiny_if_missing=True,
+    )
+
+
+def _flag(environ, name: str) -> bool:
+    value = environ.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise InferenceError(f"{name}={value!r} is not a boolean (use true or false).")
+
+
+def presets_from_env(environ=None) -> dict[str, Preset]:
+    """Every preset the environment describes, by name."""
+    environ = os.environ if environ is None else environ
+    tiny_path = environ.get("INFERENCE_TINY_PATH") or _var_dir(environ) / "models" / "tiny-wan"
+    presets = {"tiny": tiny_preset(tiny_path)}
+
+    model_path = environ.get("INFERENCE_MODEL_PATH")
+    if model_path:
+        family = environ.get("INFERENCE_MODEL_FAMILY") or family_of(Path(model_path))
+        name = environ.get("INFERENCE_MODEL_PRESET", "studio")
+        presets[name] = Preset(
+            name=name,
+            path=Path(model_path),
+            family=family,
+            model_id=environ.get("INFERENCE_MODEL_ID") or Path(model_path).name,
+            dtype=environ.get("INFERENCE_DTYPE", "auto"),
+            cpu_offload=_flag(environ, "INFERENCE_CPU_OFFLOAD"),
+            vae_tiling=_flag(environ, "INFERENCE_VAE_TILING"),
+            compile=_flag(environ, "INFERENCE_COMPILE"),
+            step_cache=environ.get("INFERENCE_STEP_CACHE", "off"),
+            **FAMILY_DEFAULTS[family],
+        )
+
+    presets_file = environ.get("INFERENCE_PRESETS_FILE")
+    if presets_file:
+        for preset in load_presets_file(Path(presets_file)):
+            presets[preset.name] = preset
+    return presets
+
+
+def load_presets_file(path: Path) -> list[Preset]:
+    """Presets from a JSON list of objects with Preset's field names."""
+    try:
+        entries = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise InferenceError(f"INFERENCE_PRESETS_FILE {path}: cannot read a JSON list ({exc}).") from exc
+    known = {f.name for f in fields(Preset)}
+    presets = []
+    for entry in entries:
+        unknown = set(entry) - known
+        if unknown:
+            raise InferenceError(f"INFERENCE_PRESETS_FILE {path}: unknown preset fields {sorted(unknown)}.")
+        family = entry.get("family") or family_of(Path(entry["path"]))
+        base = Preset(name=entry["name"], path=Path(entry["path"]), family=family, **FAMILY_DEFAULTS[family])
+        values = {k: v for k, v in entry.items() if k not in ("name", "path", "family")}
+        for key in ("sizes",):
+            if key in values:
+                values[key] = tuple(tuple(size) for size in values[key])
+        for key in ("frame_counts", "fps"):
+            if key in values:
+                values[key] = tuple(values[key])
+        presets.append(replace(base, **values))
+    return presets
