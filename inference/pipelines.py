@@ -104,14 +104,10 @@ def _load(preset: Preset, device: torch.device) -> DiffusionPipelineHandle:
     index = read_model_index(preset.path)
     pipeline_class = getattr(diffusers, index["_class_name"])
     dtype = resolve_dtype(preset, device)
-    kwargs: dict = {"local_files_only": True, "dtype": dtype}
+    # Wan's VAE is numerically fragile in half precision; its authors run it in float32.
+    dtypes = {"vae": torch.float32, "default": dtype} if preset.family == "wan" else dtype
     try:
-        if preset.family == "wan" and dtype != torch.float32:
-            # Wan's VAE is numerically fragile in half precision; its authors run it in float32.
-            kwargs["vae"] = diffusers.AutoencoderKLWan.from_pretrained(
-                preset.path, subfolder="vae", dtype=torch.float32, local_files_only=True
-            )
-        pipeline = pipeline_class.from_pretrained(preset.path, **kwargs)
+        pipeline = pipeline_class.from_pretrained(preset.path, local_files_only=True, dtype=dtypes)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise ModelFolderError(
             f"Could not load the {index['_class_name']} in {preset.path}: {exc}. "
@@ -128,5 +124,7 @@ def _load(preset: Preset, device: torch.device) -> DiffusionPipelineHandle:
         pipeline.transformer.enable_cache(diffusers.FirstBlockCacheConfig(threshold=preset.step_cache_threshold))
     if preset.compile:
         # Regional compilation: each repeated transformer block is compiled once and reused.
-        pipeline.transformer.compile_repeated_blocks(fullgraph=True)
+        # The step cache's hooks wrap the blocks in Python dynamo cannot trace whole, so
+        # with it on the compiled graphs break at the hooks instead of failing.
+        pipeline.transformer.compile_repeated_blocks(fullgraph=preset.step_cache == "off")
     return DiffusionPipelineHandle(pipeline=pipeline, device=device, dtype=dtype, load_s=time.perf_counter() - started)

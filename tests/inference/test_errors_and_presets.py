@@ -17,6 +17,7 @@ from inference import (
     select_device,
     tiny_preset,
 )
+from inference.pipelines import warm_pipeline
 
 
 def request(**overrides) -> GenerationRequest:
@@ -160,3 +161,12 @@ def test_device_selection():
     if not torch.cuda.is_available():
         with pytest.raises(InferenceError, match="no usable CUDA device"):
             select_device("cuda")
+
+
+def test_half_precision_keeps_wans_vae_in_float32(tmp_path, tiny_presets):
+    half = replace(tiny_presets["tiny"], name="half", dtype="bfloat16")
+    handle, _ = warm_pipeline(half, select_device("cpu"))
+    assert handle.pipeline.transformer.dtype == torch.bfloat16
+    assert handle.pipeline.vae.dtype == torch.float32
+    [result] = generate([request(preset="half")], output_dir=tmp_path, presets={"half": half})
+    assert result.video_path.exists()
