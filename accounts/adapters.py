@@ -1,12 +1,39 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
+
+from accounts import selectors, services
+from accounts.client_ip import client_ip
+
+INVITATION_SESSION_KEY = "vernissage_invitation_secret"
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """Program policy for allauth.
 
-    Vernissage is invitation-only: people join a cohort through an invitation
-    link, never through open sign-up, so a leaked sign-up URL admits nobody.
+    Vernissage is invitation-only: sign-up is open only to someone holding a
+    pending invitation (its secret kept in their session by the invitation
+    page), and only for the invited address. A leaked sign-up URL admits nobody.
     """
 
+    def _pending_invitation(self, request):
+        secret = request.session.get(INVITATION_SESSION_KEY) if request is not None else None
+        invitation = selectors.invitation_by_secret(secret=secret) if secret else None
+        return (secret, invitation) if invitation is not None and invitation.status == "pending" else (None, None)
+
     def is_open_for_signup(self, request):
-        return False
+        return self._pending_invitation(request)[1] is not None
+
+    def clean_email(self, email):
+        email = super().clean_email(email)
+        _, invitation = self._pending_invitation(getattr(self, "request", None))
+        if invitation is not None and invitation.email.lower() != email.lower():
+            raise forms.ValidationError(f"This invitation is for {invitation.email}; sign up with that address.")
+        return email
+
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=commit)
+        secret, invitation = self._pending_invitation(request)
+        if commit and invitation is not None:
+            services.invitation_accept(secret=secret, user=user, ip=client_ip(request))
+            request.session.pop(INVITATION_SESSION_KEY, None)
+        return user

@@ -1,16 +1,29 @@
 from django.urls import reverse
 
+from accounts.selectors import unread_notification_count
+
 
 def navigation(request):
     """Navigation links that fit the signed-in person's role."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_links": [("Sign in", reverse("account_login"))]}
-    links = [("Home", reverse("home"))]
+    unread = unread_notification_count(user=user)
+    links = [
+        ("Home", reverse("home")),
+        ("Tokens", reverse("tokens")),
+        ("Profile", reverse("profile")),
+        (f"Notifications ({unread})" if unread else "Notifications", reverse("notifications")),
+    ]
     if user.is_program_staff:
         links.append(("Two-factor", reverse("mfa_index")))
     if user.is_program_admin:
-        links.append(("API reference", reverse("api-docs")))
+        links += [
+            ("Cohorts", reverse("staff_cohorts")),
+            ("Audit log", reverse("staff_audit")),
+            ("Switches", reverse("staff_switches")),
+            ("API reference", reverse("api-docs")),
+        ]
     if user.is_staff:
         links.append(("Django admin", reverse("admin:index")))
     links.append(("Account", reverse("account_email")))

@@ -1,11 +1,135 @@
-from django.db.models import QuerySet
+"""Reads shaped for their page or endpoint; query counts do not grow with rows."""
 
-from accounts.models import Cohort, User
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from accounts.models import (
+    ApiToken,
+    AuditEvent,
+    Cohort,
+    ConsentRecord,
+    Invitation,
+    Membership,
+    Notification,
+    TermsAcceptance,
+    TermsVersion,
+    User,
+)
+
+CONSENT_DEFAULTS = {
+    ConsentRecord.Kind.TRAINING_USE: False,  # off unless the artist says yes
+    ConsentRecord.Kind.CREDIT_NAME: "",
+    ConsentRecord.Kind.CONTACT: False,
+}
 
 
-def cohorts_for_home(*, user: User) -> QuerySet[Cohort]:
-    """Cohorts shown on the home page: active ones, for now every signed-in person.
+def consents_current(*, user: User) -> dict:
+    """The consent in force for each kind: the newest record, or the default."""
+    current = dict(CONSENT_DEFAULTS)
+    seen = set()
+    for kind, value in user.consents.order_by("-recorded_at", "-id").values_list("kind", "value"):
+        if kind not in seen:
+            seen.add(kind)
+            current[kind] = value
+    return {str(kind): value for kind, value in current.items()}
 
-    Memberships (the accounts issue) narrow this to the person's own cohorts.
-    """
-    return Cohort.objects.filter(status=Cohort.Status.ACTIVE).only("name", "slug", "description", "status")
+
+def consent_history(*, user: User) -> QuerySet[ConsentRecord]:
+    return user.consents.order_by("-recorded_at", "-id")
+
+
+def memberships_of(*, user: User) -> QuerySet[Membership]:
+    return user.memberships.select_related("cohort").order_by("cohort__name")
+
+
+def terms_pending_for(*, user: User) -> list[TermsVersion]:
+    """The newest terms of each active artist membership that ``user`` has not accepted yet."""
+    latest = TermsVersion.objects.filter(cohort=OuterRef("cohort")).order_by("-version").values("pk")[:1]
+    newest_ids = (
+        Membership.objects.filter(user=user, role=Membership.Role.ARTIST, status=Membership.Status.ACTIVE)
+        .annotate(terms_id=Subquery(latest))
+        .exclude(terms_id=None)
+        .values_list("terms_id", flat=True)
+    )
+    accepted = TermsAcceptance.objects.filter(user=user).values("terms_id")
+    return list(TermsVersion.objects.filter(pk__in=list(newest_ids)).exclude(pk__in=accepted).select_related("cohort"))
+
+
+def tokens_for(*, user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+def cohorts_for_admin() -> QuerySet[Cohort]:
+    now = timezone.now()
+    return Cohort.objects.annotate(
+        active_artists=Count(
+            "memberships", filter=Q(memberships__role="artist", memberships__status="active"), distinct=True
+        ),
+        open_invitations=Count(
+            "invitations",
+            filter=Q(invitations__accepted_at=None, invitations__revoked_at=None, invitations__expires_at__gt=now),
+            distinct=True,
+        ),
+    ).order_by("name")
+
+
+def members_of(*, cohort: Cohort) -> QuerySet[Membership]:
+    return cohort.memberships.select_related("user", "status_set_by").order_by("role", "user__email")
+
+
+def invitations_of(*, cohort: Cohort) -> QuerySet[Invitation]:
+    return cohort.invitations.select_related("invited_by", "accepted_by").order_by("-created_at")
+
+
+def invitation_by_secret(*, secret: str) -> Invitation | None:
+    from accounts.tokens import hash_secret
+
+    return Invitation.objects.select_related("cohort").filter(secret_hash=hash_secret(secret)).first()
+
+
+def audit_events(
+    *,
+    actor: str = "",
+    cohort_id: int | None = None,
+    action: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.select_related("actor", "cohort", "subject_user")
+    if actor:
+        events = events.filter(actor__email__icontains=actor)
+    if cohort_id:
+        events = events.filter(cohort_id=cohort_id)
+    if action:
+        events = events.filter(action__startswith=action)
+    if date_from:
+        events = events.filter(created_at__date__gte=date_from)
+    if date_to:
+        events = events.filter(created_at__date__lte=date_to)
+    return events.order_by("-created_at", "-id")
+
+
+def audit_events_about(*, user: User) -> QuerySet[AuditEvent]:
+    """What the audit log says about this person's own account."""
+    return (
+        AuditEvent.objects.filter(Q(subject_user=user) | Q(actor=user))
+        .select_related("actor", "cohort")
+        .order_by("-created_at", "-id")
+    )
+
+
+def notifications_for(*, user: User) -> QuerySet[Notification]:
+    return user.notifications.order_by("-created_at")
+
+
+def unread_notification_count(*, user: User) -> int:
+    return user.notifications.filter(read_at=None).count()
+
+
+def cohorts_for_home(*, user: User) -> QuerySet[Membership]:
+    """The person's memberships, with their cohorts, for the home page."""
+    return memberships_of(user=user).exclude(status=Membership.Status.REMOVED)

@@ -1,14 +1,49 @@
-from django.http import HttpResponseServerError
-from django.shortcuts import render
-from django.template import loader
+"""Pages about people, access and cohorts: thin, like the API."""
 
-from accounts.selectors import cohorts_for_home
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponseServerError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import selectors, services
+from accounts.adapters import INVITATION_SESSION_KEY
+from accounts.client_ip import client_ip
+from accounts.errors import ApplicationError
+from accounts.forms import (
+    AuditFilterForm,
+    CohortForm,
+    ConsentsForm,
+    InvitationsForm,
+    MembershipActionForm,
+    ReasonForm,
+    TokenCreateForm,
+)
+from accounts.models import ApiToken, Cohort, Invitation, Membership, TermsVersion, User
+from accounts.permissions import staff_page
+
+PAGE_SIZE = 50
 
 
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "home_anonymous.html")
-    return render(request, "home.html", {"cohorts": cohorts_for_home(user=request.user)})
+    return render(
+        request,
+        "home.html",
+        {
+            "memberships": selectors.cohorts_for_home(user=request.user),
+            "terms_pending": selectors.terms_pending_for(user=request.user),
+        },
+    )
 
 
 def permission_denied(request, exception=None):
@@ -16,9 +51,338 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        from accounts.api_errors import api_not_found
+
+        return api_not_found(request)
     return render(request, "errors/404.html", status=404)
 
 
 def server_error(request):
     # Rendered without a request, so no context processor can fail a second time.
     return HttpResponseServerError(loader.get_template("errors/500.html").render())
+
+
+# --- Invitations ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, secret: str):
+    invitation = selectors.invitation_by_secret(secret=secret)
+    state = invitation.status if invitation else "unknown"
+    context = {"invitation": invitation, "state": state}
+    if state != "pending":
+        return render(request, "accounts/invitation.html", context, status=410 if invitation else 404)
+    user = request.user
+    if not user.is_authenticated:
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            context["login_url"] = reverse("account_login") + "?" + urlencode({"next": request.path})
+            return render(request, "accounts/invitation.html", context)
+        # A new person signs up through allauth; the adapter accepts the invitation on sign-up.
+        request.session[INVITATION_SESSION_KEY] = secret
+        from allauth.account.adapter import get_adapter
+
+        get_adapter(request).stash_verified_email(request, invitation.email)
+        context["signup_url"] = reverse("account_signup") + "?" + urlencode({"email": invitation.email})
+        return render(request, "accounts/invitation.html", context)
+    if request.method == "POST":
+        try:
+            membership = services.invitation_accept(secret=secret, user=user, ip=client_ip(request))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect(request.path)
+        messages.success(request, f"Welcome to {membership.cohort.name}.")
+        return redirect("home")
+    context["wrong_account"] = invitation.email.lower() != user.email.lower()
+    return render(request, "accounts/invitation.html", context)
+
+
+# --- Terms, profile, notifications -----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def terms(request):
+    pending = selectors.terms_pending_for(user=request.user)
+    if request.method == "POST":
+        version = get_object_or_404(TermsVersion, pk=request.POST.get("terms_id") or 0)
+        if version not in pending:
+            messages.error(request, "Those terms are not waiting for your acceptance.")
+        else:
+            services.terms_accept(user=request.user, terms=version, ip=client_ip(request))
+            messages.success(request, f"You accepted the terms of {version.cohort.name} (version {version.version}).")
+        return redirect("terms")
+    return render(request, "accounts/terms.html", {"pending": pending})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    current = selectors.consents_current(user=request.user)
+    form = ConsentsForm(request.POST or None, initial=current)
+    if request.method == "POST" and form.is_valid():
+        changed = services.consents_set(user=request.user, choices=form.cleaned_data, ip=client_ip(request))
+        messages.success(request, f"Saved ({len(changed)} change{'s' if len(changed) != 1 else ''} recorded).")
+        return redirect("profile")
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "history": selectors.consent_history(user=request.user)[:50],
+            "events": selectors.audit_events_about(user=request.user)[:50],
+            "memberships": selectors.memberships_of(user=request.user),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def notifications(request):
+    items = list(selectors.notifications_for(user=request.user)[:100])
+    request.user.notifications.filter(read_at=None).update(read_at=timezone.now())
+    return render(request, "accounts/notifications.html", {"items": items})
+
+
+# --- Tokens --------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tokens_page(request):
+    form = TokenCreateForm(request.POST or None, user=request.user)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, created = services.token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                days=form.cleaned_data["days"],
+                ip=client_ip(request),
+            )
+            form = TokenCreateForm(user=request.user)
+        except ApplicationError as exc:
+            for field, message in exc.fields.items():
+                form.add_error(field if field in form.fields else None, f"{exc.message} ({message})")
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"form": form, "created": created, "tokens": selectors.tokens_for(user=request.user)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def token_action(request, token_id: int, action: str):
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    ip = client_ip(request)
+    try:
+        if action == "revoke":
+            services.token_revoke(actor=request.user, token=token, reason="revoked by its owner", ip=ip)
+            messages.success(request, f"Token {token.prefix}… revoked.")
+        elif action == "reactivate":
+            services.token_reactivate(actor=request.user, token=token, ip=ip)
+            messages.success(request, f"Token {token.prefix}… is active again.")
+        elif action == "rotate":
+            _new_token, plaintext = services.token_rotate(actor=request.user, token=token, ip=ip)
+            return render(
+                request,
+                "accounts/tokens.html",
+                {
+                    "form": TokenCreateForm(user=request.user),
+                    "created": plaintext,
+                    "tokens": selectors.tokens_for(user=request.user),
+                },
+            )
+        else:
+            messages.error(request, "Unknown action.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("tokens")
+
+
+# --- Staff: cohorts, members, invitations, audit, switches ---------------------------------------------------
+
+
+@staff_page()
+@require_http_methods(["GET", "POST"])
+def staff_cohorts(request):
+    form = CohortForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        cohort = services.cohort_create(actor=request.user, ip=client_ip(request), **form.cleaned_data)
+        messages.success(request, f"Cohort {cohort.name} created.")
+        return redirect("staff_cohort", cohort_id=cohort.pk)
+    return render(
+        request,
+        "accounts/staff/cohorts.html",
+        {"form": form, "cohorts": selectors.cohorts_for_admin(), "switches": services.program_switches()},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_page()
+@require_http_methods(["GET", "POST"])
+def staff_cohort(request, cohort_id: int):
+    cohort = get_object_or_404(Cohort, pk=cohort_id)
+    form = CohortForm(request.POST or None, instance=cohort)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cohort_update(actor=request.user, cohort=cohort, ip=client_ip(request), **form.cleaned_data)
+            messages.success(request, "Saved.")
+            return redirect("staff_cohort", cohort_id=cohort.pk)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+    cohort.refresh_from_db()
+    return render(
+        request, "accounts/staff/cohort.html", {"cohort": cohort, "form": form}, status=400 if form.errors else 200
+    )
+
+
+@staff_page()
+@require_POST
+def staff_cohort_action(request, cohort_id: int, action: str):
+    cohort = get_object_or_404(Cohort, pk=cohort_id)
+    ip = client_ip(request)
+    if action in ("pause", "resume", "close"):
+        status = {"pause": Cohort.Status.PAUSED, "resume": Cohort.Status.ACTIVE, "close": Cohort.Status.CLOSED}[action]
+        services.cohort_update(actor=request.user, cohort=cohort, status=status, ip=ip)
+        messages.success(request, f"{cohort.name} is now {status}.")
+    elif action == "revoke_tokens":
+        count = services.tokens_revoke_for_cohort(actor=request.user, cohort=cohort, ip=ip)
+        messages.success(request, f"Revoked {count} token{'s' if count != 1 else ''} of {cohort.name}'s members.")
+    elif action == "publish_terms":
+        try:
+            terms = services.terms_publish(actor=request.user, cohort=cohort, body=request.POST.get("body", ""), ip=ip)
+            messages.success(request, f"Terms version {terms.version} published; artists accept it before generating.")
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, "Unknown action.")
+    return redirect("staff_cohort", cohort_id=cohort.pk)
+
+
+@staff_page()
+@require_http_methods(["GET", "POST"])
+def staff_members(request, cohort_id: int):
+    cohort = get_object_or_404(Cohort, pk=cohort_id)
+    if request.method == "POST":
+        membership = get_object_or_404(
+            Membership.objects.select_related("user"), pk=request.POST.get("membership"), cohort=cohort
+        )
+        form = MembershipActionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose an action.")
+            return redirect("staff_members", cohort_id=cohort.pk)
+        action, reason, ip = form.cleaned_data["action"], form.cleaned_data["reason"], client_ip(request)
+        try:
+            if action in ("suspend", "reactivate", "remove"):
+                status = {"suspend": "suspended", "reactivate": "active", "remove": "removed"}[action]
+                services.membership_set_status(
+                    actor=request.user, membership=membership, status=status, reason=reason, ip=ip
+                )
+            elif action == "role":
+                services.membership_set_role(
+                    actor=request.user, membership=membership, role=form.cleaned_data["role"], ip=ip
+                )
+            elif action == "suspend_account":
+                services.user_suspend(actor=request.user, user=membership.user, reason=reason, ip=ip)
+            elif action == "reactivate_account":
+                services.user_reactivate(actor=request.user, user=membership.user, ip=ip)
+            messages.success(request, f"{membership.user.email}: done.")
+        except ApplicationError as exc:
+            messages.error(request, f"{membership.user.email}: {exc.message}")
+        return redirect("staff_members", cohort_id=cohort.pk)
+    return render(
+        request, "accounts/staff/members.html", {"cohort": cohort, "members": selectors.members_of(cohort=cohort)}
+    )
+
+
+@staff_page()
+@require_http_methods(["GET", "POST"])
+def staff_invitations(request, cohort_id: int):
+    cohort = get_object_or_404(Cohort, pk=cohort_id)
+    form = InvitationsForm(request.POST or None, request.FILES or None)
+    rows = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = services.invitations_create(
+                actor=request.user,
+                cohort=cohort,
+                emails=form.cleaned_data["all_emails"],
+                role=form.cleaned_data["role"],
+                base_url=request.build_absolute_uri("/"),
+                ip=client_ip(request),
+            )
+            form = InvitationsForm()
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+    return render(
+        request,
+        "accounts/staff/invitations.html",
+        {"cohort": cohort, "form": form, "rows": rows, "invitations": selectors.invitations_of(cohort=cohort)[:200]},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_page()
+@require_POST
+def staff_invitation_action(request, invitation_id: int, action: str):
+    invitation = get_object_or_404(Invitation.objects.select_related("cohort"), pk=invitation_id)
+    try:
+        if action == "resend":
+            services.invitation_resend(
+                actor=request.user,
+                invitation=invitation,
+                base_url=request.build_absolute_uri("/"),
+                ip=client_ip(request),
+            )
+            messages.success(request, f"Invitation to {invitation.email} sent again with a new link.")
+        elif action == "revoke":
+            services.invitation_revoke(actor=request.user, invitation=invitation, ip=client_ip(request))
+            messages.success(request, f"Invitation to {invitation.email} revoked.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("staff_invitations", cohort_id=invitation.cohort_id)
+
+
+@staff_page()
+def staff_audit(request):
+    form = AuditFilterForm(request.GET or None)
+    filters = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "actor": data["actor"],
+            "cohort_id": data["cohort"].pk if data["cohort"] else None,
+            "action": data["action"],
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+        }
+    page = Paginator(selectors.audit_events(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/staff/audit.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_page()
+@require_http_methods(["GET", "POST"])
+def staff_switches(request):
+    if request.method == "POST":
+        paused = request.POST.get("generation_paused") == "on"
+        reason = request.POST.get("reason", "").strip()
+        if paused and not reason:
+            messages.error(request, "Say why generation is paused; artists see the reason.")
+        else:
+            services.generation_pause_set(actor=request.user, paused=paused, reason=reason, ip=client_ip(request))
+            messages.success(request, "Generation paused for everyone." if paused else "Generation resumed.")
+        return redirect("staff_switches")
+    return render(
+        request, "accounts/staff/switches.html", {"switches": services.program_switches(), "form": ReasonForm()}
+    )

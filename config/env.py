@@ -39,6 +39,8 @@ class Config:
     trusted_proxies: list[str]
     log_level: str
     demo_password: str
+    api_rate_per_token: int
+    api_rate_per_user: int
     sqlite_busy_timeout_ms: int
 
 
@@ -141,8 +143,17 @@ def _read(env: Env) -> Config:
         trusted_proxies=trusted_proxies,
         log_level=log_level,
         demo_password=env.str("DEMO_PASSWORD", "vernissage-demo"),
+        api_rate_per_token=_positive(env, "API_RATE_PER_TOKEN_PER_MINUTE", 30),
+        api_rate_per_user=_positive(env, "API_RATE_PER_USER_PER_MINUTE", 60),
         sqlite_busy_timeout_ms=sqlite_busy_timeout_ms,
     )
+
+
+def _positive(env: Env, name: str, default: int) -> int:
+    value = env.int(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be a positive whole number.")
+    return value
 
 
 def _database(env: Env, url: str, var_dir: Path, busy_timeout_ms: int) -> dict:

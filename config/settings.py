@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.SuspendedAccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -78,6 +79,7 @@ TEMPLATES = [
 DATABASES = {"default": CONFIG.database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+REDIS_URL = CONFIG.redis_url
 if CONFIG.redis_url:
     CACHES = {
         "default": {
@@ -186,13 +188,27 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
 X_FRAME_OPTIONS = "DENY"
 TRUSTED_PROXIES = CONFIG.trusted_proxies
+# API tokens: lifetime and rate limits (leak thresholds are per cohort, on the Cohort row).
+API_TOKEN_DEFAULT_DAYS = 90
+API_TOKEN_MAX_DAYS = 365
+API_RATE_PER_TOKEN_PER_MINUTE = CONFIG.api_rate_per_token
+API_RATE_PER_USER_PER_MINUTE = CONFIG.api_rate_per_user
+API_REVOKE_EXPOSED_PER_IP_PER_MINUTE = 10
+INVITATION_DAYS = 14
 # /healthz must answer the plain-HTTP probes of a load balancer even with the redirect on.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "accounts.api_errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttles.TokenRateThrottle", "accounts.throttles.UserRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }

@@ -10,8 +10,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         password = settings.DEMO_PASSWORD
         cohort, logins = demo_seed(password=password)
-        self.stdout.write(f"Demo cohort: {cohort.name} ({cohort.status})")
+        self.stdout.write(f"Demo cohort: {cohort.name} ({cohort.status}); the demo artists have accepted its terms.")
         self.stdout.write(f"Demo logins (password: {password}):")
         for login in logins:
             state = "created" if login.created else "already there"
             self.stdout.write(f"  {login.email:<24} {login.role:<9} {state}")
+        self.stdout.write(
+            "Staff (admin, reviewer) set up two-factor sign-in with an authenticator app the first time they "
+            "open a staff page; after that every sign-in asks for a code."
+        )

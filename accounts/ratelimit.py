@@ -1,0 +1,72 @@
+"""Atomic counters in the shared store: rate limits and the leak detector's sliding windows.
+
+With REDIS_URL set they live in Redis, where each update is one MULTI/EXEC
+transaction, so many web processes count together exactly. Without Redis they
+fall back to Django's cache in fixed windows; that is approximate under heavy
+concurrency and meant for the single-machine embedded default.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+
+KEY_PREFIX = "vernissage:rl:"
+
+
+@functools.cache
+def _redis():
+    import redis
+
+    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+
+
+def _use_redis() -> bool:
+    return bool(getattr(settings, "REDIS_URL", None))
+
+
+def sliding_count(key: str, *, window_s: int, member: str | None = None) -> int:
+    """Record one event and return how many distinct members were seen in the last ``window_s`` seconds.
+
+    With ``member`` unset every call is its own member, so the result is the
+    number of events in the window (a request rate). With ``member`` set to an
+    address, the result is the number of distinct addresses.
+    """
+    now = time.time()
+    member = member or uuid.uuid4().hex
+    if _use_redis():
+        full_key = KEY_PREFIX + key
+        with _redis().pipeline(transaction=True) as pipe:
+            pipe.zadd(full_key, {member: now})
+            pipe.zremrangebyscore(full_key, "-inf", now - window_s)
+            pipe.zcard(full_key)
+            pipe.expire(full_key, window_s + 1)
+            _, _, count, _ = pipe.execute()
+        return int(count)
+    bucket = int(now // window_s)
+    count_key = f"{KEY_PREFIX}{key}:{bucket}"
+    cache.add(count_key, 0, timeout=window_s * 2)
+    if cache.add(f"{count_key}:{member}", 1, timeout=window_s * 2):
+        return cache.incr(count_key)
+    return cache.get(count_key, 1)
+
+
+def fixed_window_hit(key: str, *, limit: int, window_s: int = 60) -> tuple[bool, int]:
+    """Count one request against ``limit`` per ``window_s``; returns (allowed, seconds until the window resets)."""
+    now = time.time()
+    bucket = int(now // window_s)
+    retry_after = max(1, int((bucket + 1) * window_s - now) + 1)
+    full_key = f"{KEY_PREFIX}{key}:{bucket}"
+    if _use_redis():
+        with _redis().pipeline(transaction=True) as pipe:
+            pipe.incr(full_key)
+            pipe.expire(full_key, window_s + 1)
+            count, _ = pipe.execute()
+    else:
+        cache.add(full_key, 0, timeout=window_s + 1)
+        count = cache.incr(full_key)
+    return count <= limit, retry_after

@@ -1,0 +1,32 @@
+"""Sign-in events into the audit log (allauth and Django tell us through signals)."""
+
+from allauth.account.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from accounts.client_ip import client_ip
+from accounts.models import User
+from accounts.services import audit_record
+
+
+@receiver(user_logged_in)
+def record_sign_in(sender, request, user, **kwargs):
+    audit_record(action="auth.signed_in", actor=user, subject_user=user, ip=client_ip(request))
+
+
+@receiver(user_logged_out)
+def record_sign_out(sender, request, user, **kwargs):
+    if user is not None:
+        audit_record(action="auth.signed_out", actor=user, subject_user=user, ip=client_ip(request))
+
+
+@receiver(user_login_failed)
+def record_failed_sign_in(sender, credentials, request=None, **kwargs):
+    email = (credentials or {}).get("email") or (credentials or {}).get("username") or ""
+    subject = User.objects.filter(email__iexact=email).first() if email else None
+    audit_record(
+        action="auth.sign_in_failed",
+        subject_user=subject,
+        data={"email": email[:254]},
+        ip=client_ip(request) if request is not None else None,
+    )
