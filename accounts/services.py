@@ -427,8 +427,9 @@ def invitation_accept(*, secret: str, user: User, ip: str | None = None) -> Memb
         User.objects.filter(pk=user.pk).update(role=User.Role.REVIEWER)
     invitation.accepted_at, invitation.accepted_by = timezone.now(), user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    # Whoever opened the emailed link controls the address.
-    EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    # Whoever opened the emailed link controls the address. (On sign-up allauth creates the
+    # address itself, verified, from the email the invitation page stashed in the session.)
+    EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
     audit_record(action="invitation.accepted", actor=user, target=invitation, subject_user=user, cohort=cohort, ip=ip)
     return membership
 

@@ -47,3 +47,13 @@ def celery_worker(transactional_db):
         app, pool="solo", concurrency=1, queues=["default", "gpu"], perform_ping_check=False, shutdown_timeout=10
     ) as worker:
         yield worker
+
+
+@pytest.fixture(autouse=True)
+def fresh_shared_counters(settings):
+    """Rate-limit and leak counters live in Redis and outlast a test's database rollback: start each test clean."""
+    if settings.REDIS_URL:
+        import redis
+
+        redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    yield

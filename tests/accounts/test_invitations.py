@@ -1,0 +1,219 @@
+"""Invitations: bulk with a result per row, single use, expiry, resend, revoke, accepting."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import AuditEvent, Invitation, Membership, User
+from accounts.services import invitations_create
+from tests.accounts.conftest import api_client_for
+from tests.factories import MembershipFactory
+
+LINK = re.compile(r"http://testserver(/invitations/[^/\s]+/)")
+
+
+def invite(world, emails, **kwargs):
+    return invitations_create(
+        actor=world.admin, cohort=world.cohort, emails=emails, base_url="http://testserver/", **kwargs
+    )
+
+
+def link_in_last_email() -> str:
+    return LINK.search(mail.outbox[-1].body).group(1)
+
+
+def test_bulk_invite_reports_every_row(world, django_capture_on_commit_callbacks):
+    world.cohort.capacity = 3  # one artist is a member already: two seats left
+    world.cohort.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = invite(
+            world,
+            ["new1@example.org", "not an address", "ARTIST-A@example.org", "new2@example.org", "new1@example.org",
+             "new3@example.org"],
+        )  # fmt: skip
+    assert [(row.email, row.result) for row in rows] == [
+        ("new1@example.org", "invited"),
+        ("not an address", "invalid_address"),
+        ("artist-a@example.org", "already_member"),
+        ("new2@example.org", "invited"),
+        ("new3@example.org", "over_capacity"),
+    ]
+    assert sorted(m.to[0] for m in mail.outbox) == ["new1@example.org", "new2@example.org"]
+    assert Invitation.objects.count() == 2
+    assert AuditEvent.objects.filter(action="invitation.created").count() == 2
+    again = invite(world, ["new1@example.org"])
+    assert again[0].result == "already_invited"
+
+
+def test_secret_is_stored_hashed(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(world, ["new@example.org"])
+    secret = link_in_last_email().split("/")[2]
+    invitation = Invitation.objects.get()
+    assert secret not in invitation.secret_hash
+    assert len(invitation.secret_hash) == 64
+
+
+def test_new_person_accepts_through_allauth_signup(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(world, ["newcomer@example.org"])
+    link = link_in_last_email()
+    browser = Client()
+    page = browser.get(link)
+    assert page.status_code == 200
+    assert b"Create your account" in page.content
+    signup_url = (
+        re.search(rb'href="(/accounts/signup/\?email=[^"]+)"', page.content).group(1).decode().replace("&amp;", "&")
+    )
+    assert browser.get(signup_url).status_code == 200
+    response = browser.post(
+        "/accounts/signup/",
+        {"email": "newcomer@example.org", "password1": "a-fine-password-9", "password2": "a-fine-password-9"},
+    )
+    assert response.status_code == 302, response.content[:2000]
+    user = User.objects.get(email="newcomer@example.org")
+    membership = Membership.objects.get(user=user)
+    assert (membership.cohort, membership.role, membership.status) == (world.cohort, "artist", "active")
+    assert user.emailaddress_set.get().verified
+    assert browser.get("/").status_code == 200 and b"Cohort A" in browser.get("/").content
+    used = Client().get(link)
+    assert used.status_code == 410
+    assert b"already used" in used.content
+
+
+def test_signup_is_closed_without_an_invitation(db):
+    response = Client().get("/accounts/signup/")
+    assert b"Sign Up Closed" in response.content
+
+
+def test_signup_must_use_the_invited_address(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(world, ["invited@example.org"])
+    browser = Client()
+    browser.get(link_in_last_email())
+    response = browser.post(
+        "/accounts/signup/",
+        {"email": "someone-else@example.org", "password1": "a-fine-password-9", "password2": "a-fine-password-9"},
+    )
+    assert response.status_code == 200
+    assert b"This invitation is for invited@example.org" in response.content
+    assert not User.objects.filter(email="someone-else@example.org").exists()
+
+
+def test_existing_account_signs_in_then_accepts(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(world, [world.other_artist.email])
+    link = link_in_last_email()
+    anonymous = Client().get(link)
+    assert b"Sign in to accept" in anonymous.content
+    browser = Client()
+    browser.force_login(world.other_artist)
+    assert b"Accept the invitation" in browser.get(link).content
+    response = browser.post(link)
+    assert response.status_code == 302
+    assert Membership.objects.filter(user=world.other_artist, cohort=world.cohort, status="active").exists()
+
+
+def test_another_signed_in_account_cannot_take_the_invitation(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(world, ["someone@example.org"])
+    link = link_in_last_email()
+    browser = Client()
+    browser.force_login(world.other_artist)
+    assert b"Sign out and open this link again" in browser.get(link).content
+    browser.post(link)
+    assert not Membership.objects.filter(user=world.other_artist, cohort=world.cohort).exists()
+    assert Invitation.objects.get().status == "pending"
+
+
+@pytest.mark.parametrize(("state", "words"), [("expired", b"has expired"), ("revoked", b"was withdrawn")])
+def test_expired_and_revoked_links_say_which(world, django_capture_on_commit_callbacks, state, words):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(world, ["late@example.org"])
+    if state == "expired":
+        Invitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    else:
+        Invitation.objects.update(revoked_at=timezone.now())
+    response = Client().get(link_in_last_email())
+    assert response.status_code == 410
+    assert words in response.content
+
+
+def test_unknown_link(db):
+    response = Client().get("/invitations/not-a-real-secret/")
+    assert response.status_code == 404
+    assert b"not valid" in response.content
+
+
+def test_resend_makes_a_new_link_and_the_old_one_stops(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(world, ["again@example.org"])
+    old_link = link_in_last_email()
+    invitation = Invitation.objects.get()
+    staff = Client()
+    staff.force_login(world.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(f"/staff/invitations/{invitation.pk}/resend/")
+    new_link = link_in_last_email()
+    assert new_link != old_link
+    assert Client().get(old_link).status_code == 404
+    assert Client().get(new_link).status_code == 200
+    invitation.refresh_from_db()
+    assert invitation.sent_count == 2
+
+
+def test_staff_page_bulk_invites_from_csv_and_shows_results(world, django_capture_on_commit_callbacks):
+    staff = Client()
+    staff.force_login(world.admin)
+    upload = SimpleUploadedFile("artists.csv", b"email\ncsv1@example.org\nbroken@\ncsv2@example.org\n", "text/csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            f"/staff/cohorts/{world.cohort.pk}/invitations/",
+            {"emails": "pasted@example.org", "csv_file": upload, "role": "artist"},
+        )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "result-invited" in page and "result-invalidaddress" not in page
+    assert page.count("result-invited") == 3
+    assert page.count("result-invalid_address") == 1
+    assert len(mail.outbox) == 3
+
+
+def test_staff_page_explains_an_empty_form(world):
+    staff = Client()
+    staff.force_login(world.admin)
+    response = staff.post(f"/staff/cohorts/{world.cohort.pk}/invitations/", {"emails": "", "role": "artist"})
+    assert response.status_code == 400
+    assert b"Give at least one email address" in response.content
+
+
+def test_invite_through_the_api(world, django_capture_on_commit_callbacks):
+    client = api_client_for(world.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/api/v1/cohorts/{world.cohort.pk}/invitations/", {"emails": ["api@example.org", "nope"]}, format="json"
+        )
+    assert response.status_code == 201
+    assert [row["result"] for row in response.json()] == ["invited", "invalid_address"]
+    listed = client.get(f"/api/v1/cohorts/{world.cohort.pk}/invitations/").json()
+    assert [(i["email"], i["status"]) for i in listed] == [("api@example.org", "pending")]
+
+
+def test_a_full_cohort_refuses_acceptance(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(world, ["late@example.org"])
+    link = link_in_last_email()
+    world.cohort.capacity = 1
+    world.cohort.save()
+    MembershipFactory(cohort=world.cohort)  # someone took the last seat meanwhile
+    user = User.objects.create_user("late@example.org", "a-fine-password-9")
+    browser = Client()
+    browser.force_login(user)
+    response = browser.post(link, follow=True)
+    assert b"is full" in response.content
+    assert not Membership.objects.filter(user=user).exists()
