@@ -100,6 +100,7 @@ class ReasonForm(forms.Form):
 
 
 class MembershipActionForm(forms.Form):
+    membership = forms.IntegerField(min_value=1)
     action = forms.ChoiceField(
         choices=[
             ("suspend", "suspend"),

@@ -105,8 +105,9 @@ def invitation_accept(request, secret: str):
 def terms(request):
     pending = selectors.terms_pending_for(user=request.user)
     if request.method == "POST":
-        version = get_object_or_404(TermsVersion, pk=request.POST.get("terms_id") or 0)
-        if version not in pending:
+        terms_id = request.POST.get("terms_id", "")
+        version = TermsVersion.objects.filter(pk=int(terms_id)).first() if terms_id.isdigit() else None
+        if version is None or version not in pending:
             messages.error(request, "Those terms are not waiting for your acceptance.")
         else:
             services.terms_accept(user=request.user, terms=version, ip=client_ip(request))
@@ -268,13 +269,13 @@ def staff_cohort_action(request, cohort_id: int, action: str):
 def staff_members(request, cohort_id: int):
     cohort = get_object_or_404(Cohort, pk=cohort_id)
     if request.method == "POST":
-        membership = get_object_or_404(
-            Membership.objects.select_related("user"), pk=request.POST.get("membership"), cohort=cohort
-        )
         form = MembershipActionForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Choose an action.")
+            messages.error(request, "Choose a member and an action.")
             return redirect("staff_members", cohort_id=cohort.pk)
+        membership = get_object_or_404(
+            Membership.objects.select_related("user"), pk=form.cleaned_data["membership"], cohort=cohort
+        )
         action, reason, ip = form.cleaned_data["action"], form.cleaned_data["reason"], client_ip(request)
         try:
             if action in ("suspend", "reactivate", "remove"):

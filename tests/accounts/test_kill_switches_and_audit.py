@@ -1,0 +1,139 @@
+"""Kill switches take effect on the next request; every admin action leaves an audit event."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test import Client
+
+from accounts.models import AuditEvent, Cohort, Membership
+from accounts.services import audit_record, membership_set_status, user_suspend
+from tests.accounts.conftest import api_client_for, token_client
+
+
+def test_suspending_an_account_cuts_its_live_session_and_tokens(world):
+    browser = Client()
+    browser.force_login(world.artist)
+    assert browser.get("/tokens/").status_code == 200
+    api, _ = token_client(world.artist)
+    assert api.get("/api/v1/me/").status_code == 200
+
+    staff = Client()
+    staff.force_login(world.admin)
+    membership = Membership.objects.get(user=world.artist)
+    response = staff.post(
+        f"/staff/cohorts/{world.cohort.pk}/members/",
+        {"membership": membership.pk, "action": "suspend_account", "reason": "token shared on a forum"},
+    )
+    assert response.status_code == 302
+
+    page = browser.get("/tokens/")
+    assert page.status_code == 403
+    assert b"token shared on a forum" in page.content
+    assert browser.get("/tokens/").status_code == 302  # signed out: back to the sign-in page
+    refused = api.get("/api/v1/me/")
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "account_suspended"
+    event = AuditEvent.objects.get(action="user.suspended")
+    assert (event.actor, event.subject_user, event.data["reason"]) == (
+        world.admin,
+        world.artist,
+        "token shared on a forum",
+    )
+
+
+def test_suspension_needs_a_reason(world):
+    staff = Client()
+    staff.force_login(world.admin)
+    membership = Membership.objects.get(user=world.artist)
+    response = staff.post(
+        f"/staff/cohorts/{world.cohort.pk}/members/", {"membership": membership.pk, "action": "suspend"}, follow=True
+    )
+    assert b"Say why" in response.content
+    membership.refresh_from_db()
+    assert membership.status == "active"
+
+
+def test_membership_suspension_is_recorded_with_reason_and_actor(world):
+    membership = Membership.objects.get(user=world.artist)
+    membership_set_status(actor=world.admin, membership=membership, status="suspended", reason="paused by request")
+    membership.refresh_from_db()
+    assert (membership.status, membership.status_reason, membership.status_set_by) == (
+        "suspended",
+        "paused by request",
+        world.admin,
+    )
+    me = api_client_for(world.artist).get("/api/v1/me/").json()
+    assert me["memberships"][0]["status"] == "suspended"
+
+
+def test_pausing_a_cohort_shows_on_the_admin_pages(world):
+    staff = Client()
+    staff.force_login(world.admin)
+    staff.post(f"/staff/cohorts/{world.cohort.pk}/do/pause/")
+    world.cohort.refresh_from_db()
+    assert world.cohort.status == Cohort.Status.PAUSED
+    assert b"Paused" in staff.get("/staff/cohorts/").content
+    assert AuditEvent.objects.filter(action="cohort.status_changed", cohort=world.cohort).exists()
+
+
+def test_pausing_all_generation_is_shown_and_audited(world):
+    staff = Client()
+    staff.force_login(world.admin)
+    staff.post("/staff/switches/", {"generation_paused": "on", "reason": "GPU maintenance"})
+    assert b"Generation is paused for everyone: GPU maintenance" in staff.get("/staff/cohorts/").content
+    assert AuditEvent.objects.filter(action="generation.paused", actor=world.admin).exists()
+    refused = staff.post("/staff/switches/", {"generation_paused": "on", "reason": ""}, follow=True)
+    assert b"Say why generation is paused" in refused.content
+
+
+def test_audit_page_filters(world):
+    audit_record(action="token.created", actor=world.artist, subject_user=world.artist)
+    audit_record(action="cohort.updated", actor=world.admin, cohort=world.cohort)
+    audit_record(action="cohort.updated", actor=world.admin, cohort=world.other_cohort)
+    staff = Client()
+    staff.force_login(world.admin)
+    page = staff.get("/staff/audit/", {"action": "cohort.", "cohort": world.cohort.pk}).content.decode()
+    assert page.count("<td>cohort.updated</td>") == 1
+    assert "token.created" not in page
+    page = staff.get("/staff/audit/", {"actor": "artist-a"}).content.decode()
+    assert "token.created" in page and "cohort.updated" not in page
+    bad = staff.get("/staff/audit/", {"date_from": "2026-02-01", "date_to": "2026-01-01"})
+    assert bad.status_code == 400
+    assert b"must not be before" in bad.content
+    assert staff.get("/staff/audit/", {"date_from": "not a date"}).status_code == 400
+
+
+def test_artists_see_the_events_about_their_own_account(world):
+    audit_record(action="token.suspended", subject_user=world.artist, data={"reason": "x"})
+    audit_record(action="token.suspended", subject_user=world.other_artist, data={"reason": "y"})
+    browser = Client()
+    browser.force_login(world.artist)
+    page = browser.get("/profile/").content.decode()
+    assert page.count("token.suspended") == 1
+
+
+@pytest.mark.postgres
+def test_audit_events_cannot_be_changed_or_deleted(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger under test is PostgreSQL's")
+    user_suspend(actor=world.admin, user=world.other_artist, reason="test")
+    event = AuditEvent.objects.get(action="user.suspended")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(action="nothing.happened")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    assert AuditEvent.objects.filter(pk=event.pk, action="user.suspended").exists()
+
+
+def test_member_actions_with_bad_input_explain_and_change_nothing(world):
+    staff = Client()
+    staff.force_login(world.admin)
+    for body in ({"membership": "abc", "action": "suspend"}, {"membership": "1", "action": "explode"}, {}):
+        response = staff.post(f"/staff/cohorts/{world.cohort.pk}/members/", body, follow=True)
+        assert response.status_code == 200
+        assert b"Choose a member and an action" in response.content
+    assert (
+        staff.post(
+            f"/staff/cohorts/{world.cohort.pk}/members/", {"membership": 999999, "action": "suspend"}
+        ).status_code
+        == 404
+    )

@@ -1,0 +1,33 @@
+"""Staff sign in with a second factor; sign-in attempts are limited and audited."""
+
+from django.test import Client
+
+from accounts.models import AuditEvent
+from tests.factories import PASSWORD
+
+
+def test_staff_sign_in_asks_for_a_totp_code(world):
+    browser = Client()
+    response = browser.post("/accounts/login/", {"login": world.admin.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/2fa/authenticate/"
+    assert browser.get("/staff/cohorts/").status_code == 302  # not signed in until the code is given
+
+    wrong = browser.post("/accounts/2fa/authenticate/", {"code": "000000"})
+    assert wrong.status_code == 200
+    assert browser.post("/accounts/2fa/authenticate/", {"code": world.admin_totp.now()}).status_code == 302
+    assert browser.get("/staff/cohorts/").status_code == 200
+    assert AuditEvent.objects.filter(action="auth.signed_in", actor=world.admin).exists()
+
+
+def test_failed_sign_ins_are_audited_and_limited(world):
+    browser = Client()
+    statuses = []
+    for _ in range(7):
+        response = browser.post("/accounts/login/", {"login": world.artist.email, "password": "wrong-password"})
+        statuses.append(response.status_code)
+    assert AuditEvent.objects.filter(action="auth.sign_in_failed", subject_user=world.artist).count() >= 5
+    # allauth's limit: 5 failures per account in 5 minutes, then even the right password is refused for a while.
+    blocked = browser.post("/accounts/login/", {"login": world.artist.email, "password": PASSWORD})
+    assert blocked.status_code in (200, 429)
+    assert b"Too many failed login attempts" in blocked.content or blocked.status_code == 429

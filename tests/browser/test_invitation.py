@@ -1,0 +1,37 @@
+"""An invited artist accepts from the email, in headless Chromium, and lands on their dashboard."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from accounts.models import Cohort, Membership, User
+from accounts.services import invitations_create
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_invited_artist_signs_up_from_the_emailed_link(live_server, page, transactional_db):
+    cohort = Cohort.objects.create(name="Spring cohort", slug="spring", status=Cohort.Status.ACTIVE)
+    admin = UserFactory(role=User.Role.ADMIN)
+    invitations_create(actor=admin, cohort=cohort, emails=["painter@example.org"], base_url=live_server.url)
+    [email] = mail.outbox  # transactional_db: on-commit emails go out for real
+    link = re.search(r"http://\S+/invitations/\S+/", email.body).group(0)
+
+    page.goto(link)
+    assert page.get_by_role("heading", name="Join Spring cohort").is_visible()
+    page.get_by_role("link", name="Create your account").click()
+    assert page.get_by_label("Email").input_value() == "painter@example.org"
+    page.get_by_placeholder("Password", exact=True).fill("a-fine-password-9")
+    page.get_by_placeholder("Password (again)").fill("a-fine-password-9")
+    page.get_by_role("button", name="Sign Up").click()
+
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_role("heading", name="Your cohorts").is_visible()
+    assert page.get_by_role("heading", name="Spring cohort").is_visible()
+    membership = Membership.objects.get(user__email="painter@example.org")
+    assert (membership.cohort, membership.status) == (cohort, "active")
+
+    page.goto(link)
+    assert page.get_by_role("heading", name="This invitation was already used").is_visible()
