@@ -11,6 +11,7 @@ def navigation(request):
     unread = unread_notification_count(user=user)
     links = [
         ("Home", reverse("home")),
+        ("Studio", reverse("studio")),
         ("Tokens", reverse("tokens")),
         ("Profile", reverse("profile")),
         (f"Notifications ({unread})" if unread else "Notifications", reverse("notifications")),
@@ -20,6 +21,7 @@ def navigation(request):
     if user.is_program_admin:
         links += [
             ("Cohorts", reverse("staff_cohorts")),
+            ("Queue", reverse("staff_queue")),
             ("Audit log", reverse("staff_audit")),
             ("Switches", reverse("staff_switches")),
             ("API reference", reverse("api-docs")),

@@ -40,6 +40,8 @@ class Config:
     log_level: str
     demo_password: str
     api_rate_per_token: int
+    private_storage: dict
+    metrics_token: str
     api_rate_per_user: int
     sqlite_busy_timeout_ms: int
 
@@ -143,10 +145,33 @@ def _read(env: Env) -> Config:
         trusted_proxies=trusted_proxies,
         log_level=log_level,
         demo_password=env.str("DEMO_PASSWORD", "vernissage-demo"),
+        private_storage=_private_storage(env, var_dir),
+        metrics_token=env.str("METRICS_TOKEN", ""),
         api_rate_per_token=_positive(env, "API_RATE_PER_TOKEN_PER_MINUTE", 30),
         api_rate_per_user=_positive(env, "API_RATE_PER_USER_PER_MINUTE", 60),
         sqlite_busy_timeout_ms=sqlite_busy_timeout_ms,
     )
+
+
+def _private_storage(env: Env, var_dir: Path) -> dict:
+    """Local files under MEDIA_ROOT/private, or an S3-compatible bucket when MEDIA_S3_BUCKET is set."""
+    bucket = env.str("MEDIA_S3_BUCKET", "")
+    if not bucket:
+        root = Path(env.path("MEDIA_ROOT", str(var_dir / "media"))).resolve() / "private"
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", "") or None,
+            "region_name": env.str("MEDIA_S3_REGION", "") or None,
+            "access_key": env.str("MEDIA_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", "") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 
 def _positive(env: Env, name: str, default: int) -> int:

@@ -19,6 +19,8 @@ ALLOWED_HOSTS = CONFIG.allowed_hosts
 CSRF_TRUSTED_ORIGINS = CONFIG.csrf_trusted_origins
 VAR_DIR = CONFIG.var_dir
 DEMO_PASSWORD = CONFIG.demo_password
+# Each app adds its demo data after the accounts app's: called with the demo cohort.
+DEMO_SEED_STEPS = ["generations.services.demo_seed_credits"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -164,6 +166,8 @@ MEDIA_ROOT = CONFIG.media_root
 # Media is private: it is served by permission-checked views, so MEDIA_URL stays unset.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Clips and posters: outside any URL space; served only by permission-checked or signed views.
+    "private": CONFIG.private_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -195,6 +199,16 @@ API_RATE_PER_TOKEN_PER_MINUTE = CONFIG.api_rate_per_token
 API_RATE_PER_USER_PER_MINUTE = CONFIG.api_rate_per_user
 API_REVOKE_EXPOSED_PER_IP_PER_MINUTE = 10
 INVITATION_DAYS = 14
+
+# Generations (docs/generations.md).
+GENERATION_BASE_CREDITS = 1
+GENERATION_CREDITS_PER_MP_SECOND_STEP = 0.5
+GENERATION_LEASE_SECONDS = 60  # a worker renews it while rendering; expiry means the worker is gone
+GENERATION_MAX_ATTEMPTS = 3
+GENERATION_TIME_LIMIT_SECONDS = 3600  # the longest one job (or batch) may run on a worker
+GENERATION_PROMPT_MAX_LENGTH = 2000
+MEDIA_URL_MAX_AGE_SECONDS = 3600
+METRICS_TOKEN = CONFIG.metrics_token
 # /healthz must answer the plain-HTTP probes of a load balancer even with the redirect on.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
@@ -264,10 +278,9 @@ CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_BEAT_SCHEDULE = {
-    "accounts.clear_expired_sessions": {
-        "task": "accounts.clear_expired_sessions",
-        "schedule": timedelta(hours=6),
-    },
+    "accounts.clear_expired_sessions": {"task": "accounts.clear_expired_sessions", "schedule": timedelta(hours=6)},
+    "generations.requeue_expired": {"task": "generations.requeue_expired", "schedule": timedelta(minutes=1)},
+    "generations.refill_credits": {"task": "generations.refill_credits", "schedule": timedelta(minutes=15)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("api/v1/", include("accounts.urls_api")),
+    path("api/v1/", include("generations.urls_api")),
+    path("", include("generations.urls")),
     path("django-admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

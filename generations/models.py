@@ -1,1 +1,212 @@
-"""Generation requests, the credits ledger and quota policies arrive with the generations issue."""
+"""Generation jobs, the credits ledger and quota policies.
+
+The database holds the invariants: balances never go negative, every ledger
+operation happens once (unique keys), a generation is settled (charged or
+released) at most once, and a job's status and progress stay in range.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Cohort
+from generations.storage import private_storage
+
+
+class QuotaPolicy(models.Model):
+    """A cohort's credit allowance and job limits. (The higher app holds the link to Cohort.)"""
+
+    cohort = models.OneToOneField(Cohort, on_delete=models.CASCADE, related_name="quota_policy")
+    credits_per_period = models.PositiveIntegerField(default=100)
+    period_days = models.PositiveIntegerField(default=7)
+    max_running_per_artist = models.PositiveIntegerField(default=1)
+    max_queued_per_artist = models.PositiveIntegerField(default=5)
+    weight = models.FloatField(
+        default=1.0, help_text="Fair-share weight: a cohort with 2.0 gets GPU time twice as readily."
+    )
+
+    class Meta:
+        verbose_name_plural = "quota policies"
+        constraints = [
+            models.CheckConstraint(condition=Q(period_days__gte=1), name="quota_period_positive"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="quota_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort}: {self.credits_per_period} credits / {self.period_days} days"
+
+
+class QuotaOverride(models.Model):
+    """Per-artist exceptions to their cohort's policy; empty fields keep the cohort's value."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quota_overrides")
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="quota_overrides")
+    credits_per_period = models.PositiveIntegerField(null=True, blank=True)
+    max_running_per_artist = models.PositiveIntegerField(null=True, blank=True)
+    max_queued_per_artist = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "cohort"], name="quota_override_once")]
+
+    def __str__(self) -> str:
+        return f"override for {self.user} in {self.cohort}"
+
+
+class CreditAccount(models.Model):
+    """An artist's credits in one cohort. Balances are a cache of the ledger, updated under this row's lock."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credit_accounts")
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="credit_accounts")
+    available = models.IntegerField(default=0)
+    reserved = models.IntegerField(default=0)
+    period_started_at = models.DateTimeField(default=timezone.now)
+    period_ends_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "cohort"], name="credit_account_once"),
+            models.CheckConstraint(condition=Q(available__gte=0), name="credit_available_not_negative"),
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="credit_reserved_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.cohort}: {self.available} available, {self.reserved} reserved"
+
+
+class LedgerEntry(models.Model):
+    """One append-only credits operation. ``key`` makes repeating an operation a no-op."""
+
+    class Kind(models.TextChoices):
+        GRANT = "grant", "Grant"
+        RESERVE = "reserve", "Reserve"
+        CHARGE = "charge", "Charge"
+        RELEASE = "release", "Release"
+        ADJUSTMENT = "adjustment", "Adjustment"
+
+    account = models.ForeignKey(CreditAccount, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    amount = models.IntegerField()
+    key = models.CharField(max_length=120, unique=True)
+    generation = models.ForeignKey("Generation", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["grant", "reserve", "charge", "release", "adjustment"]), name="ledger_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="adjustment") | Q(amount__gt=0), name="ledger_amount_positive_unless_adjustment"
+            ),
+            # A reservation ends once: charged or released, never both, never twice.
+            models.UniqueConstraint(
+                fields=["generation"], condition=Q(kind__in=["charge", "release"]), name="ledger_one_settlement"
+            ),
+            models.UniqueConstraint(fields=["generation"], condition=Q(kind="reserve"), name="ledger_one_reservation"),
+        ]
+        indexes = [models.Index(fields=["account", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} ({self.key})"
+
+
+class Generation(models.Model):
+    """One prompt becoming one clip. The row is the truth; Celery messages only wake workers."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+
+    TERMINAL = (Status.SUCCEEDED, Status.FAILED, Status.CANCELED)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    artist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="generations")
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="generations")
+    account = models.ForeignKey(CreditAccount, on_delete=models.PROTECT, related_name="generations")
+    prompt = models.TextField()
+    negative_prompt = models.TextField(blank=True)
+    preset = models.CharField(max_length=64)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    num_frames = models.PositiveIntegerField()
+    fps = models.PositiveIntegerField()
+    steps = models.PositiveIntegerField()
+    guidance = models.FloatField()
+    seed = models.BigIntegerField()
+    cost = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    gpu_seconds = models.FloatField(default=0.0)
+    failure_message = models.CharField(max_length=500, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    lease_owner = models.CharField(max_length=200, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries")
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 (unique only when given)
+    video = models.FileField(storage=private_storage, upload_to="clips/", blank=True)
+    poster = models.FileField(storage=private_storage, upload_to="clips/", blank=True)
+    video_sha256 = models.CharField(max_length=64, blank=True)
+    video_bytes = models.PositiveBigIntegerField(default=0)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "succeeded", "failed", "canceled"]),
+                name="generation_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="generation_progress_percent"),
+            models.UniqueConstraint(
+                fields=["artist", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="generation_idempotency_key_once",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="running") | Q(lease_expires_at__isnull=False), name="generation_running_has_lease"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "queued_at"]),
+            models.Index(fields=["artist", "status"]),
+            models.Index(fields=["artist", "finished_at"]),
+            models.Index(fields=["status", "lease_expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"generation {self.pk} ({self.status})"
+
+    @property
+    def duration_s(self) -> float:
+        return self.num_frames / self.fps
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in self.TERMINAL
+
+
+class PromptRule(models.Model):
+    """A blocked term or pattern, global or for one cohort (for instance names of real people)."""
+
+    pattern = models.CharField(max_length=300)
+    is_regex = models.BooleanField(default=False)
+    cohort = models.ForeignKey(Cohort, null=True, blank=True, on_delete=models.CASCADE, related_name="prompt_rules")
+    reason = models.CharField(max_length=200, help_text="Shown to the artist, e.g. 'names of real people'.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{'/' + self.pattern + '/' if self.is_regex else self.pattern} ({self.reason})"

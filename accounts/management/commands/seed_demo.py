@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils.module_loading import import_string
 
 from accounts.services import demo_seed
 
@@ -9,8 +11,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         password = settings.DEMO_PASSWORD
-        cohort, logins = demo_seed(password=password)
-        self.stdout.write(f"Demo cohort: {cohort.name} ({cohort.status}); the demo artists have accepted its terms.")
+        with transaction.atomic():
+            cohort, logins = demo_seed(password=password)
+            for step in settings.DEMO_SEED_STEPS:
+                import_string(step)(cohort=cohort)
+        self.stdout.write(
+            f"Demo cohort: {cohort.name} ({cohort.status}); the demo artists have accepted its terms "
+            "and hold credits, so they can generate at once in the studio (/studio/)."
+        )
         self.stdout.write(f"Demo logins (password: {password}):")
         for login in logins:
             state = "created" if login.created else "already there"

@@ -1,0 +1,250 @@
+"""The generations API: submit, list, detail, cancel, retry, quote, credits."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.errors import ApplicationError
+from accounts.models import Cohort
+from accounts.permissions import HasScopes
+from generations import selectors, services
+from generations.media import signed_url
+from generations.models import Generation
+
+
+class GenerationSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id")
+    cohort = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    duration_s = serializers.FloatField()
+    queue_position = serializers.SerializerMethodField()
+    estimated_start = serializers.SerializerMethodField()
+    video_url = serializers.SerializerMethodField()
+    poster_url = serializers.SerializerMethodField()
+    retry_of = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Generation
+        fields = [
+            "id", "cohort", "prompt", "negative_prompt", "preset", "width", "height", "num_frames", "fps",
+            "duration_s", "steps", "seed", "cost", "status", "progress", "queued_at", "started_at", "finished_at",
+            "attempts", "gpu_seconds", "failure_message", "queue_position", "estimated_start", "video_url",
+            "poster_url", "video_sha256", "retry_of",
+        ]  # fmt: skip
+
+    def get_queue_position(self, obj) -> int | None:
+        return getattr(obj, "queue_position", None)
+
+    def get_estimated_start(self, obj) -> str | None:
+        estimate = getattr(obj, "estimated_start", None)
+        return estimate.isoformat() if estimate else None
+
+    def _url(self, obj, kind) -> str | None:
+        field = obj.video if kind == "video" else obj.poster
+        if not field or obj.deleted_at:
+            return None
+        return self.context["request"].build_absolute_uri(signed_url(obj, kind))
+
+    def get_video_url(self, obj) -> str | None:
+        return self._url(obj, "video")
+
+    def get_poster_url(self, obj) -> str | None:
+        return self._url(obj, "poster")
+
+    def get_retry_of(self, obj) -> str | None:
+        return str(obj.retry_of.public_id) if obj.retry_of_id else None
+
+
+class SubmitSerializer(serializers.Serializer):
+    cohort = serializers.SlugField(required=False, help_text="Your cohort's slug; optional if you are in one.")
+    prompt = serializers.CharField(max_length=2000, trim_whitespace=False)
+    negative_prompt = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    duration_s = serializers.FloatField(min_value=0.1, max_value=60)
+    resolution = serializers.IntegerField(min_value=1, help_text="The short side in pixels, e.g. 128 or 480.")
+    aspect_ratio = serializers.ChoiceField(choices=["1:1", "16:9", "9:16"], default="1:1")
+    fps = serializers.IntegerField(min_value=1, max_value=120, required=False)
+    seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
+    preset = serializers.CharField(max_length=64, default="tiny")
+
+
+def cohort_for(user, slug: str | None) -> Cohort:
+    cohorts = list(selectors.artist_cohorts(user=user))
+    if slug:
+        match = next((c for c in cohorts if c.slug == slug), None)
+        if match is None:
+            raise ApplicationError(
+                "invalid", "You are not an active artist in that cohort.", fields={"cohort": "not yours"}
+            )
+        return match
+    if len(cohorts) == 1:
+        return cohorts[0]
+    if not cohorts:
+        raise ApplicationError("membership_inactive", "You are not an active artist in any cohort.", status=403)
+    raise ApplicationError("invalid", "You are in several cohorts; say which.", fields={"cohort": "required"})
+
+
+class GenerationPagination(CursorPagination):
+    ordering = ("-queued_at", "-id")
+    page_size = 20
+    max_page_size = 100
+    page_size_query_param = "page_size"
+
+
+class GenerationListCreateApi(APIView):
+    permission_classes = [IsAuthenticated, HasScopes]
+
+    @property
+    def required_scopes(self):
+        return ["generations:write"] if self.request.method == "POST" else ["generations:read"]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=Generation.Status.values)],
+        responses=GenerationSerializer(many=True),
+        summary="Your generations (staff: their cohorts'), newest first",
+    )
+    def get(self, request):
+        generations = selectors.generations_visible_to(user=request.user).select_related("retry_of")
+        wanted = request.query_params.get("status")
+        if wanted:
+            if wanted not in Generation.Status.values:
+                raise ApplicationError(
+                    "invalid", "Unknown status.", fields={"status": f"one of {', '.join(Generation.Status.values)}"}
+                )
+            generations = generations.filter(status=wanted)
+        paginator = GenerationPagination()
+        page = selectors.with_queue_estimates(paginator.paginate_queryset(generations, request, view=self))
+        return paginator.get_paginated_response(
+            GenerationSerializer(page, many=True, context={"request": request}).data
+        )
+
+    @extend_schema(
+        request=SubmitSerializer,
+        responses={201: GenerationSerializer, 200: GenerationSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+        summary="Submit a prompt; credits are reserved at once",
+    )
+    def post(self, request):
+        data = SubmitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        cohort = cohort_for(request.user, values.pop("cohort", None))
+        key = request.headers.get("Idempotency-Key") or None
+        if key and len(key) > 200:
+            raise ApplicationError(
+                "invalid", "Idempotency-Key is at most 200 characters.", fields={"Idempotency-Key": "too long"}
+            )
+        generation, created = services.generation_submit(
+            artist=request.user, cohort=cohort, idempotency_key=key, **values
+        )
+        body = GenerationSerializer(selectors.with_queue_estimates([generation])[0], context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def _generation(request, public_id) -> Generation:
+    return get_object_or_404(
+        selectors.generations_visible_to(user=request.user).select_related("retry_of"), public_id=public_id
+    )
+
+
+class GenerationDetailApi(APIView):
+    permission_classes = [IsAuthenticated, HasScopes]
+    required_scopes = ["generations:read"]
+
+    @extend_schema(responses=GenerationSerializer, summary="One generation, with signed, expiring media URLs")
+    def get(self, request, public_id):
+        generation = selectors.with_queue_estimates([_generation(request, public_id)])[0]
+        return Response(GenerationSerializer(generation, context={"request": request}).data)
+
+
+class GenerationCancelApi(APIView):
+    permission_classes = [IsAuthenticated, HasScopes]
+    required_scopes = ["generations:write"]
+
+    @extend_schema(
+        request=None, responses=GenerationSerializer, summary="Cancel: queued at once, running within a step"
+    )
+    def post(self, request, public_id):
+        generation = services.generation_cancel(actor=request.user, generation=_generation(request, public_id))
+        return Response(GenerationSerializer(generation, context={"request": request}).data)
+
+
+class GenerationRetryApi(APIView):
+    permission_classes = [IsAuthenticated, HasScopes]
+    required_scopes = ["generations:write"]
+
+    @extend_schema(
+        request=None, responses={201: GenerationSerializer}, summary="Run a failed or canceled generation again"
+    )
+    def post(self, request, public_id):
+        original = _generation(request, public_id)
+        if original.artist_id != request.user.pk:
+            raise ApplicationError("permission_denied", "Only the artist may retry their generation.", status=403)
+        retried = services.generation_retry(actor=request.user, generation=original)
+        return Response(
+            GenerationSerializer(retried, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+
+
+class QuoteApi(APIView):
+    permission_classes = [IsAuthenticated, HasScopes]
+    required_scopes = ["generations:read"]
+
+    class QuoteInputSerializer(serializers.Serializer):
+        duration_s = serializers.FloatField(min_value=0.1, max_value=60)
+        resolution = serializers.IntegerField(min_value=1)
+        aspect_ratio = serializers.ChoiceField(choices=["1:1", "16:9", "9:16"], default="1:1")
+        fps = serializers.IntegerField(min_value=1, max_value=120, required=False)
+        preset = serializers.CharField(max_length=64, default="tiny")
+
+    @extend_schema(request=QuoteInputSerializer, responses={200: dict}, summary="What a generation would cost")
+    def post(self, request):
+        data = self.QuoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        render, cost = services.quote(**data.validated_data)
+        return Response(
+            {"cost": cost, "width": render.width, "height": render.height, "num_frames": render.num_frames,
+             "fps": render.fps, "duration_s": render.duration_s, "steps": render.steps}
+        )  # fmt: skip
+
+
+class LedgerEntrySerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    amount = serializers.IntegerField()
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    generation = serializers.SerializerMethodField()
+
+    def get_generation(self, obj) -> str | None:
+        return str(obj.generation.public_id) if obj.generation_id else None
+
+
+class LedgerPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+    page_size = 50
+
+
+class CreditsApi(APIView):
+    permission_classes = [IsAuthenticated, HasScopes]
+    required_scopes = ["generations:read"]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("cohort", str)], responses={200: dict}, summary="Your credits and their ledger"
+    )
+    def get(self, request):
+        cohort = cohort_for(request.user, request.query_params.get("cohort"))
+        account = services.account_for(user=request.user, cohort=cohort)
+        paginator = LedgerPagination()
+        entries = paginator.paginate_queryset(
+            selectors.ledger_for(account=account).select_related("generation"), request, view=self
+        )
+        response = paginator.get_paginated_response(LedgerEntrySerializer(entries, many=True).data)
+        response.data = {
+            "cohort": cohort.slug, "available": account.available, "reserved": account.reserved,
+            "period_ends_at": account.period_ends_at, "ledger": response.data,
+        }  # fmt: skip
+        return response

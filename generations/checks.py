@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.core.checks import Error, register
+
+
+@register()
+def broker_outlasts_the_longest_job(app_configs, **kwargs):
+    """The database lease decides redelivery; the broker must never redeliver a job that may still run."""
+    if not settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        return []
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    if visibility <= settings.GENERATION_TIME_LIMIT_SECONDS:
+        return [
+            Error(
+                f"The broker's visibility_timeout ({visibility} s) must be longer than the longest job "
+                f"(GENERATION_TIME_LIMIT_SECONDS, {settings.GENERATION_TIME_LIMIT_SECONDS} s).",
+                id="generations.E001",
+            )
+        ]
+    return []

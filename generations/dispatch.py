@@ -1,0 +1,237 @@
+"""Claiming work fairly, holding it with a lease, and settling it exactly once.
+
+A worker claims queued generations from the database, not from the broker:
+the row is the truth and the message only a wake-up, so duplicate or late
+messages find nothing to do. The order is fair share, not first-in-first-out:
+the artist with the least GPU time in the last 24 hours (divided by their
+cohort's weight) goes first, and nobody runs more jobs at once than their cap.
+A claim holds a lease the worker renews while it renders; a beat task gives
+expired leases' jobs to another worker (at most GENERATION_MAX_ATTEMPTS) or
+fails them and releases their credits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.db import connection, transaction
+from django.db.models import (
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Cohort, Membership
+from accounts.services import program_switches
+from generations import ledger
+from generations.models import Generation, QuotaOverride
+
+logger = logging.getLogger(__name__)
+Status = Generation.Status
+
+
+def fair_share_queue() -> QuerySet[Generation]:
+    """Queued generations that may run now, best claim first."""
+    since = timezone.now() - timedelta(hours=24)
+    used_24h = (
+        Generation.objects.filter(artist=OuterRef("artist"), finished_at__gte=since)
+        .order_by()
+        .values("artist")
+        .annotate(total=Sum("gpu_seconds"))
+        .values("total")[:1]
+    )
+    running = (
+        Generation.objects.filter(artist=OuterRef("artist"), status=Status.RUNNING)
+        .order_by()
+        .values("artist")
+        .annotate(count=Count("id"))
+        .values("count")[:1]
+    )
+    override_cap = QuotaOverride.objects.filter(user=OuterRef("artist"), cohort=OuterRef("cohort")).values(
+        "max_running_per_artist"
+    )[:1]
+    active_member = Membership.objects.filter(
+        user=OuterRef("artist"), cohort=OuterRef("cohort"), status=Membership.Status.ACTIVE
+    )
+    return (
+        Generation.objects.filter(
+            status=Status.QUEUED, cohort__status=Cohort.Status.ACTIVE, artist__suspended_at__isnull=True
+        )
+        .filter(Exists(active_member))
+        .annotate(
+            used=Coalesce(Subquery(used_24h, output_field=FloatField()), Value(0.0)),
+            running_now=Coalesce(Subquery(running, output_field=IntegerField()), Value(0)),
+            running_cap=Coalesce(
+                Subquery(override_cap, output_field=IntegerField()),
+                F("cohort__quota_policy__max_running_per_artist"),
+                Value(1),
+                output_field=IntegerField(),
+            ),
+            weight=Coalesce(F("cohort__quota_policy__weight"), Value(1.0), output_field=FloatField()),
+        )
+        .filter(running_now__lt=F("running_cap"))
+        .annotate(share=ExpressionWrapper(F("used") / F("weight"), output_field=FloatField()))
+        .order_by("share", "queued_at", "id")
+    )
+
+
+def _lockable(queryset: QuerySet) -> QuerySet:
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset  # SQLite: one writer at a time; the conditional update below decides
+
+
+@dataclass(frozen=True)
+class Claim:
+    owner: str
+    generations: list[Generation]
+
+
+def claim_batch(*, owner: str, max_batch: int = 4) -> Claim:
+    """Claim the fairest queued generation and any compatible ones (same preset, size, frames, steps)."""
+    if program_switches().generation_paused:
+        return Claim(owner, [])
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.GENERATION_LEASE_SECONDS)
+    with transaction.atomic():
+        first = _lockable(fair_share_queue()).first()
+        if first is None:
+            return Claim(owner, [])
+        chosen, per_artist = [first], {first.artist_id: first.running_now + 1}
+        if max_batch > 1:
+            compatible = _lockable(
+                fair_share_queue()
+                .exclude(pk=first.pk)
+                .filter(preset=first.preset, width=first.width, height=first.height, num_frames=first.num_frames,
+                        steps=first.steps, guidance=first.guidance)
+            )[: max_batch * 4]  # fmt: skip
+            for candidate in compatible:
+                taken = per_artist.get(candidate.artist_id, candidate.running_now)
+                if len(chosen) < max_batch and taken < candidate.running_cap:
+                    chosen.append(candidate)
+                    per_artist[candidate.artist_id] = taken + 1
+        claimed = []
+        for generation in chosen:
+            updated = Generation.objects.filter(pk=generation.pk, status=Status.QUEUED).update(
+                status=Status.RUNNING, started_at=now, attempts=F("attempts") + 1, lease_owner=owner,
+                lease_expires_at=lease, progress=0,
+            )  # fmt: skip
+            if updated:
+                claimed.append(generation.pk)
+    return Claim(owner, list(Generation.objects.filter(pk__in=claimed).select_related("account").order_by("id")))
+
+
+def heartbeat(*, owner: str, progress: dict[int, int]) -> dict[int, bool]:
+    """Renew the leases this worker holds and record progress.
+
+    Returns {id: cancel requested} for the leases it still holds.
+    """
+    lease = timezone.now() + timedelta(seconds=settings.GENERATION_LEASE_SECONDS)
+    held = Generation.objects.filter(pk__in=list(progress), status=Status.RUNNING, lease_owner=owner)
+    for generation_id, percent in progress.items():
+        held.filter(pk=generation_id).update(lease_expires_at=lease, progress=min(99, max(0, percent)))
+    return dict(held.values_list("pk", "cancel_requested"))
+
+
+def _settle(generation_id: int, owner: str, **fields) -> Generation | None:
+    """Lock the row and end it, if this worker still holds its lease. Caller is inside a transaction."""
+    generation = Generation.objects.select_for_update().select_related("account").get(pk=generation_id)
+    if generation.status != Status.RUNNING or generation.lease_owner != owner:
+        return None  # the lease expired and the job went elsewhere: this result is not ours to record
+    for name, value in fields.items():
+        setattr(generation, name, value)
+    generation.finished_at = timezone.now()
+    generation.lease_owner, generation.lease_expires_at = "", None
+    generation.save()
+    return generation
+
+
+def finish_succeeded(
+    *, generation_id: int, owner: str, video_path: Path, poster_path: Path, gpu_seconds: float
+) -> bool:
+    """Store the clip, record its hash, charge the reservation. Returns False when the lease was lost."""
+    digest = hashlib.sha256()
+    with open(video_path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    with open(video_path, "rb") as video, open(poster_path, "rb") as poster:
+        # Files first, outside the lock; a lost lease deletes them again below.
+        stored_video = Generation.video.field.storage.save(
+            f"clips/{generation_id}/{digest.hexdigest()[:16]}.mp4", File(video)
+        )
+        stored_poster = Generation.poster.field.storage.save(f"clips/{generation_id}/poster.jpg", File(poster))
+    with transaction.atomic():
+        generation = _settle(
+            generation_id, owner, status=Status.SUCCEEDED, progress=100, gpu_seconds=gpu_seconds,
+            video=stored_video, poster=stored_poster, video_sha256=digest.hexdigest(),
+            video_bytes=Path(video_path).stat().st_size,
+        )  # fmt: skip
+        if generation is not None:
+            ledger.credits_charge(generation=generation)
+    if generation is None:
+        Generation.video.field.storage.delete(stored_video)
+        Generation.poster.field.storage.delete(stored_poster)
+        return False
+    return True
+
+
+def finish_failed(*, generation_id: int, owner: str, message: str, gpu_seconds: float = 0.0) -> bool:
+    with transaction.atomic():
+        generation = _settle(
+            generation_id, owner, status=Status.FAILED, failure_message=message[:500], gpu_seconds=gpu_seconds
+        )
+        if generation is not None:
+            ledger.credits_release(generation=generation)
+    return generation is not None
+
+
+def finish_canceled(*, generation_id: int, owner: str, gpu_seconds: float = 0.0) -> bool:
+    with transaction.atomic():
+        generation = _settle(generation_id, owner, status=Status.CANCELED, gpu_seconds=gpu_seconds)
+        if generation is not None:
+            ledger.credits_release(generation=generation)
+    return generation is not None
+
+
+def requeue_expired() -> tuple[int, int]:
+    """Jobs whose worker stopped renewing its lease: queue them again, or after the last attempt fail
+    them and release their credits. Returns (requeued, failed)."""
+    from generations.services import wake_workers
+
+    requeued = failed = 0
+    now = timezone.now()
+    with transaction.atomic():
+        expired = _lockable(Generation.objects.filter(status=Status.RUNNING, lease_expires_at__lt=now))
+        for generation in expired.select_related("account"):
+            if generation.attempts < settings.GENERATION_MAX_ATTEMPTS:
+                Generation.objects.filter(pk=generation.pk).update(
+                    status=Status.QUEUED, lease_owner="", lease_expires_at=None, progress=0, started_at=None
+                )
+                transaction.on_commit(lambda pk=generation.pk: wake_workers(pk))
+                requeued += 1
+            else:
+                Generation.objects.filter(pk=generation.pk).update(
+                    status=Status.FAILED, lease_owner="", lease_expires_at=None, finished_at=now,
+                    failure_message="The render stopped unexpectedly several times; your credits were returned.",
+                )  # fmt: skip
+                ledger.credits_release(generation=generation)
+                failed += 1
+    if requeued or failed:
+        logger.warning("Expired leases: %d generation(s) queued again, %d failed", requeued, failed)
+    return requeued, failed

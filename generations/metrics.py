@@ -1,0 +1,53 @@
+"""/metrics in Prometheus format, for staff or a scraper holding METRICS_TOKEN.
+
+Values are read from the database at scrape time, so every web process answers
+the same and nothing needs a multiprocess directory.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db.models import Count, Sum
+from django.http import HttpResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from accounts.permissions import is_staff
+from generations.models import Generation, LedgerEntry
+
+
+class GenerationCollector:
+    def collect(self):
+        depth = GaugeMetricFamily("vernissage_queue_depth", "Queued generations per cohort", labels=["cohort"])
+        for cohort, count in (
+            Generation.objects.filter(status="queued").values_list("cohort__slug").annotate(n=Count("id")).order_by()
+        ):
+            depth.add_metric([cohort], count)
+        yield depth
+        by_status = CounterMetricFamily("vernissage_generations", "Generations by status", labels=["status"])
+        for status, count in Generation.objects.values_list("status").annotate(n=Count("id")).order_by():
+            by_status.add_metric([status], count)
+        yield by_status
+        finished = Generation.objects.filter(status="succeeded", started_at__isnull=False)
+        totals = finished.aggregate(jobs=Count("id"), gpu=Sum("gpu_seconds"))
+        seconds = CounterMetricFamily("vernissage_gpu_seconds", "GPU seconds spent on succeeded generations")
+        seconds.add_metric([], totals["gpu"] or 0.0)
+        yield seconds
+        failures = CounterMetricFamily("vernissage_generation_failures", "Failed generations")
+        failures.add_metric([], Generation.objects.filter(status="failed").count())
+        yield failures
+        spent = CounterMetricFamily("vernissage_credits_spent", "Credits charged for succeeded generations")
+        spent.add_metric([], LedgerEntry.objects.filter(kind="charge").aggregate(total=Sum("amount"))["total"] or 0)
+        yield spent
+
+
+def metrics_view(request):
+    token = settings.METRICS_TOKEN
+    bearer = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not (is_staff(request.user) or (token and bearer and secrets.compare_digest(bearer, token))):
+        return HttpResponse("Staff sign-in or the scrape token is required.\n", status=403, content_type="text/plain")
+    registry = CollectorRegistry()
+    registry.register(GenerationCollector())
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

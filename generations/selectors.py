@@ -1,0 +1,102 @@
+"""Reads for the studio, the API, the queue view and the metrics; query counts independent of rows."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import timedelta
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from accounts.models import Cohort, Membership, User
+from generations.dispatch import fair_share_queue
+from generations.models import CreditAccount, Generation, LedgerEntry
+
+Status = Generation.Status
+
+
+def generations_visible_to(*, user: User) -> QuerySet[Generation]:
+    """An artist sees their own; reviewers the generations of their cohorts; admins all."""
+    generations = Generation.objects.select_related("cohort", "artist").filter(deleted_at__isnull=True)
+    if user.is_program_admin:
+        return generations
+    if user.is_program_staff:
+        cohorts = Membership.objects.filter(user=user, role=Membership.Role.REVIEWER, status="active").values("cohort")
+        return generations.filter(Q(cohort__in=cohorts) | Q(artist=user))
+    return generations.filter(artist=user)
+
+
+def may_manage(*, user: User, generation: Generation) -> bool:
+    """Cancel or retry: the artist, staff of the cohort, admins."""
+    return generations_visible_to(user=user).filter(pk=generation.pk).exists()
+
+
+def queue_positions() -> dict[int, int]:
+    """Each queued generation's place in the fair-share order (1 = next)."""
+    return {pk: index for index, pk in enumerate(fair_share_queue().values_list("pk", flat=True), start=1)}
+
+
+def recent_gpu_seconds_per_job(*, sample: int = 50) -> float:
+    recent = list(
+        Generation.objects.filter(status=Status.SUCCEEDED)
+        .order_by("-finished_at")
+        .values_list("gpu_seconds", flat=True)[:sample]
+    )
+    return statistics.median(recent) if recent else 5.0
+
+
+def with_queue_estimates(generations: list[Generation]) -> list[Generation]:
+    """Adds ``queue_position`` and ``estimated_start`` to queued generations (one queue read for the page)."""
+    if not any(g.status == Status.QUEUED for g in generations):
+        return generations
+    positions = queue_positions()
+    per_job = recent_gpu_seconds_per_job()
+    now = timezone.now()
+    for generation in generations:
+        position = positions.get(generation.pk)
+        generation.queue_position = position
+        generation.estimated_start = now + timedelta(seconds=per_job * (position - 1)) if position else None
+    return generations
+
+
+def credits_summary(*, user: User, cohort: Cohort) -> CreditAccount | None:
+    return CreditAccount.objects.filter(user=user, cohort=cohort).first()
+
+
+def ledger_for(*, account: CreditAccount) -> QuerySet[LedgerEntry]:
+    return account.entries.order_by("-created_at", "-id")
+
+
+def artist_cohorts(*, user: User) -> QuerySet[Cohort]:
+    return Cohort.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.ARTIST, memberships__status="active"
+    ).order_by("name")
+
+
+def queue_overview() -> dict:
+    """For the admin queue view and the metrics."""
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    depth = dict(
+        Generation.objects.filter(status=Status.QUEUED).values_list("cohort__name").annotate(n=Count("id")).order_by()
+    )
+    running = list(
+        Generation.objects.filter(status=Status.RUNNING).select_related("artist", "cohort").order_by("started_at")
+    )
+    gpu_today = Generation.objects.filter(finished_at__gte=today).aggregate(total=Sum("gpu_seconds"))["total"] or 0.0
+    return {"depth": depth, "running": running, "gpu_seconds_today": gpu_today}
+
+
+def usage_per_artist(*, since_days: int = 7) -> QuerySet:
+    since = timezone.now() - timedelta(days=since_days)
+    return (
+        Generation.objects.filter(queued_at__gte=since)
+        .values("artist__email", "cohort__name")
+        .annotate(
+            jobs=Count("id"),
+            succeeded=Count("id", filter=Q(status=Status.SUCCEEDED)),
+            failed=Count("id", filter=Q(status=Status.FAILED)),
+            gpu_seconds=Sum("gpu_seconds"),
+            credits=Sum("cost", filter=Q(status=Status.SUCCEEDED)),
+        )
+        .order_by("-gpu_seconds")
+    )

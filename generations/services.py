@@ -1,0 +1,291 @@
+"""Every write about generations and credits: submit, cancel, retry, delete, refill.
+
+Side effects (the Celery wake-up message) happen only after commit.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.errors import ApplicationError
+from accounts.models import Cohort, Membership, TermsAcceptance, TermsVersion, User
+from accounts.services import audit_record, program_switches
+from generations import ledger, pricing
+from generations.models import CreditAccount, Generation, PromptRule, QuotaOverride, QuotaPolicy
+
+
+@dataclass(frozen=True)
+class Limits:
+    credits_per_period: int
+    period_days: int
+    max_running: int
+    max_queued: int
+    weight: float
+
+
+def limits_for(*, user: User, cohort: Cohort) -> Limits:
+    policy = QuotaPolicy.objects.filter(cohort=cohort).first() or QuotaPolicy(cohort=cohort)
+    override = QuotaOverride.objects.filter(user=user, cohort=cohort).first()
+
+    def pick(name: str, policy_name: str | None = None):
+        value = getattr(override, name, None) if override else None
+        return value if value is not None else getattr(policy, policy_name or name)
+
+    return Limits(
+        credits_per_period=pick("credits_per_period"),
+        period_days=policy.period_days,
+        max_running=pick("max_running_per_artist"),
+        max_queued=pick("max_queued_per_artist"),
+        weight=policy.weight,
+    )
+
+
+def account_for(*, user: User, cohort: Cohort) -> CreditAccount:
+    """The artist's credit account in the cohort, opened (with its first period's credits) on first use."""
+    account = CreditAccount.objects.filter(user=user, cohort=cohort).first()
+    if account is None:
+        try:
+            with transaction.atomic():
+                account = CreditAccount.objects.create(user=user, cohort=cohort)
+        except IntegrityError:
+            account = CreditAccount.objects.get(user=user, cohort=cohort)
+    return credits_refill(account=account)
+
+
+def credits_refill(*, account: CreditAccount) -> CreditAccount:
+    """When a period has ended, start the next and top the account up to its allowance.
+
+    Once per period: the period's end is checked under the account's row lock,
+    and the grant's key names the period.
+    """
+    now = timezone.now()
+    if account.period_ends_at > now:
+        return account
+    with transaction.atomic():
+        locked = CreditAccount.objects.select_for_update().get(pk=account.pk)
+        if locked.period_ends_at > now:
+            return locked
+        limits = limits_for(user=locked.user, cohort=locked.cohort)
+        locked.period_started_at, locked.period_ends_at = now, now + timedelta(days=limits.period_days)
+        locked.save(update_fields=["period_started_at", "period_ends_at"])
+        top_up = max(0, limits.credits_per_period - locked.available)
+        if top_up:
+            locked = ledger.credits_grant(
+                account=locked,
+                amount=top_up,
+                key=f"refill:{locked.pk}:{now.isoformat()}",
+                note=f"allowance for the period ending {locked.period_ends_at:%Y-%m-%d}",
+            )
+        return locked
+
+
+# --- Prompts ------------------------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_prompt(*, prompt: str, cohort: Cohort, field: str = "prompt") -> str:
+    prompt = unicodedata.normalize("NFC", prompt).strip()
+    if not 1 <= len(prompt) <= settings.GENERATION_PROMPT_MAX_LENGTH:
+        raise ApplicationError(
+            "invalid", "Prompts are 1 to 2,000 characters.", fields={field: f"{len(prompt)} characters"}
+        )
+    if _CONTROL.search(prompt):
+        raise ApplicationError(
+            "invalid", "Remove control characters from the prompt.", fields={field: "control characters"}
+        )
+    folded = prompt.casefold()
+    for rule in PromptRule.objects.filter(cohort__isnull=True) | PromptRule.objects.filter(cohort=cohort):
+        hit = re.search(rule.pattern, prompt, re.IGNORECASE) if rule.is_regex else rule.pattern.casefold() in folded
+        if hit:
+            raise ApplicationError(
+                "prompt_rejected", f"This prompt is not allowed: {rule.reason}.",
+                fields={field: rule.reason}, extra={"rule": rule.pk},
+            )  # fmt: skip
+    return prompt
+
+
+# --- Submission ---------------------------------------------------------------------------------------
+
+
+def check_may_generate(*, user: User, cohort: Cohort) -> Membership:
+    switches = program_switches()
+    if switches.generation_paused:
+        raise ApplicationError(
+            "generation_paused", f"Generation is paused: {switches.generation_paused_reason}", status=409
+        )
+    if cohort.status != Cohort.Status.ACTIVE:
+        raise ApplicationError("cohort_inactive", f"{cohort.name} is {cohort.status}.", status=409)
+    membership = Membership.objects.filter(user=user, cohort=cohort, role=Membership.Role.ARTIST).first()
+    if membership is None or membership.status != Membership.Status.ACTIVE:
+        raise ApplicationError("membership_inactive", "You are not an active artist in this cohort.", status=403)
+    latest = TermsVersion.objects.filter(cohort=cohort).order_by("-version").first()
+    if latest and not TermsAcceptance.objects.filter(user=user, terms=latest).exists():
+        raise ApplicationError("terms_not_accepted", f"Accept the current terms of {cohort.name} first.", status=403)
+    return membership
+
+
+def quote(
+    *, preset: str, duration_s: float, resolution: int, aspect_ratio: str, fps: int | None = None
+) -> tuple[pricing.RenderPlan, int]:
+    render = pricing.plan(
+        preset_name=preset, duration_s=duration_s, resolution=resolution, aspect_ratio=aspect_ratio, fps=fps
+    )
+    return render, pricing.price(render)
+
+
+def generation_submit(
+    *,
+    artist: User,
+    cohort: Cohort,
+    prompt: str,
+    negative_prompt: str = "",
+    duration_s: float,
+    resolution: int,
+    aspect_ratio: str,
+    fps: int | None = None,
+    seed: int | None = None,
+    preset: str = "tiny",
+    idempotency_key: str | None = None,
+    retry_of: Generation | None = None,
+) -> tuple[Generation, bool]:
+    """Validate, price, reserve credits and queue a generation; returns it and whether it is new.
+
+    With an ``idempotency_key`` already used by this artist, the first generation
+    is returned and nothing else happens. The wake-up message goes out on commit.
+    """
+    if idempotency_key:
+        existing = Generation.objects.filter(artist=artist, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing, False
+    check_may_generate(user=artist, cohort=cohort)
+    prompt = check_prompt(prompt=prompt, cohort=cohort)
+    negative_prompt = (
+        check_prompt(prompt=negative_prompt, cohort=cohort, field="negative_prompt") if negative_prompt.strip() else ""
+    )
+    render, cost = quote(
+        preset=preset, duration_s=duration_s, resolution=resolution, aspect_ratio=aspect_ratio, fps=fps
+    )
+    limits = limits_for(user=artist, cohort=cohort)
+    account = account_for(user=artist, cohort=cohort)
+    try:
+        with transaction.atomic():
+            # The account row lock serialises this artist's submissions: the queue cap and the balance hold.
+            account = CreditAccount.objects.select_for_update().get(pk=account.pk)
+            waiting = Generation.objects.filter(artist=artist, status=Generation.Status.QUEUED).count()
+            if waiting >= limits.max_queued:
+                raise ApplicationError(
+                    "too_many_queued",
+                    f"You have {waiting} clips waiting; the limit is {limits.max_queued}.",
+                    status=429,
+                )
+            if account.available < cost:
+                raise ledger.InsufficientCredits(available=account.available, cost=cost)
+            generation = Generation.objects.create(
+                artist=artist, cohort=cohort, account=account, prompt=prompt, negative_prompt=negative_prompt,
+                preset=render.preset.name, width=render.width, height=render.height, num_frames=render.num_frames,
+                fps=render.fps, steps=render.steps, guidance=render.guidance,
+                seed=seed if seed is not None else secrets.randbelow(2**31), cost=cost,
+                idempotency_key=idempotency_key or None, retry_of=retry_of,
+            )  # fmt: skip
+            ledger.credits_reserve(generation=generation)
+            transaction.on_commit(lambda: wake_workers(generation.pk))
+    except IntegrityError:
+        if idempotency_key:  # the same key sent twice at once: the other request won
+            return Generation.objects.get(artist=artist, idempotency_key=idempotency_key), False
+        raise
+    return generation, True
+
+
+def wake_workers(generation_id: int) -> None:
+    from generations.tasks import render_next
+
+    render_next.delay(generation_id)
+
+
+@transaction.atomic
+def generation_cancel(*, actor: User, generation: Generation) -> Generation:
+    """Queued: canceled now, credits released. Running: the worker stops within one denoising step."""
+    generation = Generation.objects.select_for_update().get(pk=generation.pk)
+    if generation.status == Generation.Status.QUEUED:
+        generation.status = Generation.Status.CANCELED
+        generation.finished_at = timezone.now()
+        generation.save(update_fields=["status", "finished_at"])
+        ledger.credits_release(generation=generation)
+    elif generation.status == Generation.Status.RUNNING:
+        generation.cancel_requested = True
+        generation.save(update_fields=["cancel_requested"])
+    else:
+        raise ApplicationError("not_cancellable", f"This generation already {generation.status}.", status=409)
+    if actor.pk != generation.artist_id:
+        audit_record(
+            action="generation.canceled",
+            actor=actor,
+            target=generation,
+            subject_user=generation.artist,
+            cohort=generation.cohort,
+        )
+    return generation
+
+
+def _resubmit(generation: Generation, **extra) -> Generation:
+    """The same parameters and seed as ``generation``, submitted anew (priced and reserved again)."""
+    resubmitted, _ = generation_submit(
+        artist=generation.artist,
+        cohort=generation.cohort,
+        prompt=generation.prompt,
+        negative_prompt=generation.negative_prompt,
+        duration_s=generation.duration_s,
+        resolution=min(generation.width, generation.height),
+        aspect_ratio=pricing.aspect_of(generation.width, generation.height) or "1:1",
+        fps=generation.fps,
+        seed=generation.seed,
+        preset=generation.preset,
+        **extra,
+    )
+    return resubmitted
+
+
+def generation_retry(*, actor: User, generation: Generation) -> Generation:
+    """A failed or canceled job again, linked to the original. The original was released, never charged,
+    and retrying the same original twice returns the first retry (its idempotency key names the original)."""
+    if generation.status not in (Generation.Status.FAILED, Generation.Status.CANCELED):
+        raise ApplicationError("not_retryable", "Only failed or canceled generations can be retried.", status=409)
+    return _resubmit(generation, retry_of=generation, idempotency_key=f"retry-of-{generation.pk}")
+
+
+def generation_rerun(*, actor: User, generation: Generation) -> Generation:
+    """Another clip with the same prompt, parameters and seed (the studio's "re-run" button)."""
+    return _resubmit(generation)
+
+
+@transaction.atomic
+def generation_delete(*, actor: User, generation: Generation) -> None:
+    """Remove the clip's files; the row stays (it is in the ledger), marked deleted."""
+    generation = Generation.objects.select_for_update().get(pk=generation.pk)
+    if not generation.is_terminal:
+        raise ApplicationError("not_deletable", "Cancel the generation before deleting it.", status=409)
+    for field in (generation.video, generation.poster):
+        if field:
+            field.delete(save=False)
+    generation.deleted_at = timezone.now()
+    generation.save(update_fields=["video", "poster", "deleted_at"])
+
+
+def demo_seed_credits(*, cohort: Cohort) -> list[CreditAccount]:
+    """seed_demo's step for this app: a quota policy for the demo cohort, and credits for its artists."""
+    QuotaPolicy.objects.get_or_create(
+        cohort=cohort, defaults={"credits_per_period": 200, "period_days": 7, "max_running_per_artist": 1}
+    )
+    artists = User.objects.filter(
+        memberships__cohort=cohort, memberships__role=Membership.Role.ARTIST, memberships__status="active"
+    )
+    return [account_for(user=artist, cohort=cohort) for artist in artists]

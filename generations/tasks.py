@@ -1,0 +1,150 @@
+"""Celery tasks: thin, id-only, idempotent. The GPU task's message is a wake-up, not an order."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import tempfile
+import threading
+import time
+import uuid
+
+from celery import shared_task
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+import inference
+from generations import dispatch
+from generations.models import CreditAccount
+from generations.pricing import presets
+from generations.services import credits_refill
+
+logger = logging.getLogger(__name__)
+
+# One identity per worker process: leases name it, so a restarted process never mistakes an old lease for its own.
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+FAILURE_MESSAGES = {
+    inference.GpuOutOfMemoryError: (
+        "The GPU ran out of memory for this clip. Try a shorter or smaller one; your credits were returned."
+    ),
+    inference.ModelFolderError: (
+        "The model is not available right now; your credits were returned. The team has been told."
+    ),
+}
+GENERIC_FAILURE = "Something went wrong while rendering; your credits were returned."
+
+
+@shared_task(
+    name="generations.gpu.render_next",
+    ignore_result=True,
+    acks_late=True,
+    soft_time_limit=settings.GENERATION_TIME_LIMIT_SECONDS - 30,
+    time_limit=settings.GENERATION_TIME_LIMIT_SECONDS,
+)
+def render_next(generation_id: int | None = None) -> None:
+    """Claim the fairest queued work (whatever ``generation_id`` woke us) and render it."""
+    claim = dispatch.claim_batch(owner=WORKER_ID, max_batch=_max_batch())
+    if claim.generations:
+        render_claim(claim)
+
+
+def _max_batch() -> int:
+    return max((preset.max_batch for preset in presets().values()), default=1)
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the claim's leases every third of the lease, also while a model loads or a step runs long."""
+
+    def __init__(self, claim: dispatch.Claim):
+        super().__init__(daemon=True, name="generation-heartbeat")
+        self.claim = claim
+        self.progress = {generation.pk: 0 for generation in claim.generations}
+        self.cancel = {generation.pk: False for generation in claim.generations}
+        self.stopped = threading.Event()
+
+    def beat(self) -> None:
+        held = dispatch.heartbeat(owner=self.claim.owner, progress=dict(self.progress))
+        for generation_id in self.cancel:
+            # A lost lease stops the work as surely as a cancel: someone else owns the job now.
+            self.cancel[generation_id] = held.get(generation_id, True)
+
+    def run(self) -> None:
+        interval = settings.GENERATION_LEASE_SECONDS / 3
+        try:
+            while not self.stopped.wait(interval):
+                self.beat()
+        finally:
+            connection.close()
+
+
+def render_claim(claim: dispatch.Claim) -> None:
+    heartbeat = _Heartbeat(claim)
+    heartbeat.start()
+    last_beat = [time.monotonic()]
+
+    def on_progress(request_id: str, step: int, total: int) -> None:
+        heartbeat.progress[int(request_id)] = int(100 * step / total)
+        if time.monotonic() - last_beat[0] >= 1.0 or step == total:  # live progress without a write per step
+            heartbeat.beat()
+            last_beat[0] = time.monotonic()
+
+    requests = [
+        inference.GenerationRequest(
+            id=str(g.pk), prompt=g.prompt, negative_prompt=g.negative_prompt, width=g.width, height=g.height,
+            num_frames=g.num_frames, fps=g.fps, steps=g.steps, guidance=g.guidance, seed=g.seed, preset=g.preset,
+        )
+        for g in claim.generations
+    ]  # fmt: skip
+    started = time.perf_counter()
+    try:
+        with tempfile.TemporaryDirectory(prefix="vernissage-render-") as out:
+            outcomes = inference.generate(
+                requests,
+                output_dir=out,
+                presets=presets(),
+                on_progress=on_progress,
+                should_cancel=lambda request_id: heartbeat.cancel.get(int(request_id), True),
+            )
+            for outcome in outcomes:
+                _record(claim.owner, outcome)
+    except Exception as exc:  # every job must end in exactly one state; the artist gets a plain message
+        message = next((text for kind, text in FAILURE_MESSAGES.items() if isinstance(exc, kind)), GENERIC_FAILURE)
+        logger.exception("Rendering generations %s failed", [g.pk for g in claim.generations])
+        share = (time.perf_counter() - started) / len(claim.generations)
+        for generation in claim.generations:
+            dispatch.finish_failed(generation_id=generation.pk, owner=claim.owner, message=message, gpu_seconds=share)
+    finally:
+        heartbeat.stopped.set()
+        heartbeat.join(timeout=5)
+
+
+def _record(owner: str, outcome: inference.Outcome) -> None:
+    generation_id = int(outcome.request_id)
+    if isinstance(outcome, inference.Cancelled):
+        dispatch.finish_canceled(generation_id=generation_id, owner=owner)
+        return
+    t = outcome.timings
+    dispatch.finish_succeeded(
+        generation_id=generation_id,
+        owner=owner,
+        video_path=outcome.video_path,
+        poster_path=outcome.poster_path,
+        gpu_seconds=t.load_s + t.denoise_s + t.decode_s,
+    )
+
+
+@shared_task(name="generations.requeue_expired", ignore_result=True, soft_time_limit=50, time_limit=60)
+def requeue_expired() -> None:
+    dispatch.requeue_expired()
+
+
+@shared_task(name="generations.refill_credits", ignore_result=True, soft_time_limit=240, time_limit=300)
+def refill_credits() -> None:
+    """Start the next period for every account whose period has ended (once per period)."""
+    from django.utils import timezone
+
+    close_old_connections()
+    for account in CreditAccount.objects.filter(period_ends_at__lte=timezone.now()).select_related("user", "cohort"):
+        credits_refill(account=account)

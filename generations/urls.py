@@ -1,0 +1,14 @@
+from django.urls import path
+
+from generations import metrics, views
+
+urlpatterns = [
+    path("studio/", views.studio, name="studio"),
+    path("studio/quote/", views.studio_quote, name="studio_quote"),
+    path("studio/g/<uuid:public_id>/row/", views.generation_row, name="generation_row"),
+    path("studio/g/<uuid:public_id>/<str:action>/", views.generation_action, name="generation_action"),
+    path("media/g/<uuid:public_id>/<str:kind>/", views.media_view, name="media_view"),
+    path("media/s/<str:token>/", views.media_signed, name="media_signed"),
+    path("staff/queue/", views.staff_queue, name="staff_queue"),
+    path("metrics", metrics.metrics_view, name="metrics"),
+]
