@@ -42,6 +42,7 @@ class Config:
     api_rate_per_token: int
     private_storage: dict
     metrics_token: str
+    generation_lease_seconds: int
     api_rate_per_user: int
     sqlite_busy_timeout_ms: int
 
@@ -147,6 +148,7 @@ def _read(env: Env) -> Config:
         demo_password=env.str("DEMO_PASSWORD", "vernissage-demo"),
         private_storage=_private_storage(env, var_dir),
         metrics_token=env.str("METRICS_TOKEN", ""),
+        generation_lease_seconds=_positive(env, "GENERATION_LEASE_SECONDS", 60),
         api_rate_per_token=_positive(env, "API_RATE_PER_TOKEN_PER_MINUTE", 30),
         api_rate_per_user=_positive(env, "API_RATE_PER_USER_PER_MINUTE", 60),
         sqlite_busy_timeout_ms=sqlite_busy_timeout_ms,

@@ -202,8 +202,8 @@ INVITATION_DAYS = 14
 
 # Generations (docs/generations.md).
 GENERATION_BASE_CREDITS = 1
-GENERATION_CREDITS_PER_MP_SECOND_STEP = 0.5
-GENERATION_LEASE_SECONDS = 60  # a worker renews it while rendering; expiry means the worker is gone
+GENERATION_CREDITS_PER_MP_SECOND_STEP = 5
+GENERATION_LEASE_SECONDS = CONFIG.generation_lease_seconds  # renewed while rendering; expiry means the worker is gone
 GENERATION_MAX_ATTEMPTS = 3
 GENERATION_TIME_LIMIT_SECONDS = 3600  # the longest one job (or batch) may run on a worker
 GENERATION_PROMPT_MAX_LENGTH = 2000

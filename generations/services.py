@@ -257,6 +257,7 @@ def _resubmit(generation: Generation, **extra) -> Generation:
 def generation_retry(*, actor: User, generation: Generation) -> Generation:
     """A failed or canceled job again, linked to the original. The original was released, never charged,
     and retrying the same original twice returns the first retry (its idempotency key names the original)."""
+    generation = Generation.objects.select_related("artist", "cohort").get(pk=generation.pk)
     if generation.status not in (Generation.Status.FAILED, Generation.Status.CANCELED):
         raise ApplicationError("not_retryable", "Only failed or canceled generations can be retried.", status=409)
     return _resubmit(generation, retry_of=generation, idempotency_key=f"retry-of-{generation.pk}")

@@ -1,0 +1,186 @@
+"""Submitting: validation with the allowed values, prompt policy, gates, pricing, and no double-spending."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+
+from accounts.errors import ApplicationError
+from accounts.models import Cohort, Membership
+from accounts.services import generation_pause_set, terms_publish
+from generations import services
+from generations.models import CreditAccount, Generation, LedgerEntry, PromptRule, QuotaOverride
+from tests.accounts.conftest import api_client_for
+from tests.generations.conftest import SMALL
+
+
+def submit(artist, cohort, **overrides):
+    values = {"prompt": "a paper boat in the rain", **SMALL, **overrides}
+    return services.generation_submit(artist=artist, cohort=cohort, **values)
+
+
+def error_of(call):
+    with pytest.raises(ApplicationError) as excinfo:
+        call()
+    return excinfo.value
+
+
+def test_submission_reserves_credits_and_queues_after_commit(
+    artist, cohort, django_capture_on_commit_callbacks, monkeypatch
+):
+    woken = []
+    monkeypatch.setattr(services, "wake_workers", woken.append)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        generation, created = submit(artist, cohort, seed=7)
+    assert created and woken == []  # nothing is sent inside the transaction
+    for callback in callbacks:
+        callback()
+    assert woken == [generation.pk]
+    assert (generation.width, generation.height, generation.num_frames, generation.fps, generation.seed) == (
+        64,
+        64,
+        9,
+        8,
+        7,
+    )
+    account = CreditAccount.objects.get(user=artist)
+    assert (account.available, account.reserved) == (100 - generation.cost, generation.cost)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "hint"),
+    [
+        ({"resolution": 100}, "resolution", "64p 1:1"),
+        ({"resolution": 144, "aspect_ratio": "1:1"}, "aspect_ratio", "144p 16:9"),
+        ({"fps": 30}, "fps", "choose 8, 12, 16, 24"),
+        ({"duration_s": 9.0}, "duration_s", "choose 1.12, 2.12, 3.12, 4.12"),
+        ({"prompt": ""}, "prompt", "0 characters"),
+        ({"prompt": "x" * 2001}, "prompt", "2001 characters"),
+        ({"prompt": "a boat\x00"}, "prompt", "control characters"),
+        ({"preset": "huge"}, "preset", "choose tiny"),
+    ],
+)
+def test_invalid_requests_name_the_field_and_the_allowed_values(artist, cohort, overrides, field, hint):
+    error = error_of(lambda: submit(artist, cohort, **overrides))
+    assert error.code == "invalid"
+    assert field in error.fields and hint in error.fields[field], error.fields
+    assert not Generation.objects.exists()
+
+
+def test_prompt_policy_names_the_rule(artist, cohort, make_artist):
+    PromptRule.objects.create(pattern="Famous Person", reason="names of real people (likeness)")
+    PromptRule.objects.create(pattern=r"\bgore\b", is_regex=True, cohort=cohort, reason="graphic violence")
+    error = error_of(lambda: submit(artist, cohort, prompt="a portrait of famous person smiling"))
+    assert (error.code, error.fields) == ("prompt_rejected", {"prompt": "names of real people (likeness)"})
+    error = error_of(lambda: submit(artist, cohort, prompt="ok", negative_prompt="no GORE please"))
+    assert error.fields == {"negative_prompt": "graphic violence"}
+    assert submit(artist, cohort, prompt="a gorgeous sunset")[1]  # a regex with word boundaries spares "gorgeous"
+
+
+def test_gates_terms_membership_cohort_and_the_global_switch(artist, cohort, admin):
+    terms = terms_publish(actor=admin, cohort=cohort, body="Be kind.")
+    assert error_of(lambda: submit(artist, cohort)).code == "terms_not_accepted"
+    from accounts.services import terms_accept
+
+    terms_accept(user=artist, terms=terms)
+    Membership.objects.filter(user=artist).update(status="suspended")
+    assert error_of(lambda: submit(artist, cohort)).code == "membership_inactive"
+    Membership.objects.filter(user=artist).update(status="active")
+    Cohort.objects.filter(pk=cohort.pk).update(status="paused")
+    cohort.refresh_from_db()
+    assert error_of(lambda: submit(artist, cohort)).code == "cohort_inactive"
+    Cohort.objects.filter(pk=cohort.pk).update(status="active")
+    cohort.refresh_from_db()
+    generation_pause_set(actor=admin, paused=True, reason="maintenance")
+    error = error_of(lambda: submit(artist, cohort))
+    assert error.code == "generation_paused" and "maintenance" in error.message
+    generation_pause_set(actor=admin, paused=False)
+    assert submit(artist, cohort)[1]
+
+
+def test_too_few_credits_says_balance_and_cost(artist, cohort):
+    QuotaOverride.objects.create(user=artist, cohort=cohort, credits_per_period=3)
+    submit(artist, cohort)  # costs 2
+    error = error_of(lambda: submit(artist, cohort))
+    assert error.code == "insufficient_credits"
+    assert error.extra == {"balance": 1, "cost": 2}
+
+
+def test_queue_cap(artist, cohort):
+    for _ in range(5):
+        submit(artist, cohort)
+    assert error_of(lambda: submit(artist, cohort)).code == "too_many_queued"
+
+
+def test_quote_matches_the_price(artist, cohort):
+    response = api_client_for(artist).post("/api/v1/generations/quote/", {**SMALL}, format="json")
+    assert response.status_code == 200
+    generation, _ = submit(artist, cohort)
+    assert response.json()["cost"] == generation.cost
+    bigger = api_client_for(artist).post(
+        "/api/v1/generations/quote/",
+        {"duration_s": 4.125, "resolution": 256, "aspect_ratio": "1:1", "fps": 8},
+        format="json",
+    )
+    assert bigger.json()["cost"] > generation.cost
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_fifty_concurrent_submissions_spend_exactly_the_credits(transactional_db, cohort, artist):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks under concurrency are PostgreSQL's")
+    QuotaOverride.objects.create(user=artist, cohort=cohort, credits_per_period=20, max_queued_per_artist=100)
+    services.account_for(user=artist, cohort=cohort)
+    barrier = threading.Barrier(50)
+
+    def attempt(_):
+        barrier.wait()
+        try:
+            submit(artist, cohort)
+            return "accepted"
+        except ApplicationError as exc:
+            return exc.code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        results = list(pool.map(attempt, range(50)))
+    assert results.count("accepted") == 10
+    assert set(results) == {"accepted", "insufficient_credits"}
+    account = CreditAccount.objects.get(user=artist)
+    assert (account.available, account.reserved) == (0, 20)
+    kinds = list(LedgerEntry.objects.filter(account=account).values_list("kind", "amount"))
+    assert sorted(kinds) == sorted([("grant", 20)] + [("reserve", 2)] * 10)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_the_same_idempotency_key_ten_times_at_once_creates_one_job(transactional_db, cohort, artist):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency is PostgreSQL's")
+    services.account_for(user=artist, cohort=cohort)
+    barrier = threading.Barrier(10)
+
+    def attempt(_):
+        barrier.wait()
+        try:
+            return submit(artist, cohort, idempotency_key="abc-123")[0].pk
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        ids = set(pool.map(attempt, range(10)))
+    assert len(ids) == 1
+    assert Generation.objects.count() == 1
+    assert LedgerEntry.objects.filter(kind="reserve").count() == 1
+
+
+def test_idempotency_key_through_the_api(artist, cohort):
+    client = api_client_for(artist)
+    first = client.post("/api/v1/generations/", {"prompt": "a boat", **SMALL}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    again = client.post("/api/v1/generations/", {"prompt": "a boat", **SMALL}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert Generation.objects.count() == 1
