@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -55,6 +56,10 @@ def _flatten(detail) -> dict:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("No such object, or not one you may see.")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status)
     if isinstance(exc, exceptions.ValidationError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -46,7 +48,12 @@ def _studio_context(request, form):
     )
     cohorts = list(selectors.artist_cohorts(user=request.user))
     accounts = [services.account_for(user=request.user, cohort=c) for c in cohorts]
-    return {"form": form, "generations": selectors.with_queue_estimates(generations), "accounts": accounts}
+    return {
+        "form": form,
+        "form_key": uuid.uuid4().hex,
+        "generations": selectors.with_queue_estimates(generations),
+        "accounts": accounts,
+    }
 
 
 @login_required

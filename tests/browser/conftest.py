@@ -21,3 +21,15 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_model_for_browser(tmp_path_factory):
+    import os
+
+    from inference import build_tiny
+
+    path = tmp_path_factory.mktemp("browser-models") / "tiny-wan"
+    build_tiny(path)
+    os.environ["INFERENCE_TINY_PATH"] = str(path)
+    return path

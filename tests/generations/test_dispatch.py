@@ -5,6 +5,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from accounts.services import generation_pause_set
@@ -105,7 +106,14 @@ def test_cancel_while_running_stops_within_a_step(transactional_db, cohort, arti
         artist=artist, cohort=cohort, prompt="slow", duration_s=4.125, resolution=256, aspect_ratio="1:1", fps=8
     )[0]
     Generation.objects.filter(pk=generation.pk).update(steps=40)  # long enough to cancel in the middle
-    worker = threading.Thread(target=tasks.render_next, args=(generation.pk,))
+
+    def work():
+        try:
+            tasks.render_next(generation.pk)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=work)
     worker.start()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

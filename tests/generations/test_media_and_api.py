@@ -1,0 +1,163 @@
+"""Clips are private: permission-checked or signed and expiring, seekable with HTTP Range. The API around them."""
+
+import pytest
+from django.core import signing
+from django.test import Client
+
+from generations import services, tasks
+from generations.media import SALT
+from generations.models import Generation
+from tests.accounts.conftest import api_client_for, token_client
+from tests.generations.conftest import SMALL
+
+
+@pytest.fixture
+def clip(artist, cohort, monkeypatch) -> Generation:
+    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
+    generation = services.generation_submit(artist=artist, cohort=cohort, prompt="a boat", **SMALL)[0]
+    tasks.render_next(generation.pk)
+    generation.refresh_from_db()
+    assert generation.status == "succeeded"
+    return generation
+
+
+def whole(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_owner_streams_the_clip_with_ranges(clip, artist):
+    browser = Client()
+    browser.force_login(artist)
+    url = f"/media/g/{clip.public_id}/video/"
+    full = browser.get(url)
+    assert full.status_code == 200 and full["Content-Type"] == "video/mp4" and full["Accept-Ranges"] == "bytes"
+    data = whole(full)
+    assert len(data) == clip.video_bytes
+    import hashlib
+
+    assert hashlib.sha256(data).hexdigest() == clip.video_sha256
+
+    part = browser.get(url, HTTP_RANGE="bytes=100-199")
+    assert part.status_code == 206
+    assert part["Content-Range"] == f"bytes 100-199/{len(data)}"
+    assert whole(part) == data[100:200]
+    tail = browser.get(url, HTTP_RANGE="bytes=-50")
+    assert tail.status_code == 206 and whole(tail) == data[-50:]
+    open_ended = browser.get(url, HTTP_RANGE=f"bytes={len(data) - 10}-")
+    assert whole(open_ended) == data[-10:]
+    beyond = browser.get(url, HTTP_RANGE=f"bytes={len(data) + 5}-")
+    assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{len(data)}"
+    poster = browser.get(f"/media/g/{clip.public_id}/poster/")
+    assert poster.status_code == 200 and poster["Content-Type"] == "image/jpeg"
+
+
+def test_others_cannot_see_the_clip(clip, make_artist):
+    stranger = Client()
+    stranger.force_login(make_artist())
+    assert stranger.get(f"/media/g/{clip.public_id}/video/").status_code == 404
+    assert Client().get(f"/media/g/{clip.public_id}/video/").status_code == 302  # to sign-in
+
+
+def test_signed_urls_work_without_a_session_expire_and_cannot_be_forged(clip, artist, settings):
+    client, _ = token_client(artist, scopes=["generations:read"])
+    body = client.get(f"/api/v1/generations/{clip.public_id}/").json()
+    video_path = body["video_url"].removeprefix("http://testserver")
+    anonymous = Client()
+    assert anonymous.get(video_path).status_code == 200
+    token = video_path.rstrip("/").rsplit("/", 1)[1]
+    forged = signing.dumps({"g": clip.pk, "k": "video"}, key="not-our-secret-key-" * 3, salt=SALT, compress=True)
+    assert anonymous.get(f"/media/s/{forged}/").status_code == 404
+    tampered = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
+    assert anonymous.get(f"/media/s/{tampered}/").status_code == 404
+    settings.MEDIA_URL_MAX_AGE_SECONDS = -1  # every signature is now too old
+    assert anonymous.get(video_path).status_code == 404
+
+
+def test_list_filter_detail_cancel_and_credits(clip, artist, cohort, make_artist):
+    client = api_client_for(artist)
+    queued = services.generation_submit(artist=artist, cohort=cohort, prompt="another", **SMALL)[0]
+    listed = client.get("/api/v1/generations/").json()
+    assert [g["id"] for g in listed["results"]] == [str(queued.public_id), str(clip.public_id)]
+    assert listed["results"][0]["queue_position"] == 1 and listed["results"][0]["estimated_start"]
+    only_done = client.get("/api/v1/generations/", {"status": "succeeded"}).json()["results"]
+    assert [g["id"] for g in only_done] == [str(clip.public_id)]
+    bad = client.get("/api/v1/generations/", {"status": "exploded"})
+    assert bad.status_code == 400 and "status" in bad.json()["error"]["fields"]
+    assert api_client_for(make_artist()).get(f"/api/v1/generations/{clip.public_id}/").status_code == 404
+    canceled = client.post(f"/api/v1/generations/{queued.public_id}/cancel/")
+    assert canceled.json()["status"] == "canceled"
+    again = client.post(f"/api/v1/generations/{queued.public_id}/cancel/")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "not_cancellable"
+    credits = client.get("/api/v1/credits/").json()
+    assert credits["available"] == 100 - clip.cost and credits["reserved"] == 0
+    assert [e["kind"] for e in credits["ledger"]["results"]] == ["release", "reserve", "charge", "reserve", "grant"]
+
+
+def test_a_read_only_token_cannot_submit(artist, cohort):
+    client, _ = token_client(artist, scopes=["generations:read"])
+    response = client.post("/api/v1/generations/", {"prompt": "x", **SMALL}, format="json")
+    assert response.status_code == 403 and response.json()["error"]["code"] == "insufficient_scope"
+    writer, _ = token_client(artist, scopes=["generations:write"])
+    created = writer.post("/api/v1/generations/", {"prompt": "x", **SMALL}, format="json")
+    assert created.status_code == 201, created.json()
+
+
+def test_api_submission_errors(artist, cohort):
+    client = api_client_for(artist)
+    response = client.post("/api/v1/generations/", {"prompt": "x", **SMALL, "resolution": 99}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "resolution": "choose 64p 1:1, 128p 1:1, 144p 16:9, 144p 9:16, 256p 1:1"
+    }
+    missing = client.post("/api/v1/generations/", {}, format="json")
+    assert set(missing.json()["error"]["fields"]) == {"prompt", "duration_s", "resolution"}
+
+
+def test_metrics_need_staff_or_the_scrape_token(clip, artist, admin, settings):
+    assert Client().get("/metrics").status_code == 403
+    settings.METRICS_TOKEN = "scrape-secret"
+    scraped = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret")
+    assert scraped.status_code == 200
+    text = scraped.content.decode()
+    assert 'vernissage_generations_total{status="succeeded"} 1.0' in text
+    assert f"vernissage_credits_spent_total {float(clip.cost)}" in text
+    staff = Client()
+    staff.force_login(admin)
+    assert staff.get("/metrics").status_code == 200
+
+
+def test_studio_page_and_queue_view(clip, artist, admin):
+    browser = Client()
+    browser.force_login(artist)
+    page = browser.get("/studio/").content.decode()
+    assert "a boat" in page and "<video" in page and "available" in page
+    quote = browser.post(
+        "/studio/quote/",
+        {"preset": "tiny", "duration_s": "1.125", "resolution": "64", "aspect_ratio": "1:1", "fps": "8"},
+    )
+    assert b"credits for 64x64, 9 frames" in quote.content
+    bad_quote = browser.post("/studio/quote/", {"duration_s": "soon", "resolution": "64"})
+    assert bad_quote.status_code == 200 and b"Enter numbers" in bad_quote.content
+    staff = Client()
+    staff.force_login(admin)
+    queue = staff.get("/staff/queue/").content.decode()
+    assert "painter@example.org" in queue and "GPU seconds today" in queue
+
+
+def test_studio_form_says_what_to_fix(artist, cohort):
+    browser = Client()
+    browser.force_login(artist)
+    response = browser.post(
+        "/studio/",
+        {
+            "cohort": cohort.pk,
+            "prompt": "a boat",
+            "preset": "tiny",
+            "duration_s": "30",
+            "resolution": "64",
+            "aspect_ratio": "1:1",
+        },
+    )
+    assert response.status_code == 400
+    assert b"durations offered are" in response.content
+    assert not Generation.objects.exists()

@@ -1,0 +1,107 @@
+"""Real workers: messages through Redis, a worker process killed mid-job, and the lease that saves the job."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from config.env import BASE_DIR
+from generations import dispatch, services
+from generations.models import CreditAccount, Generation, LedgerEntry
+from tests.accounts.conftest import api_client_for
+from tests.generations.conftest import SMALL
+
+pytestmark = [pytest.mark.redis, pytest.mark.slow]
+
+
+def wait_for(predicate, timeout=60.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def status_of(generation) -> str:
+    generation.refresh_from_db()
+    return generation.status
+
+
+def test_submitting_through_the_api_wakes_a_real_worker(celery_worker, cohort, artist):
+    client = api_client_for(artist)
+    response = client.post("/api/v1/generations/", {"prompt": "a boat", **SMALL}, format="json")
+    assert response.status_code == 201, response.json()
+    generation = Generation.objects.get(public_id=response.json()["id"])
+    wait_for(lambda: status_of(generation) == "succeeded", what="the worker to render the clip")
+    body = client.get(f"/api/v1/generations/{generation.public_id}/").json()
+    assert body["status"] == "succeeded" and body["progress"] == 100 and body["video_url"]
+    # A duplicate message for the same job: the worker finds nothing to claim.
+    services.wake_workers(generation.pk)
+    time.sleep(1.0)
+    generation.refresh_from_db()
+    assert generation.attempts == 1
+    assert LedgerEntry.objects.filter(generation=generation, kind="charge").count() == 1
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.mark.postgres
+def test_a_worker_killed_mid_job_loses_nothing(transactional_db, cohort, artist, tmp_path, tiny_model):
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process needs the shared PostgreSQL test database")
+    generation = services.generation_submit(
+        artist=artist, cohort=cohort, prompt="slow", duration_s=4.125, resolution=256, aspect_ratio="1:1", fps=8
+    )[0]
+    Generation.objects.filter(pk=generation.pk).update(steps=40)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "REDIS_URL": settings.REDIS_URL,
+        "VAR_DIR": str(tmp_path / "var"),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "INFERENCE_TINY_PATH": str(tiny_model),
+        "GENERATION_LEASE_SECONDS": "3",
+        "VERNISSAGE_ENV_FILE": "",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", "gpu", "--pool", "solo",
+         "--loglevel", "WARNING", "--hostname", f"doomed-{os.getpid()}@%h"],
+        cwd=BASE_DIR, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: status_of(generation) == "running" and generation.progress >= 5, timeout=120, what="rendering")
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+    generation.refresh_from_db()
+    assert generation.status == "running" and generation.attempts == 1
+
+    # Nobody renews the lease now; once it lapses the beat task hands the job on.
+    wait_for(lambda: dispatch.requeue_expired() == (1, 0), timeout=30, what="the lease to expire")
+    generation.refresh_from_db()
+    assert generation.status == "queued"
+    Generation.objects.filter(pk=generation.pk).update(steps=4)  # the second attempt may be quick
+
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    with start_worker(app, pool="solo", queues=["gpu"], perform_ping_check=False, shutdown_timeout=30):
+        wait_for(lambda: status_of(generation) in Generation.TERMINAL, timeout=120, what="the second attempt")
+    generation.refresh_from_db()
+    assert generation.status == "succeeded" and generation.attempts == 2
+    assert LedgerEntry.objects.filter(generation=generation, kind="charge").count() == 1
+    account = CreditAccount.objects.get(pk=generation.account_id)
+    assert (account.available, account.reserved) == (100 - generation.cost, 0)

@@ -1,0 +1,78 @@
+"""Every list endpoint and page reads in a number of queries that does not grow with its rows."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.services import audit_record, invitations_create, notify, token_create
+from generations import services
+from generations.models import Generation, QuotaOverride
+from tests.accounts.conftest import with_totp
+from tests.factories import CohortFactory, MembershipFactory, UserFactory
+from tests.generations.conftest import SMALL
+
+
+def queries_for(client, url) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(captured.captured_queries), [q["sql"] for q in captured.captured_queries]
+
+
+@pytest.fixture
+def scene(db, monkeypatch):
+    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
+    cohort = CohortFactory()
+    artist = MembershipFactory(cohort=cohort).user
+    QuotaOverride.objects.create(user=artist, cohort=cohort, credits_per_period=10_000, max_queued_per_artist=100)
+    admin = UserFactory(role="admin")
+    with_totp(admin)
+
+    def add_rows(n: int):
+        for i in range(n):
+            generation = services.generation_submit(artist=artist, cohort=cohort, prompt=f"clip {i}", **SMALL)[0]
+            if i % 2:
+                Generation.objects.filter(pk=generation.pk).update(status="succeeded", progress=100)
+            token_create(user=artist, name=f"t{i}", scopes=["generations:read"])
+            MembershipFactory(cohort=cohort)
+            invitations_create(
+                actor=admin, cohort=cohort, emails=[f"inv{i}-{id(add_rows)}@example.org"], base_url="http://x/"
+            )
+            audit_record(action="test.event", actor=admin, subject_user=artist, cohort=cohort)
+            notify(user=artist, kind="test", title=f"note {i}")
+
+    return cohort, artist, admin, add_rows
+
+
+PAGES = [
+    ("artist", "/api/v1/generations/"),
+    ("artist", "/api/v1/generations/?status=queued"),
+    ("artist", "/api/v1/credits/"),
+    ("artist", "/api/v1/tokens/"),
+    ("artist", "/studio/"),
+    ("artist", "/tokens/"),
+    ("artist", "/profile/"),
+    ("artist", "/notifications/"),
+    ("admin", "/api/v1/cohorts/"),
+    ("admin", "/api/v1/cohorts/{cohort}/invitations/"),
+    ("admin", "/staff/cohorts/"),
+    ("admin", "/staff/cohorts/{cohort}/members/"),
+    ("admin", "/staff/cohorts/{cohort}/invitations/"),
+    ("admin", "/staff/audit/"),
+    ("admin", "/staff/queue/"),
+]
+
+
+@pytest.mark.parametrize(("who", "path"), PAGES)
+def test_query_count_does_not_grow_with_rows(scene, who, path, monkeypatch):
+    cohort, artist, admin, add_rows = scene
+    monkeypatch.setattr("generations.views._live_workers", lambda: [])  # the broker ping is not a query
+    client = Client()
+    client.force_login(artist if who == "artist" else admin)
+    url = path.format(cohort=cohort.pk)
+    add_rows(1)
+    one, _ = queries_for(client, url)
+    add_rows(19)
+    twenty, sql = queries_for(client, url)
+    assert twenty == one, "\n".join(sql)
