@@ -8,7 +8,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 
 
 def main() -> int:
-    scripts = sorted(p for p in BENCH_DIR.glob("*.py") if p.name != "run_all.py")
+    scripts = sorted(p for p in BENCH_DIR.glob("*.py") if p.name not in ("run_all.py", "__init__.py"))
     if not scripts:
         print("No benchmarks yet: bench/README.md says what each one will measure.")
         return 0

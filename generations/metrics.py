@@ -9,10 +9,10 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Sum
 from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
 
 from accounts.permissions import is_staff
 from generations.models import Generation, LedgerEntry
@@ -30,8 +30,19 @@ class GenerationCollector:
         for status, count in Generation.objects.values_list("status").annotate(n=Count("id")).order_by():
             by_status.add_metric([status], count)
         yield by_status
-        finished = Generation.objects.filter(status="succeeded", started_at__isnull=False)
-        totals = finished.aggregate(jobs=Count("id"), gpu=Sum("gpu_seconds"))
+        finished = Generation.objects.filter(status="succeeded", started_at__isnull=False, finished_at__isnull=False)
+        totals = finished.aggregate(
+            jobs=Count("id"),
+            gpu=Sum("gpu_seconds"),
+            wall=Sum(ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())),
+        )
+        durations = SummaryMetricFamily(
+            "vernissage_generation_duration_seconds", "Start-to-finish time of succeeded generations"
+        )
+        durations.add_metric(
+            [], count_value=totals["jobs"], sum_value=totals["wall"].total_seconds() if totals["wall"] else 0.0
+        )
+        yield durations
         seconds = CounterMetricFamily("vernissage_gpu_seconds", "GPU seconds spent on succeeded generations")
         seconds.add_metric([], totals["gpu"] or 0.0)
         yield seconds

@@ -12,7 +12,8 @@ import uuid
 
 from celery import shared_task
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
+from django.utils import timezone
 
 import inference
 from generations import dispatch
@@ -143,8 +144,5 @@ def requeue_expired() -> None:
 @shared_task(name="generations.refill_credits", ignore_result=True, soft_time_limit=240, time_limit=300)
 def refill_credits() -> None:
     """Start the next period for every account whose period has ended (once per period)."""
-    from django.utils import timezone
-
-    close_old_connections()
     for account in CreditAccount.objects.filter(period_ends_at__lte=timezone.now()).select_related("user", "cohort"):
         credits_refill(account=account)

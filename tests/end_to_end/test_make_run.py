@@ -98,7 +98,7 @@ def run_until_ready(env: dict, port: int, log_path) -> dict:
     run = MakeRun(env, log_path)
     try:
         body = run.wait_ready(port)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=60) as response:
             assert response.status == 200
     finally:
         run.stop()

@@ -1,0 +1,84 @@
+"""Beat tasks, the start-up check, demo credits, deleting and staff cancelling."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.checks import run_checks
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.models import AuditEvent, Membership, User
+from generations import services, tasks
+from generations.checks import broker_outlasts_the_longest_job
+from generations.models import CreditAccount, Generation, LedgerEntry
+from tests.factories import MembershipFactory
+from tests.generations.conftest import SMALL
+
+
+@pytest.fixture(autouse=True)
+def no_wakeups(monkeypatch):
+    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
+
+
+def test_refill_tops_up_once_per_period(artist, cohort):
+    account = services.account_for(user=artist, cohort=cohort)
+    services.generation_submit(artist=artist, cohort=cohort, prompt="a", **SMALL)
+    tasks.refill_credits()
+    tasks.refill_credits()
+    assert LedgerEntry.objects.filter(account=account, kind="grant").count() == 1  # the period is not over
+    CreditAccount.objects.filter(pk=account.pk).update(period_ends_at=timezone.now() - timedelta(seconds=1))
+    tasks.refill_credits()
+    tasks.refill_credits()
+    account.refresh_from_db()
+    grants = list(LedgerEntry.objects.filter(account=account, kind="grant").values_list("amount", flat=True))
+    assert len(grants) == 2 and account.available == 100  # topped up to the allowance, not doubled
+    assert account.period_ends_at > timezone.now() + timedelta(days=6)
+
+
+def test_visibility_timeout_must_outlast_the_longest_job(settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+    settings.GENERATION_TIME_LIMIT_SECONDS = 3600
+    [error] = broker_outlasts_the_longest_job(None)
+    assert error.id == "generations.E001"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 7200}
+    assert broker_outlasts_the_longest_job(None) == []
+    assert not [m for m in run_checks() if m.id == "generations.E001"]
+
+
+def test_seed_demo_gives_the_demo_artists_credits(db):
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    balances = dict(CreditAccount.objects.values_list("user__email", "available"))
+    assert balances == {"artist@example.com": 200, "artist2@example.com": 200}
+    artist = User.objects.get(email="artist@example.com")
+    generation, _ = services.generation_submit(
+        artist=artist, cohort=artist.memberships.get().cohort, prompt="first clip", **SMALL
+    )
+    assert generation.status == "queued"
+
+
+def test_delete_removes_the_files_and_keeps_the_record(artist, cohort):
+    generation = services.generation_submit(artist=artist, cohort=cohort, prompt="a", **SMALL)[0]
+    tasks.render_next(generation.pk)
+    generation.refresh_from_db()
+    storage, name = generation.video.storage, generation.video.name
+    assert storage.exists(name)
+    services.generation_delete(actor=artist, generation=generation)
+    generation.refresh_from_db()
+    assert not storage.exists(name) and generation.deleted_at and not generation.video
+    assert LedgerEntry.objects.filter(generation=generation, kind="charge").exists()
+
+
+def test_reviewers_cancel_in_their_cohorts_only(artist, cohort):
+    reviewer = MembershipFactory(cohort=cohort, role=Membership.Role.REVIEWER, user__role="reviewer").user
+    outsider = MembershipFactory(role=Membership.Role.REVIEWER, user__role="reviewer").user
+    generation = services.generation_submit(artist=artist, cohort=cohort, prompt="a", **SMALL)[0]
+    from tests.accounts.conftest import api_client_for
+
+    assert api_client_for(outsider).post(f"/api/v1/generations/{generation.public_id}/cancel/").status_code == 404
+    response = api_client_for(reviewer).post(f"/api/v1/generations/{generation.public_id}/cancel/")
+    assert response.status_code == 200 and response.json()["status"] == "canceled"
+    assert AuditEvent.objects.filter(action="generation.canceled", actor=reviewer, subject_user=artist).exists()
+    assert Generation.objects.get().status == "canceled"
