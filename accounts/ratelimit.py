@@ -8,7 +8,7 @@ concurrency and meant for the single-machine embedded default.
 
 from __future__ import annotations
 
-import functools
+import threading
 import time
 import uuid
 
@@ -18,11 +18,17 @@ from django.core.cache import cache
 KEY_PREFIX = "vernissage:rl:"
 
 
-@functools.cache
-def _redis():
-    import redis
+_local = threading.local()
 
-    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+
+def _redis():
+    """One client per thread: gunicorn's threads must not share a connection mid-command."""
+    client = getattr(_local, "client", None)
+    if client is None:
+        import redis
+
+        client = _local.client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
+    return client
 
 
 def _use_redis() -> bool:

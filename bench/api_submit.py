@@ -25,8 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.support.services import ROOT, environment, free_port, fresh_database, manage, setup_django
 
 
-def prepare() -> str:
-    """An artist with room for every submission, and a token; returns the token."""
+def prepare(artists: int) -> list[str]:
+    """``artists`` artists with room for every submission, each with a token; returns the tokens.
+
+    One artist's submissions queue on their credit account's row lock by design, so each client
+    thread plays a different artist, as real traffic would.
+    """
     from accounts.models import Cohort, Membership, User
     from accounts.services import token_create
     from generations.models import QuotaOverride, QuotaPolicy
@@ -35,22 +39,25 @@ def prepare() -> str:
         name="Bench", slug="bench", status="active", leak_max_requests_per_minute=10**9, leak_max_addresses=10**6
     )
     QuotaPolicy.objects.create(cohort=cohort)
-    artist = User.objects.create_user("bench@example.org", "bench-password-1")
-    Membership.objects.create(user=artist, cohort=cohort)
-    QuotaOverride.objects.create(user=artist, cohort=cohort, credits_per_period=10**9, max_queued_per_artist=10**9)
-    _, plaintext = token_create(user=artist, name="bench", scopes=["generations:write", "generations:read"])
-    return plaintext
+    plaintexts = []
+    for n in range(artists):
+        artist = User.objects.create_user(f"bench{n}@example.org", "bench-password-1")
+        Membership.objects.create(user=artist, cohort=cohort)
+        QuotaOverride.objects.create(user=artist, cohort=cohort, credits_per_period=10**9, max_queued_per_artist=10**9)
+        _, plaintext = token_create(user=artist, name="bench", scopes=["generations:write", "generations:read"])
+        plaintexts.append(plaintext)
+    return plaintexts
 
 
-def hammer(url: str, token: str, seconds: float, clients: int, expect: int) -> tuple[float, float]:
-    """Requests per second and median latency (ms) of ``clients`` threads posting for ``seconds``."""
+def hammer(url: str, tokens: list[str], seconds: float, expect: int) -> tuple[float, float]:
+    """Requests per second and median latency (ms) of one client thread per token posting for ``seconds``."""
     body = {"prompt": "a lighthouse at dusk", "duration_s": 1.125, "resolution": 64, "aspect_ratio": "1:1", "fps": 8}
     latencies: list[float] = []
     errors = []
     stop = time.monotonic() + seconds
     lock = threading.Lock()
 
-    def client():
+    def client(token: str):
         while time.monotonic() < stop:
             request = urllib.request.Request(
                 url, data=json.dumps(body).encode(), method="POST",
@@ -68,7 +75,7 @@ def hammer(url: str, token: str, seconds: float, clients: int, expect: int) -> t
                 if ok:
                     latencies.append(time.perf_counter() - started)
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+    threads = [threading.Thread(target=client, args=(token,)) for token in tokens]
     began = time.monotonic()
     for thread in threads:
         thread.start()
@@ -89,7 +96,7 @@ def main() -> int:
     env = environment(fresh_database("vernissage_bench_api"))
     manage(env, "migrate", "--noinput")
     setup_django(env)
-    token = prepare()
+    tokens = prepare(args.clients)
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
@@ -104,15 +111,16 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.2)
-        hammer(f"{base}/bench/bare/", token, 1, args.clients, 201)  # warm both paths
-        hammer(f"{base}/api/v1/generations/", token, 1, args.clients, 201)
-        bare_rps, bare_ms = hammer(f"{base}/bench/bare/", token, args.seconds, args.clients, 201)
-        full_rps, full_ms = hammer(f"{base}/api/v1/generations/", token, args.seconds, args.clients, 201)
+        hammer(f"{base}/bench/bare/", tokens, 1, 201)  # warm both paths
+        hammer(f"{base}/api/v1/generations/", tokens, 1, 201)
+        bare_rps, bare_ms = hammer(f"{base}/bench/bare/", tokens, args.seconds, 201)
+        full_rps, full_ms = hammer(f"{base}/api/v1/generations/", tokens, args.seconds, 201)
     finally:
         server.terminate()
         server.wait(timeout=30)
     print(
-        f"gunicorn {args.workers} workers x 4 threads, {args.clients} clients, {args.seconds:g} s each, "
+        f"gunicorn {args.workers} workers x 4 threads, {args.clients} clients (one artist each), "
+        f"{args.seconds:g} s each, "
         "PostgreSQL + Redis"
     )
     print(f"  bare token-authenticated DRF insert: {bare_rps:7.1f} req/s (median {bare_ms:.1f} ms)")

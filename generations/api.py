@@ -141,7 +141,8 @@ class GenerationListCreateApi(APIView):
         generation, created = services.generation_submit(
             artist=request.user, cohort=cohort, idempotency_key=key, **values
         )
-        body = GenerationSerializer(selectors.with_queue_estimates([generation])[0], context={"request": request}).data
+        # The queue position is read on GET (list and detail); computing it here would scan the queue per submission.
+        body = GenerationSerializer(generation, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

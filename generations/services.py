@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.errors import ApplicationError
@@ -32,20 +33,37 @@ class Limits:
 
 
 def limits_for(*, user: User, cohort: Cohort) -> Limits:
-    policy = QuotaPolicy.objects.filter(cohort=cohort).first() or QuotaPolicy(cohort=cohort)
-    override = QuotaOverride.objects.filter(user=user, cohort=cohort).first()
+    """The cohort's policy with the artist's overrides applied (one query)."""
+    policy = (
+        QuotaPolicy.objects.filter(cohort=cohort)
+        .annotate(
+            override_credits=Subquery(_override(user, cohort).values("credits_per_period")[:1]),
+            override_running=Subquery(_override(user, cohort).values("max_running_per_artist")[:1]),
+            override_queued=Subquery(_override(user, cohort).values("max_queued_per_artist")[:1]),
+        )
+        .first()
+    )
+    if policy is None:  # no policy yet: the defaults, still with the artist's overrides
+        policy = QuotaPolicy(cohort=cohort)
+        override = _override(user, cohort).first()
+        policy.override_credits = override and override.credits_per_period
+        policy.override_running = override and override.max_running_per_artist
+        policy.override_queued = override and override.max_queued_per_artist
 
-    def pick(name: str, policy_name: str | None = None):
-        value = getattr(override, name, None) if override else None
-        return value if value is not None else getattr(policy, policy_name or name)
+    def pick(override, default):
+        return override if override is not None else default
 
     return Limits(
-        credits_per_period=pick("credits_per_period"),
+        credits_per_period=pick(policy.override_credits, policy.credits_per_period),
         period_days=policy.period_days,
-        max_running=pick("max_running_per_artist"),
-        max_queued=pick("max_queued_per_artist"),
+        max_running=pick(policy.override_running, policy.max_running_per_artist),
+        max_queued=pick(policy.override_queued, policy.max_queued_per_artist),
         weight=policy.weight,
     )
+
+
+def _override(user: User, cohort: Cohort):
+    return QuotaOverride.objects.filter(user=user, cohort=cohort)
 
 
 def account_for(*, user: User, cohort: Cohort) -> CreditAccount:
@@ -127,8 +145,14 @@ def check_may_generate(*, user: User, cohort: Cohort) -> Membership:
     membership = Membership.objects.filter(user=user, cohort=cohort, role=Membership.Role.ARTIST).first()
     if membership is None or membership.status != Membership.Status.ACTIVE:
         raise ApplicationError("membership_inactive", "You are not an active artist in this cohort.", status=403)
-    latest = TermsVersion.objects.filter(cohort=cohort).order_by("-version").first()
-    if latest and not TermsAcceptance.objects.filter(user=user, terms=latest).exists():
+    latest = (
+        TermsVersion.objects.filter(cohort=cohort)
+        .annotate(accepted=Exists(TermsAcceptance.objects.filter(user=user, terms=OuterRef("pk"))))
+        .order_by("-version")
+        .only("pk")
+        .first()
+    )
+    if latest and not latest.accepted:
         raise ApplicationError("terms_not_accepted", f"Accept the current terms of {cohort.name} first.", status=403)
     return membership
 
