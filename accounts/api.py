@@ -191,22 +191,7 @@ class TokenRevokeExposedApi(APIView):
 class CohortSerializer(serializers.ModelSerializer):
     class Meta:
         model = Cohort
-        fields = [
-            "id",
-            "name",
-            "slug",
-            "description",
-            "status",
-            "starts_on",
-            "ends_on",
-            "capacity",
-            "review_deadline_hours",
-            "publish_after_deadline",
-            "leak_max_addresses",
-            "leak_address_window_minutes",
-            "leak_max_requests_per_minute",
-            "created_at",
-        ]
+        fields = ["id", *Cohort.EDITABLE_FIELDS, "created_at"]
         read_only_fields = ["id", "created_at"]
 
     def validate(self, attrs):

@@ -12,20 +12,7 @@ MAX_CSV_BYTES = 1_000_000
 class CohortForm(forms.ModelForm):
     class Meta:
         model = Cohort
-        fields = [
-            "name",
-            "slug",
-            "description",
-            "status",
-            "starts_on",
-            "ends_on",
-            "capacity",
-            "review_deadline_hours",
-            "publish_after_deadline",
-            "leak_max_addresses",
-            "leak_address_window_minutes",
-            "leak_max_requests_per_minute",
-        ]
+        fields = list(Cohort.EDITABLE_FIELDS)
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),

@@ -106,6 +106,12 @@ class Cohort(models.Model):
     leak_max_requests_per_minute = models.PositiveIntegerField(default=60)
     created_at = models.DateTimeField(default=timezone.now)
 
+    # What admins may set, on the pages, through the API and in services alike.
+    EDITABLE_FIELDS = (
+        "name", "slug", "description", "status", "starts_on", "ends_on", "capacity", "review_deadline_hours",
+        "publish_after_deadline", "leak_max_addresses", "leak_address_window_minutes", "leak_max_requests_per_minute",
+    )  # fmt: skip
+
     class Meta:
         ordering = ["name"]
         constraints = [

@@ -85,20 +85,7 @@ def notify_admins(*, kind: str, title: str, body: str, email: bool = True) -> No
 
 # --- Cohorts and kill switches ------------------------------------------------
 
-COHORT_FIELDS = (
-    "name",
-    "slug",
-    "description",
-    "status",
-    "starts_on",
-    "ends_on",
-    "capacity",
-    "review_deadline_hours",
-    "publish_after_deadline",
-    "leak_max_addresses",
-    "leak_address_window_minutes",
-    "leak_max_requests_per_minute",
-)
+COHORT_FIELDS = Cohort.EDITABLE_FIELDS
 
 
 @transaction.atomic

@@ -36,3 +36,17 @@ def redis_problem() -> str | None:
     except Exception as exc:  # any failure means "not reachable"; the reason is reported
         return f"Redis unreachable at {TEST_REDIS_URL}: {exc}"
     return None
+
+
+# Variables a child process (make run, manage.py) must not inherit from the test run.
+TEST_RUN_VARIABLES = (
+    "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)  # fmt: skip
+
+
+def child_environment(**extra: str) -> dict:
+    """os.environ without the test run's own settings, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if k not in TEST_RUN_VARIABLES and not k.startswith("PYTEST")}
+    env.update(VERNISSAGE_ENV_FILE="", **extra)
+    return env

@@ -1,28 +1,21 @@
 """Production settings pass Django's deployment checks; the embedded database is set up for concurrency."""
 
-import os
 import secrets
 import subprocess
 import sys
 
 from config.env import BASE_DIR
-
-SCRUBBED = (
-    "DATABASE_URL",
-    "CELERY_BROKER_URL",
-    "REDIS_URL",
-    "DJANGO_SETTINGS_MODULE",
-    "DEBUG",
-    "SECRET_KEY",
-    "DJANGO_ALLOW_ASYNC_UNSAFE",
-)
+from tests.services import child_environment
 
 
 def manage(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
-    base.update(VAR_DIR=str(tmp_path), VERNISSAGE_ENV_FILE="", **env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=base, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=child_environment(VAR_DIR=str(tmp_path), **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

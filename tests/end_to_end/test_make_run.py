@@ -14,19 +14,9 @@ import psycopg
 import pytest
 
 from config.env import BASE_DIR
-from tests.services import TEST_DATABASE_URL
+from tests.services import TEST_DATABASE_URL, child_environment
 
 pytestmark = pytest.mark.slow
-
-SCRUBBED = (
-    "DATABASE_URL",
-    "CELERY_BROKER_URL",
-    "REDIS_URL",
-    "DJANGO_SETTINGS_MODULE",
-    "DEBUG",
-    "SECRET_KEY",
-    "DJANGO_ALLOW_ASYNC_UNSAFE",
-)
 
 
 def free_port() -> int:
@@ -36,9 +26,7 @@ def free_port() -> int:
 
 
 def make_run_env(tmp_path, port: int, **extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED and not k.startswith("PYTEST")}
-    env.update(PORT=str(port), VAR_DIR=str(tmp_path / "var"), VERNISSAGE_ENV_FILE="", **extra)
-    return env
+    return child_environment(PORT=str(port), VAR_DIR=str(tmp_path / "var"), **extra)
 
 
 def read_json(url: str) -> tuple[int, dict]:

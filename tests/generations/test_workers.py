@@ -15,6 +15,7 @@ from generations import dispatch, services
 from generations.models import CreditAccount, Generation, LedgerEntry
 from tests.accounts.conftest import api_client_for
 from tests.generations.conftest import SMALL
+from tests.services import child_environment
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -62,19 +63,16 @@ def test_a_worker_killed_mid_job_loses_nothing(transactional_db, cohort, artist,
         artist=artist, cohort=cohort, prompt="slow", duration_s=4.125, resolution=256, aspect_ratio="1:1", fps=8
     )[0]
     Generation.objects.filter(pk=generation.pk).update(steps=40)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "REDIS_URL": settings.REDIS_URL,
-        "VAR_DIR": str(tmp_path / "var"),
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "INFERENCE_TINY_PATH": str(tiny_model),
-        "GENERATION_LEASE_SECONDS": "3",
-        "VERNISSAGE_ENV_FILE": "",
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env = child_environment(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=_database_url(),
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        REDIS_URL=settings.REDIS_URL,
+        VAR_DIR=str(tmp_path / "var"),
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        INFERENCE_TINY_PATH=str(tiny_model),
+        GENERATION_LEASE_SECONDS="3",
+    )
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", "gpu", "--pool", "solo",
          "--loglevel", "WARNING", "--hostname", f"doomed-{os.getpid()}@%h"],
