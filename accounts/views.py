@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.adapters import INVITATION_SESSION_KEY
+from accounts.api_errors import api_not_found, api_server_error
 from accounts.client_ip import client_ip
 from accounts.errors import ApplicationError
 from accounts.forms import (
@@ -52,13 +54,13 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     if request.path.startswith("/api/"):
-        from accounts.api_errors import api_not_found
-
         return api_not_found(request)
     return render(request, "errors/404.html", status=404)
 
 
 def server_error(request):
+    if request is not None and request.path.startswith("/api/"):
+        return api_server_error(request)
     # Rendered without a request, so no context processor can fail a second time.
     return HttpResponseServerError(loader.get_template("errors/500.html").render())
 
@@ -80,8 +82,6 @@ def invitation_accept(request, secret: str):
             return render(request, "accounts/invitation.html", context)
         # A new person signs up through allauth; the adapter accepts the invitation on sign-up.
         request.session[INVITATION_SESSION_KEY] = secret
-        from allauth.account.adapter import get_adapter
-
         get_adapter(request).stash_verified_email(request, invitation.email)
         context["signup_url"] = reverse("account_signup") + "?" + urlencode({"email": invitation.email})
         return render(request, "accounts/invitation.html", context)

@@ -7,9 +7,11 @@ released) at most once, and a job's status and progress stay in range.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -210,3 +212,10 @@ class PromptRule(models.Model):
 
     def __str__(self) -> str:
         return f"{'/' + self.pattern + '/' if self.is_regex else self.pattern} ({self.reason})"
+
+    def clean(self):
+        if self.is_regex:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValidationError({"pattern": f"Not a valid regular expression: {exc}."}) from exc

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.errors import ApplicationError
@@ -96,7 +97,7 @@ def studio_quote(request):
         text = exc.message
     except ValueError:
         text = "Enter numbers for the duration and resolution."
-    return HttpResponse(f'<p id="quote" class="muted">{forms.utils.escape(text)}</p>')
+    return HttpResponse(f'<p id="quote" class="muted">{escape(text)}</p>')
 
 
 @login_required

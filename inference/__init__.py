@@ -9,13 +9,14 @@
         should_cancel=lambda request_id: False,
     )
 
-See docs/inference.md.
+The request and result types and the presets import without torch, so a web
+process can validate and price requests without loading it; the functions that
+render load torch and diffusers on first use. See docs/inference.md.
 """
 
-from inference.pipelines import cache_info, select_device, unload_all
+import importlib
+
 from inference.presets import Preset, presets_from_env, tiny_preset
-from inference.runner import generate, render
-from inference.tiny import build_tiny
 from inference.types import (
     Cancelled,
     GenerationRequest,
@@ -28,6 +29,23 @@ from inference.types import (
     UnsupportedRequestError,
 )
 
+# Everything that needs torch, imported when first used.
+_LAZY = {
+    "generate": "inference.runner",
+    "render": "inference.runner",
+    "cache_info": "inference.pipelines",
+    "select_device": "inference.pipelines",
+    "unload_all": "inference.pipelines",
+    "build_tiny": "inference.tiny",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'inference' has no attribute {name!r}")
+
+
 __all__ = [
     "Cancelled",
     "GenerationRequest",
@@ -39,12 +57,7 @@ __all__ = [
     "Preset",
     "Timings",
     "UnsupportedRequestError",
-    "build_tiny",
-    "cache_info",
-    "generate",
+    *_LAZY,
     "presets_from_env",
-    "render",
-    "select_device",
     "tiny_preset",
-    "unload_all",
 ]

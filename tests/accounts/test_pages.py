@@ -84,3 +84,11 @@ def test_api_docs_are_served_without_a_cdn(demo):
     page = signed_in("admin@example.com").get("/api/docs/").content.decode()
     assert "swagger-ui" in page
     assert "cdn." not in page and "unpkg" not in page and "jsdelivr" not in page
+
+
+def test_500_for_the_api_is_json(rf):
+    from accounts.views import server_error
+
+    response = server_error(rf.get("/api/v1/me/"))
+    assert response.status_code == 500
+    assert b'"code": "server_error"' in response.content

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from config.env import BASE_DIR
+from tests.services import child_environment
 
 PACKAGE = BASE_DIR / "inference"
 PROJECT_APPS = ("django", "rest_framework", "config", "accounts", "generations", "reviews", "feedback", "celery")
@@ -38,3 +39,24 @@ def test_importing_and_running_the_cli_loads_no_django():
     result = subprocess.run([sys.executable, "-c", script], cwd=BASE_DIR, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_web_side_prices_and_validates_without_loading_torch():
+    script = (
+        "import sys, django\n"
+        "django.setup()\n"
+        "import config.urls, generations.api, generations.tasks\n"
+        "from generations.pricing import plan, price\n"
+        "print(price(plan(preset_name='tiny', duration_s=1.125, resolution=64, aspect_ratio='1:1', fps=8)))\n"
+        "print('torch' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=child_environment(DJANGO_SETTINGS_MODULE="config.settings"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["2", "False"]

@@ -1,0 +1,55 @@
+from django.contrib import admin
+
+from generations.models import CreditAccount, Generation, LedgerEntry, PromptRule, QuotaOverride, QuotaPolicy
+
+
+@admin.register(QuotaPolicy)
+class QuotaPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "cohort", "credits_per_period", "period_days", "max_running_per_artist", "max_queued_per_artist", "weight",
+    ]  # fmt: skip
+
+
+@admin.register(QuotaOverride)
+class QuotaOverrideAdmin(admin.ModelAdmin):
+    list_display = ["user", "cohort", "credits_per_period", "max_running_per_artist", "max_queued_per_artist"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(PromptRule)
+class PromptRuleAdmin(admin.ModelAdmin):
+    """Blocked terms and patterns: global when no cohort is chosen."""
+
+    list_display = ["pattern", "is_regex", "cohort", "reason", "created_at"]
+    list_filter = ["is_regex", "cohort"]
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """Balances and jobs change only through services, which keep the ledger balanced."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CreditAccount)
+class CreditAccountAdmin(_ReadOnly):
+    list_display = ["user", "cohort", "available", "reserved", "period_ends_at"]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(_ReadOnly):
+    list_display = ["created_at", "account", "kind", "amount", "key", "note"]
+    list_filter = ["kind"]
+
+
+@admin.register(Generation)
+class GenerationAdmin(_ReadOnly):
+    list_display = ["public_id", "artist", "cohort", "status", "progress", "cost", "queued_at", "attempts"]
+    list_filter = ["status", "cohort"]
+    search_fields = ["prompt", "artist__email"]
