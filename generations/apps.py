@@ -1,8 +1,14 @@
 from django.apps import AppConfig
+from django.core.exceptions import ImproperlyConfigured
 
 
 class GenerationsConfig(AppConfig):
     name = "generations"
 
     def ready(self):
-        from generations import checks  # noqa: F401  (registers the system checks)
+        from generations.checks import broker_outlasts_the_longest_job
+
+        # Every process (web, worker, beat) refuses to start with a broker that could redeliver a running job.
+        errors = broker_outlasts_the_longest_job(None)
+        if errors:
+            raise ImproperlyConfigured(errors[0].msg)

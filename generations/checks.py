@@ -4,7 +4,10 @@ from django.core.checks import Error, register
 
 @register()
 def broker_outlasts_the_longest_job(app_configs, **kwargs):
-    """The database lease decides redelivery; the broker must never redeliver a job that may still run."""
+    """The database lease decides redelivery; the broker must never redeliver a job that may still run.
+
+    Also run at start-up by GenerationsConfig.ready(), so no process starts misconfigured.
+    """
     if not settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         return []
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
