@@ -26,7 +26,8 @@ class GenerationCollector:
         ):
             depth.add_metric([cohort], count)
         yield depth
-        by_status = CounterMetricFamily("vernissage_generations", "Generations by status", labels=["status"])
+        # A gauge: a job moves from queued to running to an end state, so per-status counts go down too.
+        by_status = GaugeMetricFamily("vernissage_generations", "Generations now in each status", labels=["status"])
         for status, count in Generation.objects.values_list("status").annotate(n=Count("id")).order_by():
             by_status.add_metric([status], count)
         yield by_status
