@@ -319,7 +319,8 @@ def invitations_create(
         audit_record(
             action="invitation.created", actor=actor, target=invitation, cohort=cohort, data={"role": role}, ip=ip
         )
-        seats -= role == Membership.Role.ARTIST
+        if role == Membership.Role.ARTIST:
+            seats -= 1
         rows.append(InvitationRow(email, "invited", "", invitation))
     return rows
 

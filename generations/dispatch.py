@@ -146,6 +146,12 @@ def heartbeat(*, owner: str, progress: dict[int, int]) -> dict[int, bool]:
     held = Generation.objects.filter(pk__in=list(progress), status=Status.RUNNING, lease_owner=owner)
     for generation_id, percent in progress.items():
         held.filter(pk=generation_id).update(lease_expires_at=lease, progress=min(99, max(0, percent)))
+    return cancel_flags(owner=owner, generation_ids=list(progress))
+
+
+def cancel_flags(*, owner: str, generation_ids: list[int]) -> dict[int, bool]:
+    """{id: cancel requested} for the generations whose lease ``owner`` still holds (one query)."""
+    held = Generation.objects.filter(pk__in=generation_ids, status=Status.RUNNING, lease_owner=owner)
     return dict(held.values_list("pk", "cancel_requested"))
 
 

@@ -66,7 +66,12 @@ class _Heartbeat(threading.Thread):
         self.stopped = threading.Event()
 
     def beat(self) -> None:
-        held = dispatch.heartbeat(owner=self.claim.owner, progress=dict(self.progress))
+        self._apply(dispatch.heartbeat(owner=self.claim.owner, progress=dict(self.progress)))
+
+    def refresh_cancels(self) -> None:
+        self._apply(dispatch.cancel_flags(owner=self.claim.owner, generation_ids=list(self.cancel)))
+
+    def _apply(self, held: dict[int, bool]) -> None:
         for generation_id in self.cancel:
             # A lost lease stops the work as surely as a cancel: someone else owns the job now.
             self.cancel[generation_id] = held.get(generation_id, True)
@@ -84,12 +89,17 @@ def render_claim(claim: dispatch.Claim) -> None:
     heartbeat = _Heartbeat(claim)
     heartbeat.start()
     last_beat = [time.monotonic()]
+    first_id = str(claim.generations[0].pk)
 
     def on_progress(request_id: str, step: int, total: int) -> None:
         heartbeat.progress[int(request_id)] = int(100 * step / total)
+        if request_id != first_id:
+            return  # called once per clip of the batch: look at the database once per step
         if time.monotonic() - last_beat[0] >= 1.0 or step == total:  # live progress without a write per step
             heartbeat.beat()
             last_beat[0] = time.monotonic()
+        else:
+            heartbeat.refresh_cancels()  # one read per step: a cancel stops the render within a step
 
     requests = [
         inference.GenerationRequest(
