@@ -19,6 +19,7 @@ from accounts.models import (
     TermsVersion,
     User,
 )
+from accounts.tokens import hash_secret
 
 CONSENT_DEFAULTS = {
     ConsentRecord.Kind.TRAINING_USE: False,  # off unless the artist says yes
@@ -86,8 +87,6 @@ def invitations_of(*, cohort: Cohort) -> QuerySet[Invitation]:
 
 
 def invitation_by_secret(*, secret: str) -> Invitation | None:
-    from accounts.tokens import hash_secret
-
     return Invitation.objects.select_related("cohort").filter(secret_hash=hash_secret(secret)).first()
 
 

@@ -36,6 +36,7 @@ from accounts.models import (
     TermsVersion,
     User,
 )
+from accounts.selectors import consents_current
 
 CONSENT_VERSION = 1  # bump when the wording of the consent choices changes
 
@@ -163,26 +164,6 @@ def user_reactivate(*, actor: User, user: User, ip: str | None = None) -> User:
     User.objects.filter(pk=user.pk).update(suspended_at=None, suspended_reason="")
     audit_record(action="user.reactivated", actor=actor, target=user, subject_user=user, ip=ip)
     notify(user=user, kind="account_reactivated", title="Your account is active again", email=True)
-    user.refresh_from_db()
-    return user
-
-
-@transaction.atomic
-def user_set_role(*, actor: User, user: User, role: str, ip: str | None = None) -> User:
-    if role not in User.Role.values:
-        raise ApplicationError(
-            "invalid", f"Role must be one of {', '.join(User.Role.values)}.", fields={"role": "invalid"}
-        )
-    previous = user.role
-    User.objects.filter(pk=user.pk).update(role=role)
-    audit_record(
-        action="user.role_changed",
-        actor=actor,
-        target=user,
-        subject_user=user,
-        data={"from": previous, "to": role},
-        ip=ip,
-    )
     user.refresh_from_db()
     return user
 
@@ -457,8 +438,6 @@ def terms_accept(*, user: User, terms: TermsVersion, ip: str | None = None) -> T
 @transaction.atomic
 def consents_set(*, user: User, choices: dict, ip: str | None = None) -> list[ConsentRecord]:
     """Record each choice that differs from the one in force; history is kept, never overwritten."""
-    from accounts.selectors import consents_current
-
     current = consents_current(user=user)
     recorded = []
     for kind, value in choices.items():

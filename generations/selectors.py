@@ -26,11 +26,6 @@ def generations_visible_to(*, user: User) -> QuerySet[Generation]:
     return generations.filter(artist=user)
 
 
-def may_manage(*, user: User, generation: Generation) -> bool:
-    """Cancel or retry: the artist, staff of the cohort, admins."""
-    return generations_visible_to(user=user).filter(pk=generation.pk).exists()
-
-
 def queue_positions() -> dict[int, int]:
     """Each queued generation's place in the fair-share order (1 = next)."""
     return {pk: index for index, pk in enumerate(fair_share_queue().values_list("pk", flat=True), start=1)}
@@ -57,10 +52,6 @@ def with_queue_estimates(generations: list[Generation]) -> list[Generation]:
         generation.queue_position = position
         generation.estimated_start = now + timedelta(seconds=per_job * (position - 1)) if position else None
     return generations
-
-
-def credits_summary(*, user: User, cohort: Cohort) -> CreditAccount | None:
-    return CreditAccount.objects.filter(user=user, cohort=cohort).first()
 
 
 def ledger_for(*, account: CreditAccount) -> QuerySet[LedgerEntry]:

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core.checks import run_checks
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Membership, User
@@ -82,3 +83,12 @@ def test_reviewers_cancel_in_their_cohorts_only(artist, cohort):
     assert response.status_code == 200 and response.json()["status"] == "canceled"
     assert AuditEvent.objects.filter(action="generation.canceled", actor=reviewer, subject_user=artist).exists()
     assert Generation.objects.get().status == "canceled"
+
+
+def test_operators_adjust_credits_once_per_key(artist, cohort):
+    out = io.StringIO()
+    call_command("adjust_credits", artist.email, cohort.slug, "25", "--note", "bug bounty", "--key", "k1", stdout=out)
+    call_command("adjust_credits", artist.email, cohort.slug, "25", "--note", "bug bounty", "--key", "k1", stdout=out)
+    assert "125 available" in out.getvalue().splitlines()[-1]
+    with pytest.raises(CommandError, match="you have 125 available"):
+        call_command("adjust_credits", artist.email, cohort.slug, "-1000", "--note", "oops", stdout=out)

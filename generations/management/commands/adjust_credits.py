@@ -1,0 +1,33 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.errors import ApplicationError
+from accounts.models import Cohort, User
+from generations.ledger import credits_adjust
+from generations.services import account_for
+
+
+class Command(BaseCommand):
+    help = "Add (or, with a negative amount, take away) credits for an artist, with a note for the ledger."
+
+    def add_arguments(self, parser):
+        parser.add_argument("email")
+        parser.add_argument("cohort", help="the cohort's slug")
+        parser.add_argument("amount", type=int)
+        parser.add_argument("--note", required=True, help="why; the artist sees it in their ledger")
+        parser.add_argument("--key", help="an idempotency key: running the command again with it changes nothing")
+
+    def handle(self, *args, email, cohort, amount, note, key, **options):
+        user = User.objects.filter(email__iexact=email).first()
+        found = Cohort.objects.filter(slug=cohort).first()
+        if user is None or found is None:
+            raise CommandError(f"No account {email!r} or no cohort {cohort!r}.")
+        if amount == 0:
+            raise CommandError("The amount must not be zero.")
+        account = account_for(user=user, cohort=found)
+        try:
+            account = credits_adjust(
+                account=account, amount=amount, key=key or f"adjust:{account.pk}:{note}:{amount}", note=note
+            )
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(f"{user.email} in {found.slug}: {account.available} available, {account.reserved} reserved.")
