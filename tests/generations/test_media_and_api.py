@@ -131,6 +131,9 @@ def test_studio_page_and_queue_view(clip, artist, admin):
     browser.force_login(artist)
     page = browser.get("/studio/").content.decode()
     assert "a boat" in page and "<video" in page and "available" in page
+    card = browser.get("/studio/?part=credits", HTTP_HX_REQUEST="true").content.decode()
+    assert card.lstrip().startswith('<section class="card" id="credits"')
+    assert f"<strong>{100 - clip.cost}</strong> available, 0 reserved" in card
     quote = browser.post(
         "/studio/quote/",
         {"preset": "tiny", "duration_s": "1.125", "resolution": "64", "aspect_ratio": "1:1", "fps": "8"},
