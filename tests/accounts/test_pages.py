@@ -19,6 +19,12 @@ def signed_in(email: str, password: str = "vernissage-demo") -> Client:
     return client
 
 
+def test_sign_in_page_explains_membership_is_by_invitation(client, db):
+    page = client.get("/accounts/login/").content.decode()
+    assert "Membership is by invitation" in page
+    assert "/accounts/signup/" not in page
+
+
 def test_anonymous_home_points_to_sign_in(client, db):
     response = client.get("/")
     assert response.status_code == 200
