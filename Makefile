@@ -18,7 +18,7 @@ run: $(VENV)/.installed
 	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py seed_demo
-	$(PY) -m inference build-tiny $${VAR_DIR:-var}/models/tiny-wan
+	$(PY) -m inference build-tiny $${INFERENCE_TINY_PATH:-$${VAR_DIR:-var}/models/tiny-wan}
 	@$(PY) -m config.preflight --announce
 	exec $(VENV)/bin/honcho --no-colour start --procfile Procfile --port $(PORT)
 
