@@ -8,7 +8,7 @@ suspended on the spot and this very request is refused, before it is answered.
 
 from __future__ import annotations
 
-from django.db.models import Min
+from django.db.models import Min, OuterRef, Subquery
 from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
@@ -24,23 +24,48 @@ DEFAULT_THRESHOLDS = {
 }
 
 
-def leak_thresholds(user_id: int) -> dict:
-    """The strictest thresholds among the cohorts the person belongs to (program defaults if none)."""
-    strictest = Membership.objects.filter(user_id=user_id).aggregate(
-        max_addresses=Min("cohort__leak_max_addresses"),
-        window_minutes=Min("cohort__leak_address_window_minutes"),
-        max_per_minute=Min("cohort__leak_max_requests_per_minute"),
+def _strictest(field: str) -> Subquery:
+    """The smallest value of a cohort leak threshold among the token owner's cohorts."""
+    return Subquery(
+        Membership.objects.filter(user=OuterRef("user"))
+        .order_by()
+        .values("user")
+        .annotate(strictest=Min(f"cohort__{field}"))
+        .values("strictest")[:1]
     )
-    return {key: strictest[key] or default for key, default in DEFAULT_THRESHOLDS.items()}
+
+
+def tokens_with_thresholds():
+    """Tokens with their owner and, in the same query, the strictest thresholds of the owner's cohorts."""
+    return ApiToken.objects.select_related("user").annotate(
+        leak_max_addresses=_strictest("leak_max_addresses"),
+        leak_window_minutes=_strictest("leak_address_window_minutes"),
+        leak_max_per_minute=_strictest("leak_max_requests_per_minute"),
+    )
+
+
+def leak_thresholds(token: ApiToken) -> dict:
+    """The strictest thresholds among the cohorts the person belongs to (program defaults if none)."""
+    found = {
+        "max_addresses": token.leak_max_addresses,
+        "window_minutes": token.leak_window_minutes,
+        "max_per_minute": token.leak_max_per_minute,
+    }
+    return {key: found[key] or default for key, default in DEFAULT_THRESHOLDS.items()}
 
 
 def check_for_leak(token: ApiToken, ip: str | None) -> None:
-    """Count this request; suspend the token and refuse the request when its use looks relayed."""
-    limits = leak_thresholds(token.user_id)
-    addresses = ratelimit.sliding_count(
-        f"leak:addr:{token.pk}", window_s=limits["window_minutes"] * 60, member=ip or "unknown"
+    """Count this request; suspend the token and refuse the request when its use looks relayed.
+
+    ``token`` comes from tokens_with_thresholds().
+    """
+    limits = leak_thresholds(token)
+    addresses, per_minute = ratelimit.sliding_counts(
+        [
+            (f"leak:addr:{token.pk}", limits["window_minutes"] * 60, ip or "unknown"),
+            (f"leak:rate:{token.pk}", 60, None),
+        ]
     )
-    per_minute = ratelimit.sliding_count(f"leak:rate:{token.pk}", window_s=60)
     reason = None
     if addresses > limits["max_addresses"]:
         reason = (
@@ -68,7 +93,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         plaintext = plaintext.strip()
         if not tokens.is_well_formed(plaintext):
             raise AuthenticationFailed("This is not a Vernissage API token.", code="invalid_token")
-        token = ApiToken.objects.select_related("user").filter(secret_hash=tokens.hash_secret(plaintext)).first()
+        token = tokens_with_thresholds().filter(secret_hash=tokens.hash_secret(plaintext)).first()
         if token is None:
             raise AuthenticationFailed("This token is unknown.", code="invalid_token")
         if token.revoked_at:

@@ -42,17 +42,26 @@ def sliding_count(key: str, *, window_s: int, member: str | None = None) -> int:
     number of events in the window (a request rate). With ``member`` set to an
     address, the result is the number of distinct addresses.
     """
+    return sliding_counts([(key, window_s, member)])[0]
+
+
+def sliding_counts(windows: list[tuple[str, int, str | None]]) -> list[int]:
+    """sliding_count for several (key, window_s, member) windows, in one Redis round trip."""
     now = time.time()
-    member = member or uuid.uuid4().hex
     if _use_redis():
-        full_key = KEY_PREFIX + key
         with _redis().pipeline(transaction=True) as pipe:
-            pipe.zadd(full_key, {member: now})
-            pipe.zremrangebyscore(full_key, "-inf", now - window_s)
-            pipe.zcard(full_key)
-            pipe.expire(full_key, window_s + 1)
-            _, _, count, _ = pipe.execute()
-        return int(count)
+            for key, window_s, member in windows:
+                full_key = KEY_PREFIX + key
+                pipe.zadd(full_key, {member or uuid.uuid4().hex: now})
+                pipe.zremrangebyscore(full_key, "-inf", now - window_s)
+                pipe.zcard(full_key)
+                pipe.expire(full_key, window_s + 1)
+            results = pipe.execute()
+        return [int(count) for count in results[2::4]]
+    return [_cache_window_count(key, window_s, member or uuid.uuid4().hex, now) for key, window_s, member in windows]
+
+
+def _cache_window_count(key: str, window_s: int, member: str, now: float) -> int:
     bucket = int(now // window_s)
     count_key = f"{KEY_PREFIX}{key}:{bucket}"
     cache.add(count_key, 0, timeout=window_s * 2)
