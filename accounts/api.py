@@ -121,8 +121,12 @@ class TokenListCreateApi(APIView):
         responses={201: TokenCreatedSerializer},
         summary="Create a token (signed-in session only)",
     )
+    def get_permissions(self):
+        # Listing works with a token; creating needs a signed-in session (a token cannot breed tokens).
+        extra = [SessionOnly()] if self.request.method == "POST" else []
+        return [*super().get_permissions(), *extra]
+
     def post(self, request):
-        SessionOnly().has_permission(request, self)
         data = self.TokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token, plaintext = services.token_create(user=request.user, ip=client_ip(request), **data.validated_data)

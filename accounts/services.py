@@ -261,6 +261,11 @@ def invitations_create(
     if role not in Membership.Role.values:
         raise ApplicationError("invalid", "Role must be artist or reviewer.", fields={"role": "invalid"})
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    emails = [raw.strip() for raw in emails]
+    # Expired, unanswered invitations to these addresses end here, so new ones can exist (one query for all).
+    cohort.invitations.filter(
+        email__in={email.lower() for email in emails}, accepted_at=None, revoked_at=None, expires_at__lte=timezone.now()
+    ).update(revoked_at=timezone.now())
     seats = cohort.capacity - cohort.memberships.filter(role="artist", status="active").count()
     seats -= cohort.invitations.filter(
         accepted_at=None, revoked_at=None, expires_at__gt=timezone.now(), role="artist"
@@ -292,10 +297,6 @@ def invitations_create(
         if role == Membership.Role.ARTIST and seats <= 0:
             rows.append(InvitationRow(email, "over_capacity", f"the cohort is full ({cohort.capacity} artists)"))
             continue
-        # An expired, unanswered invitation to the same address is revoked so the new one can exist.
-        cohort.invitations.filter(email__iexact=email, accepted_at=None, revoked_at=None).update(
-            revoked_at=timezone.now()
-        )
         invitation = _invitation_issue(actor=actor, cohort=cohort, email=email, role=role, base_url=base_url)
         audit_record(
             action="invitation.created", actor=actor, target=invitation, cohort=cohort, data={"role": role}, ip=ip

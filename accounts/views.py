@@ -152,6 +152,8 @@ def notifications(request):
 @require_http_methods(["GET", "POST"])
 def tokens_page(request):
     form = TokenCreateForm(request.POST or None, user=request.user)
+    # The new token is rendered in the POST's own response, not after a redirect: keeping it for a
+    # redirected page would mean storing the plaintext in the session, and it is stored nowhere.
     created = None
     if request.method == "POST" and form.is_valid():
         try:

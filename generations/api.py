@@ -158,7 +158,7 @@ class GenerationDetailApi(APIView):
 
     @extend_schema(responses=GenerationSerializer, summary="One generation, with signed, expiring media URLs")
     def get(self, request, public_id):
-        generation = selectors.with_queue_estimates([_generation(request, public_id)])[0]
+        generation = selectors.with_queue_estimate(_generation(request, public_id))
         return Response(GenerationSerializer(generation, context={"request": request}).data)
 
 

@@ -31,6 +31,24 @@ def queue_positions() -> dict[int, int]:
     return {pk: index for index, pk in enumerate(fair_share_queue().values_list("pk", flat=True), start=1)}
 
 
+def queue_position(*, generation: Generation) -> int | None:
+    """One generation's place in the fair-share order, counted by the database (no rows fetched).
+
+    The studio polls each queued row every second, so this must not read the whole queue.
+    """
+    queue = fair_share_queue()
+    mine = queue.filter(pk=generation.pk).values("share", "queued_at").first()
+    if mine is None:
+        return None  # not claimable now (paused, at the running cap) or no longer queued
+    share, queued_at = mine["share"], mine["queued_at"]
+    ahead = queue.filter(
+        Q(share__lt=share)
+        | Q(share=share, queued_at__lt=queued_at)
+        | Q(share=share, queued_at=queued_at, pk__lt=generation.pk)
+    ).count()
+    return ahead + 1
+
+
 def recent_gpu_seconds_per_job(*, sample: int = 50) -> float:
     recent = list(
         Generation.objects.filter(status=Status.SUCCEEDED)
@@ -44,7 +62,17 @@ def with_queue_estimates(generations: list[Generation]) -> list[Generation]:
     """Adds ``queue_position`` and ``estimated_start`` to queued generations (one queue read for the page)."""
     if not any(g.status == Status.QUEUED for g in generations):
         return generations
-    positions = queue_positions()
+    return _estimate(generations, queue_positions())
+
+
+def with_queue_estimate(generation: Generation) -> Generation:
+    """The same for one generation (a detail view, a polled row): counted in the database, no queue read."""
+    if generation.status != Status.QUEUED:
+        return generation
+    return _estimate([generation], {generation.pk: queue_position(generation=generation)})[0]
+
+
+def _estimate(generations: list[Generation], positions: dict[int, int | None]) -> list[Generation]:
     per_job = recent_gpu_seconds_per_job()
     now = timezone.now()
     for generation in generations:

@@ -85,7 +85,7 @@ def studio_quote(request):
 def generation_row(request, public_id):
     """One row of the studio list; htmx polls it while the job is queued or running."""
     generation = get_object_or_404(selectors.generations_visible_to(user=request.user), public_id=public_id)
-    generation = selectors.with_queue_estimates([generation])[0]
+    generation = selectors.with_queue_estimate(generation)
     return render(request, "generations/_row.html", {"g": generation})
 
 

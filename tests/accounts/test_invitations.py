@@ -217,3 +217,15 @@ def test_a_full_cohort_refuses_acceptance(world, django_capture_on_commit_callba
     response = browser.post(link, follow=True)
     assert b"is full" in response.content
     assert not Membership.objects.filter(user=user).exists()
+
+
+def test_an_expired_invitation_can_be_sent_again(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(world, ["late@example.org", "other@example.org"])
+    Invitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        [row] = invite(world, ["late@example.org"])
+    assert row.result == "invited"
+    late = list(Invitation.objects.filter(email="late@example.org").order_by("created_at"))
+    assert [invitation.status for invitation in late] == ["revoked", "pending"]
+    assert Invitation.objects.get(email="other@example.org").status == "expired"  # untouched

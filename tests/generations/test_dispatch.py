@@ -186,3 +186,19 @@ def test_a_failing_render_fails_the_job_with_a_plain_message(artist, cohort, mon
     assert generation.failure_message == tasks.GENERIC_FAILURE
     assert "CUDA" not in generation.failure_message
     assert balanced(generation.account_id) == (100, 0)
+
+
+def test_one_jobs_queue_position_matches_the_whole_order(artist, cohort, make_artist):
+    from generations.selectors import queue_position, queue_positions
+
+    busy_done = submit(artist, cohort)
+    Generation.objects.filter(pk=busy_done.pk).update(status="succeeded", finished_at=timezone.now(), gpu_seconds=30)
+    busy = [submit(artist, cohort) for _ in range(3)]
+    fresh = [submit(make_artist(), cohort) for _ in range(2)]
+    order = queue_positions()
+    assert [order[g.pk] for g in fresh] == [1, 2]  # no GPU time yet: ahead of the busy artist
+    assert sorted(order[g.pk] for g in busy) == [3, 4, 5]
+    for generation in busy + fresh:
+        assert queue_position(generation=generation) == order[generation.pk]
+    services.generation_cancel(actor=artist, generation=busy[0])
+    assert queue_position(generation=busy[0]) is None

@@ -164,3 +164,13 @@ def test_studio_form_says_what_to_fix(artist, cohort):
     assert response.status_code == 400
     assert b"durations offered are" in response.content
     assert not Generation.objects.exists()
+
+
+def test_a_polled_row_and_the_detail_show_the_queue_position(artist, cohort):
+    queued = services.generation_submit(artist=artist, cohort=cohort, prompt="waiting", **SMALL)[0]
+    browser = Client()
+    browser.force_login(artist)
+    row = browser.get(f"/studio/g/{queued.public_id}/row/").content.decode()
+    assert "#1 in line" in row and 'hx-trigger="every 1s"' in row
+    detail = api_client_for(artist).get(f"/api/v1/generations/{queued.public_id}/").json()
+    assert detail["queue_position"] == 1 and detail["estimated_start"]
