@@ -41,6 +41,7 @@ from accounts.models import Cohort, Membership
 from accounts.services import program_switches
 from generations import ledger
 from generations.models import Generation, QuotaOverride
+from generations.pricing import presets
 
 logger = logging.getLogger(__name__)
 Status = Generation.Status
@@ -103,8 +104,9 @@ class Claim:
     generations: list[Generation]
 
 
-def claim_batch(*, owner: str, max_batch: int = 4) -> Claim:
-    """Claim the fairest queued generation and any compatible ones (same preset, size, frames, steps)."""
+def claim_batch(*, owner: str, max_batch: int | None = None) -> Claim:
+    """Claim the fairest queued generation and any compatible ones (same preset, size, frames, steps),
+    at most as many as its preset batches (or ``max_batch``)."""
     if program_switches().generation_paused:
         return Claim(owner, [])
     now = timezone.now()
@@ -114,6 +116,8 @@ def claim_batch(*, owner: str, max_batch: int = 4) -> Claim:
         if first is None:
             return Claim(owner, [])
         chosen, per_artist = [first], {first.artist_id: first.running_now + 1}
+        preset = presets().get(first.preset)
+        max_batch = max_batch or (preset.max_batch if preset else 1)
         if max_batch > 1:
             compatible = _lockable(
                 fair_share_queue()

@@ -46,13 +46,9 @@ GENERIC_FAILURE = "Something went wrong while rendering; your credits were retur
 )
 def render_next(generation_id: int | None = None) -> None:
     """Claim the fairest queued work (whatever ``generation_id`` woke us) and render it."""
-    claim = dispatch.claim_batch(owner=WORKER_ID, max_batch=_max_batch())
+    claim = dispatch.claim_batch(owner=WORKER_ID)
     if claim.generations:
         render_claim(claim)
-
-
-def _max_batch() -> int:
-    return max((preset.max_batch for preset in presets().values()), default=1)
 
 
 class _Heartbeat(threading.Thread):

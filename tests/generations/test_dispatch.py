@@ -1,5 +1,6 @@
 """Workers claim fairly from the database, hold leases, and every job ends once with the ledger balanced."""
 
+import json
 import threading
 import time
 from datetime import timedelta
@@ -202,3 +203,16 @@ def test_one_jobs_queue_position_matches_the_whole_order(artist, cohort, make_ar
         assert queue_position(generation=generation) == order[generation.pk]
     services.generation_cancel(actor=artist, generation=busy[0])
     assert queue_position(generation=busy[0]) is None
+
+
+def test_a_claim_holds_no_more_jobs_than_the_preset_batches(cohort, make_artist, monkeypatch, tmp_path, tiny_model):
+    # An operator's presets file redefines "tiny" to batch two at most.
+    presets_file = tmp_path / "presets.json"
+    presets_file.write_text(
+        json.dumps([{"name": "tiny", "path": str(tiny_model), "sizes": [[64, 64]], "frame_counts": [9], "fps": [8],
+                     "default_steps": 4, "max_batch": 2}])
+    )  # fmt: skip
+    monkeypatch.setenv("INFERENCE_PRESETS_FILE", str(presets_file))
+    for _ in range(4):
+        submit(make_artist(), cohort)
+    assert len(dispatch.claim_batch(owner="w").generations) == 2
