@@ -116,16 +116,16 @@ class TokenListCreateApi(APIView):
     def get(self, request):
         return Response(TokenOutputSerializer(selectors.tokens_for(user=request.user), many=True).data)
 
-    @extend_schema(
-        request=TokenCreateInputSerializer,
-        responses={201: TokenCreatedSerializer},
-        summary="Create a token (signed-in session only)",
-    )
     def get_permissions(self):
         # Listing works with a token; creating needs a signed-in session (a token cannot breed tokens).
         extra = [SessionOnly()] if self.request.method == "POST" else []
         return [*super().get_permissions(), *extra]
 
+    @extend_schema(
+        request=TokenCreateInputSerializer,
+        responses={201: TokenCreatedSerializer},
+        summary="Create a token (signed-in session only)",
+    )
     def post(self, request):
         data = self.TokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -134,10 +134,6 @@ class GenerationListCreateApi(APIView):
         values = dict(data.validated_data)
         cohort = cohort_for(request.user, values.pop("cohort", None))
         key = request.headers.get("Idempotency-Key") or None
-        if key and len(key) > 200:
-            raise ApplicationError(
-                "invalid", "Idempotency-Key is at most 200 characters.", fields={"Idempotency-Key": "too long"}
-            )
         generation, created = services.generation_submit(
             artist=request.user, cohort=cohort, idempotency_key=key, **values
         )

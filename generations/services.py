@@ -186,6 +186,10 @@ def generation_submit(
     With an ``idempotency_key`` already used by this artist, the first generation
     is returned and nothing else happens. The wake-up message goes out on commit.
     """
+    if idempotency_key and len(idempotency_key) > 200:
+        raise ApplicationError(
+            "invalid", "Idempotency-Key is at most 200 characters.", fields={"Idempotency-Key": "too long"}
+        )
     if idempotency_key:
         existing = Generation.objects.filter(artist=artist, idempotency_key=idempotency_key).first()
         if existing:

@@ -174,3 +174,19 @@ def test_a_polled_row_and_the_detail_show_the_queue_position(artist, cohort):
     assert "#1 in line" in row and 'hx-trigger="every 1s"' in row
     detail = api_client_for(artist).get(f"/api/v1/generations/{queued.public_id}/").json()
     assert detail["queue_position"] == 1 and detail["estimated_start"]
+
+
+def test_an_overlong_idempotency_key_is_a_400_not_a_500(artist, cohort):
+    api = api_client_for(artist).post(
+        "/api/v1/generations/", {"prompt": "a", **SMALL}, format="json", HTTP_IDEMPOTENCY_KEY="k" * 201
+    )
+    assert api.status_code == 400 and "Idempotency-Key" in api.json()["error"]["fields"]
+    browser = Client()
+    browser.force_login(artist)
+    page = browser.post(
+        "/studio/",
+        {"cohort": cohort.pk, "prompt": "a boat", "preset": "tiny", "duration_s": "1.125", "resolution": "64",
+         "aspect_ratio": "1:1", "idempotency_key": "k" * 500},
+    )  # fmt: skip
+    assert page.status_code == 400 and b"at most 200 characters" in page.content
+    assert not Generation.objects.exists()
