@@ -50,8 +50,9 @@ def studio(request):
             return redirect("studio")
         except ApplicationError as exc:
             for field, message in exc.fields.items():
-                form.add_error(field if field in form.fields else None, message)
-            form.add_error(None, exc.message)
+                if field in form.fields:
+                    form.add_error(field, message)
+            form.add_error(None, exc.message)  # the whole sentence once, above the form
     return render(
         request, "generations/studio.html", _studio_context(request, form), status=400 if form.errors else 200
     )
