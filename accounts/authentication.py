@@ -8,6 +8,8 @@ suspended on the spot and this very request is refused, before it is answered.
 
 from __future__ import annotations
 
+import functools
+
 from django.db.models import Min, OuterRef, Subquery
 from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -35,13 +37,22 @@ def _strictest(field: str) -> Subquery:
     )
 
 
-def tokens_with_thresholds():
-    """Tokens with their owner and, in the same query, the strictest thresholds of the owner's cohorts."""
+@functools.cache
+def _tokens_with_thresholds():
     return ApiToken.objects.select_related("user").annotate(
         leak_max_addresses=_strictest("leak_max_addresses"),
         leak_window_minutes=_strictest("leak_address_window_minutes"),
         leak_max_per_minute=_strictest("leak_max_requests_per_minute"),
     )
+
+
+def tokens_with_thresholds():
+    """Tokens with their owner and, in the same query, the strictest thresholds of the owner's cohorts.
+
+    The annotated query is built once per process (building its subqueries costs more than running
+    them); each call hands out a copy, so no request sees another's filters or results.
+    """
+    return _tokens_with_thresholds().all()
 
 
 def leak_thresholds(token: ApiToken) -> dict:

@@ -70,18 +70,25 @@ def _cache_window_count(key: str, window_s: int, member: str, now: float) -> int
     return cache.get(count_key, 1)
 
 
-def fixed_window_hit(key: str, *, limit: int, window_s: int = 60) -> tuple[bool, int]:
-    """Count one request against ``limit`` per ``window_s``; returns (allowed, seconds until the window resets)."""
+def fixed_window_hits(limits: list[tuple[str, int]], *, window_s: int = 60) -> tuple[bool, int]:
+    """Count one request against each (key, limit per ``window_s``) counter, in one Redis round trip.
+
+    Returns (allowed, seconds until the window resets); allowed only when every counter is within its limit.
+    """
     now = time.time()
     bucket = int(now // window_s)
     retry_after = max(1, int((bucket + 1) * window_s - now) + 1)
-    full_key = f"{KEY_PREFIX}{key}:{bucket}"
+    full_keys = [f"{KEY_PREFIX}{key}:{bucket}" for key, _ in limits]
     if _use_redis():
         with _redis().pipeline(transaction=True) as pipe:
-            pipe.incr(full_key)
-            pipe.expire(full_key, window_s + 1)
-            count, _ = pipe.execute()
+            for full_key in full_keys:
+                pipe.incr(full_key)
+                pipe.expire(full_key, window_s + 1)
+            counts = pipe.execute()[::2]
     else:
-        cache.add(full_key, 0, timeout=window_s + 1)
-        count = cache.incr(full_key)
-    return count <= limit, retry_after
+        counts = []
+        for full_key in full_keys:
+            cache.add(full_key, 0, timeout=window_s + 1)
+            counts.append(cache.incr(full_key))
+    allowed = all(count <= limit for count, (_, limit) in zip(counts, limits, strict=True))
+    return allowed, retry_after

@@ -17,36 +17,33 @@ from accounts.models import ApiToken
 class _AtomicThrottle(BaseThrottle):
     retry_after = None
 
-    def key_and_limit(self, request) -> tuple[str, int] | None:
-        """The counter's key and its limit per minute, or None when this throttle does not apply."""
-        return None
+    def counters(self, request) -> list[tuple[str, int]]:
+        """The (key, limit per minute) counters this request counts against; none when the throttle does not apply."""
+        return []
 
     def allow_request(self, request, view):
-        key_limit = self.key_and_limit(request)
-        if key_limit is None:
+        counters = self.counters(request)
+        if not counters:
             return True
-        key, limit = key_limit
-        allowed, self.retry_after = ratelimit.fixed_window_hit(key, limit=limit, window_s=60)
+        allowed, self.retry_after = ratelimit.fixed_window_hits(counters, window_s=60)
         return allowed
 
     def wait(self):
         return self.retry_after
 
 
-class TokenRateThrottle(_AtomicThrottle):
-    def key_and_limit(self, request):
+class ApiRateThrottle(_AtomicThrottle):
+    """A limit per token and one per person (over all their tokens and their session), counted together."""
+
+    def counters(self, request):
+        counters = []
         if isinstance(request.auth, ApiToken):
-            return f"token:{request.auth.pk}", settings.API_RATE_PER_TOKEN_PER_MINUTE
-        return None
-
-
-class UserRateThrottle(_AtomicThrottle):
-    def key_and_limit(self, request):
+            counters.append((f"token:{request.auth.pk}", settings.API_RATE_PER_TOKEN_PER_MINUTE))
         if request.user and request.user.is_authenticated:
-            return f"user:{request.user.pk}", settings.API_RATE_PER_USER_PER_MINUTE
-        return None
+            counters.append((f"user:{request.user.pk}", settings.API_RATE_PER_USER_PER_MINUTE))
+        return counters
 
 
 class RevokeExposedThrottle(_AtomicThrottle):
-    def key_and_limit(self, request):
-        return f"revoke-exposed:{client_ip(request)}", settings.API_REVOKE_EXPOSED_PER_IP_PER_MINUTE
+    def counters(self, request):
+        return [(f"revoke-exposed:{client_ip(request)}", settings.API_REVOKE_EXPOSED_PER_IP_PER_MINUTE)]

@@ -220,7 +220,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "accounts.api_errors.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttles.TokenRateThrottle", "accounts.throttles.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttles.ApiRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -73,19 +73,8 @@ class SubmitSerializer(serializers.Serializer):
 
 
 def cohort_for(user, slug: str | None) -> Cohort:
-    cohorts = list(selectors.artist_cohorts(user=user))
-    if slug:
-        match = next((c for c in cohorts if c.slug == slug), None)
-        if match is None:
-            raise ApplicationError(
-                "invalid", "You are not an active artist in that cohort.", fields={"cohort": "not yours"}
-            )
-        return match
-    if len(cohorts) == 1:
-        return cohorts[0]
-    if not cohorts:
-        raise ApplicationError("membership_inactive", "You are not an active artist in any cohort.", status=403)
-    raise ApplicationError("invalid", "You are in several cohorts; say which.", fields={"cohort": "required"})
+    cohorts = selectors.artist_cohorts(user=user)
+    return services.only_choice(list(cohorts.filter(slug=slug) if slug else cohorts), cohort_slug=slug)
 
 
 class GenerationPagination(CursorPagination):
@@ -132,10 +121,9 @@ class GenerationListCreateApi(APIView):
         data = SubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        cohort = cohort_for(request.user, values.pop("cohort", None))
         key = request.headers.get("Idempotency-Key") or None
         generation, created = services.generation_submit(
-            artist=request.user, cohort=cohort, idempotency_key=key, **values
+            artist=request.user, cohort_slug=values.pop("cohort", None), idempotency_key=key, **values
         )
         # The queue position is read on GET (list and detail); computing it here would scan the queue per submission.
         body = GenerationSerializer(generation, context={"request": request}).data

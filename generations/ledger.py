@@ -47,6 +47,11 @@ def ledger_apply(
     locked = CreditAccount.objects.select_for_update().get(pk=account.pk)
     if LedgerEntry.objects.filter(key=key).exists():
         return locked, False
+    return _append(locked, kind=kind, amount=amount, key=key, generation=generation, note=note), True
+
+
+def _append(locked: CreditAccount, *, kind: str, amount: int, key: str, generation, note: str) -> CreditAccount:
+    """Add one entry and move the cached balances; the caller holds ``locked``'s row lock in its transaction."""
     if kind != Kind.ADJUSTMENT and amount <= 0:
         raise ValueError(f"{kind} amounts are positive, not {amount}")
     d_available, d_reserved = _EFFECT[Kind(kind)]
@@ -59,7 +64,7 @@ def ledger_apply(
     LedgerEntry.objects.create(account=locked, kind=kind, amount=amount, key=key, generation=generation, note=note)
     locked.available, locked.reserved = new_available, new_reserved
     locked.save(update_fields=["available", "reserved"])
-    return locked, True
+    return locked
 
 
 def credits_grant(*, account: CreditAccount, amount: int, key: str, note: str = "") -> CreditAccount:
@@ -75,6 +80,18 @@ def credits_reserve(*, generation) -> CreditAccount:
         account=generation.account, kind=Kind.RESERVE, amount=generation.cost,
         key=f"reserve:generation:{generation.pk}", generation=generation,
     )[0]  # fmt: skip
+
+
+def credits_reserve_locked(*, account: CreditAccount, generation) -> CreditAccount:
+    """credits_reserve for a generation inserted in the caller's transaction, which already holds
+    ``account``'s row lock: no second lock, no savepoint, and no look-up of a key that names a
+    generation nobody else can see yet (its unique index still guards it)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("credits_reserve_locked needs the caller's transaction")
+    return _append(
+        account, kind=Kind.RESERVE, amount=generation.cost,
+        key=f"reserve:generation:{generation.pk}", generation=generation, note="",
+    )  # fmt: skip
 
 
 def credits_charge(*, generation) -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import statistics
 from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from accounts.models import Cohort, Membership, User
+from accounts.models import Cohort, Membership, ProgramSwitches, TermsAcceptance, TermsVersion, User
 from generations.dispatch import fair_share_queue
 from generations.models import CreditAccount, Generation, LedgerEntry
 
@@ -90,6 +91,66 @@ def artist_cohorts(*, user: User) -> QuerySet[Cohort]:
     return Cohort.objects.filter(
         memberships__user=user, memberships__role=Membership.Role.ARTIST, memberships__status="active"
     ).order_by("name")
+
+
+@functools.cache
+def _memberships_with_gates() -> QuerySet[Membership]:
+    """Artist memberships annotated with what a submission checks, for the membership's own person.
+
+    Built once per process, since building these joins and subqueries costs more than running them;
+    submission_gates() filters a copy.
+    """
+    newest_terms = TermsVersion.objects.filter(cohort=OuterRef("cohort")).order_by("-version").values("pk")[:1]
+    switches = ProgramSwitches.objects.filter(pk=1)
+    return (
+        Membership.objects.filter(role=Membership.Role.ARTIST)
+        .select_related("cohort", "cohort__quota_policy")
+        .annotate(
+            quota_override=FilteredRelation(
+                "cohort__quota_overrides", condition=Q(cohort__quota_overrides__user=F("user"))
+            ),
+            override_credits=F("quota_override__credits_per_period"),
+            override_running=F("quota_override__max_running_per_artist"),
+            override_queued=F("quota_override__max_queued_per_artist"),
+            credit_account=FilteredRelation(
+                "cohort__credit_accounts", condition=Q(cohort__credit_accounts__user=F("user"))
+            ),
+            account_pk=F("credit_account__pk"),
+            account_period_ends_at=F("credit_account__period_ends_at"),
+            newest_terms_pk=Subquery(newest_terms),
+            terms_accepted=Exists(
+                TermsAcceptance.objects.filter(user=OuterRef("user"), terms=OuterRef("newest_terms_pk"))
+            ),
+            generation_paused=Subquery(switches.values("generation_paused")),
+            generation_paused_reason=Subquery(switches.values("generation_paused_reason")),
+        )
+        .order_by("cohort__name")
+    )
+
+
+def submission_gates(
+    *, artist: User, cohort: Cohort | None = None, cohort_slug: str | None = None, idempotency_key: str | None = None
+) -> list[Membership]:
+    """The artist memberships a submission could go to, with everything it checks, in one query.
+
+    ``cohort`` picks one membership whatever its status (the submission says why it cannot use
+    it); ``cohort_slug``, or neither, picks among active ones. Each row carries its cohort and
+    quota policy, the artist's overrides (``override_*``), credit account (``account_pk``,
+    ``account_period_ends_at``), the newest terms and whether they were accepted, the global
+    pause, and the generation already made with ``idempotency_key`` (``existing_pk``). One query
+    instead of one per check keeps a submission cheap (bench/api_submit.py).
+    """
+    memberships = _memberships_with_gates().filter(user=artist)
+    if cohort is not None:
+        memberships = memberships.filter(cohort=cohort)
+    else:
+        memberships = memberships.filter(status=Membership.Status.ACTIVE)
+        if cohort_slug:
+            memberships = memberships.filter(cohort__slug=cohort_slug)
+    if idempotency_key:
+        existing = Generation.objects.filter(artist=artist, idempotency_key=idempotency_key).order_by().values("pk")
+        memberships = memberships.annotate(existing_pk=Subquery(existing[:1]))
+    return list(memberships)
 
 
 def queue_overview() -> dict:

@@ -13,13 +13,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Count, Subquery
 from django.utils import timezone
 
 from accounts.errors import ApplicationError
-from accounts.models import Cohort, Membership, TermsAcceptance, TermsVersion, User
-from accounts.services import audit_record, program_switches
-from generations import ledger, pricing
+from accounts.models import Cohort, Membership, User
+from accounts.services import audit_record
+from generations import ledger, pricing, selectors
 from generations.models import CreditAccount, Generation, PromptRule, QuotaOverride, QuotaPolicy
 
 
@@ -43,21 +43,28 @@ def limits_for(*, user: User, cohort: Cohort) -> Limits:
         )
         .first()
     )
-    if policy is None:  # no policy yet: the defaults, still with the artist's overrides
-        policy = QuotaPolicy(cohort=cohort)
-        override = _override(user, cohort).first()
-        policy.override_credits = override and override.credits_per_period
-        policy.override_running = override and override.max_running_per_artist
-        policy.override_queued = override and override.max_queued_per_artist
+    if policy is not None:
+        return _limits(policy, policy.override_credits, policy.override_running, policy.override_queued)
+    override = _override(user, cohort).first()  # no policy yet: the defaults, still with the artist's overrides
+    return _limits(
+        QuotaPolicy(cohort=cohort),
+        override and override.credits_per_period,
+        override and override.max_running_per_artist,
+        override and override.max_queued_per_artist,
+    )
+
+
+def _limits(policy: QuotaPolicy, credits: int | None, running: int | None, queued: int | None) -> Limits:
+    """``policy`` with the artist's overrides (None keeps the policy's value)."""
 
     def pick(override, default):
         return override if override is not None else default
 
     return Limits(
-        credits_per_period=pick(policy.override_credits, policy.credits_per_period),
+        credits_per_period=pick(credits, policy.credits_per_period),
         period_days=policy.period_days,
-        max_running=pick(policy.override_running, policy.max_running_per_artist),
-        max_queued=pick(policy.override_queued, policy.max_queued_per_artist),
+        max_running=pick(running, policy.max_running_per_artist),
+        max_queued=pick(queued, policy.max_queued_per_artist),
         weight=policy.weight,
     )
 
@@ -134,27 +141,42 @@ def check_prompt(*, prompt: str, cohort: Cohort, field: str = "prompt") -> str:
 # --- Submission ---------------------------------------------------------------------------------------
 
 
-def check_may_generate(*, user: User, cohort: Cohort) -> Membership:
-    switches = program_switches()
-    if switches.generation_paused:
+def only_choice(candidates: list, *, cohort_slug: str | None):
+    """The artist's one active cohort (or membership) among ``candidates``: those matching
+    ``cohort_slug`` when one was given, else all of them; or why there is not exactly one."""
+    if len(candidates) == 1:
+        return candidates[0]
+    if cohort_slug:
         raise ApplicationError(
-            "generation_paused", f"Generation is paused: {switches.generation_paused_reason}", status=409
+            "invalid", "You are not an active artist in that cohort.", fields={"cohort": "not yours"}
+        )
+    if not candidates:
+        raise ApplicationError("membership_inactive", "You are not an active artist in any cohort.", status=403)
+    raise ApplicationError("invalid", "You are in several cohorts; say which.", fields={"cohort": "required"})
+
+
+def _submission_membership(gates: list[Membership], *, cohort: Cohort | None, cohort_slug: str | None) -> Membership:
+    """The membership of selectors.submission_gates() a submission goes to, or why there is none."""
+    if cohort is None:
+        return only_choice(gates, cohort_slug=cohort_slug)
+    if not gates:
+        raise ApplicationError("membership_inactive", "You are not an active artist in this cohort.", status=403)
+    return gates[0]
+
+
+def _check_may_generate(membership: Membership) -> None:
+    """The kill switches, the membership and the terms, as read by selectors.submission_gates()."""
+    cohort = membership.cohort
+    if membership.generation_paused:
+        raise ApplicationError(
+            "generation_paused", f"Generation is paused: {membership.generation_paused_reason}", status=409
         )
     if cohort.status != Cohort.Status.ACTIVE:
         raise ApplicationError("cohort_inactive", f"{cohort.name} is {cohort.status}.", status=409)
-    membership = Membership.objects.filter(user=user, cohort=cohort, role=Membership.Role.ARTIST).first()
-    if membership is None or membership.status != Membership.Status.ACTIVE:
+    if membership.status != Membership.Status.ACTIVE:
         raise ApplicationError("membership_inactive", "You are not an active artist in this cohort.", status=403)
-    latest = (
-        TermsVersion.objects.filter(cohort=cohort)
-        .annotate(accepted=Exists(TermsAcceptance.objects.filter(user=user, terms=OuterRef("pk"))))
-        .order_by("-version")
-        .only("pk")
-        .first()
-    )
-    if latest and not latest.accepted:
+    if membership.newest_terms_pk and not membership.terms_accepted:
         raise ApplicationError("terms_not_accepted", f"Accept the current terms of {cohort.name} first.", status=403)
-    return membership
 
 
 def quote(
@@ -169,7 +191,8 @@ def quote(
 def generation_submit(
     *,
     artist: User,
-    cohort: Cohort,
+    cohort: Cohort | None = None,
+    cohort_slug: str | None = None,
     prompt: str,
     negative_prompt: str = "",
     duration_s: float,
@@ -183,18 +206,25 @@ def generation_submit(
 ) -> tuple[Generation, bool]:
     """Validate, price, reserve credits and queue a generation; returns it and whether it is new.
 
-    With an ``idempotency_key`` already used by this artist, the first generation
-    is returned and nothing else happens. The wake-up message goes out on commit.
+    The generation goes to ``cohort``, or the artist's active cohort with ``cohort_slug``, or the
+    artist's only active cohort. With an ``idempotency_key`` already used by this artist, the first
+    generation is returned and nothing else happens. The wake-up message goes out on commit.
+
+    This is the API's busiest write, so it reads what it checks in one query and reserves in one
+    short transaction: lock the account (counting the queue), insert the job and the ledger entry.
     """
     if idempotency_key and len(idempotency_key) > 200:
         raise ApplicationError(
             "invalid", "Idempotency-Key is at most 200 characters.", fields={"Idempotency-Key": "too long"}
         )
-    if idempotency_key:
-        existing = Generation.objects.filter(artist=artist, idempotency_key=idempotency_key).first()
-        if existing:
-            return existing, False
-    check_may_generate(user=artist, cohort=cohort)
+    gates = selectors.submission_gates(
+        artist=artist, cohort=cohort, cohort_slug=cohort_slug, idempotency_key=idempotency_key
+    )
+    if idempotency_key and gates and gates[0].existing_pk:
+        return Generation.objects.get(pk=gates[0].existing_pk), False
+    membership = _submission_membership(gates, cohort=cohort, cohort_slug=cohort_slug)
+    _check_may_generate(membership)
+    cohort = membership.cohort
     prompt = check_prompt(prompt=prompt, cohort=cohort)
     negative_prompt = (
         check_prompt(prompt=negative_prompt, cohort=cohort, field="negative_prompt") if negative_prompt.strip() else ""
@@ -202,17 +232,28 @@ def generation_submit(
     render, cost = quote(
         preset=preset, duration_s=duration_s, resolution=resolution, aspect_ratio=aspect_ratio, fps=fps
     )
-    limits = limits_for(user=artist, cohort=cohort)
-    account = account_for(user=artist, cohort=cohort)
+    limits = _limits(
+        getattr(cohort, "quota_policy", None) or QuotaPolicy(cohort=cohort),
+        membership.override_credits,
+        membership.override_running,
+        membership.override_queued,
+    )
+    account_pk = membership.account_pk
+    if account_pk is None or membership.account_period_ends_at <= timezone.now():
+        account_pk = account_for(user=artist, cohort=cohort).pk  # open the account, or start its new period
+    waiting = Generation.objects.filter(artist=artist, status=Generation.Status.QUEUED).order_by()
     try:
         with transaction.atomic():
             # The account row lock serialises this artist's submissions: the queue cap and the balance hold.
-            account = CreditAccount.objects.select_for_update().get(pk=account.pk)
-            waiting = Generation.objects.filter(artist=artist, status=Generation.Status.QUEUED).count()
-            if waiting >= limits.max_queued:
+            account = (
+                CreditAccount.objects.select_for_update()
+                .annotate(waiting=Subquery(waiting.values("artist").annotate(n=Count("pk")).values("n")))
+                .get(pk=account_pk)
+            )
+            if (account.waiting or 0) >= limits.max_queued:
                 raise ApplicationError(
                     "too_many_queued",
-                    f"You have {waiting} clips waiting; the limit is {limits.max_queued}.",
+                    f"You have {account.waiting} clips waiting; the limit is {limits.max_queued}.",
                     status=429,
                 )
             if account.available < cost:
@@ -224,7 +265,7 @@ def generation_submit(
                 seed=seed if seed is not None else secrets.randbelow(2**31), cost=cost,
                 idempotency_key=idempotency_key or None, retry_of=retry_of,
             )  # fmt: skip
-            ledger.credits_reserve(generation=generation)
+            ledger.credits_reserve_locked(account=account, generation=generation)
             transaction.on_commit(lambda: wake_workers(generation.pk))
     except IntegrityError:
         if idempotency_key:  # the same key sent twice at once: the other request won
