@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import functools
 
-from django.db.models import Min, OuterRef, Subquery
+from django.db.models import Min
 from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts import ratelimit, services, tokens
 from accounts.client_ip import client_ip
-from accounts.models import ApiToken, Cohort, Membership
+from accounts.models import ApiToken, Cohort
 
 DEFAULT_THRESHOLDS = {
     "max_addresses": Cohort._meta.get_field("leak_max_addresses").default,
@@ -26,31 +26,20 @@ DEFAULT_THRESHOLDS = {
 }
 
 
-def _strictest(field: str) -> Subquery:
-    """The smallest value of a cohort leak threshold among the token owner's cohorts."""
-    return Subquery(
-        Membership.objects.filter(user=OuterRef("user"))
-        .order_by()
-        .values("user")
-        .annotate(strictest=Min(f"cohort__{field}"))
-        .values("strictest")[:1]
-    )
-
-
 @functools.cache
 def _tokens_with_thresholds():
     return ApiToken.objects.select_related("user").annotate(
-        leak_max_addresses=_strictest("leak_max_addresses"),
-        leak_window_minutes=_strictest("leak_address_window_minutes"),
-        leak_max_per_minute=_strictest("leak_max_requests_per_minute"),
+        leak_max_addresses=Min("user__memberships__cohort__leak_max_addresses"),
+        leak_window_minutes=Min("user__memberships__cohort__leak_address_window_minutes"),
+        leak_max_per_minute=Min("user__memberships__cohort__leak_max_requests_per_minute"),
     )
 
 
 def tokens_with_thresholds():
     """Tokens with their owner and, in the same query, the strictest thresholds of the owner's cohorts.
 
-    The annotated query is built once per process (building its subqueries costs more than running
-    them); each call hands out a copy, so no request sees another's filters or results.
+    The annotated query is built once per process (building it costs more than running it); each
+    call hands out a copy, so no request sees another's filters or results.
     """
     return _tokens_with_thresholds().all()
 

@@ -5,72 +5,23 @@ Side effects (the Celery wake-up message) happen only after commit.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import unicodedata
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.errors import ApplicationError
 from accounts.models import Cohort, Membership, User
 from accounts.services import audit_record
 from generations import ledger, pricing, selectors
-from generations.models import CreditAccount, Generation, PromptRule, QuotaOverride, QuotaPolicy
-
-
-@dataclass(frozen=True)
-class Limits:
-    credits_per_period: int
-    period_days: int
-    max_running: int
-    max_queued: int
-    weight: float
-
-
-def limits_for(*, user: User, cohort: Cohort) -> Limits:
-    """The cohort's policy with the artist's overrides applied (one query)."""
-    policy = (
-        QuotaPolicy.objects.filter(cohort=cohort)
-        .annotate(
-            override_credits=Subquery(_override(user, cohort).values("credits_per_period")[:1]),
-            override_running=Subquery(_override(user, cohort).values("max_running_per_artist")[:1]),
-            override_queued=Subquery(_override(user, cohort).values("max_queued_per_artist")[:1]),
-        )
-        .first()
-    )
-    if policy is not None:
-        return _limits(policy, policy.override_credits, policy.override_running, policy.override_queued)
-    override = _override(user, cohort).first()  # no policy yet: the defaults, still with the artist's overrides
-    return _limits(
-        QuotaPolicy(cohort=cohort),
-        override and override.credits_per_period,
-        override and override.max_running_per_artist,
-        override and override.max_queued_per_artist,
-    )
-
-
-def _limits(policy: QuotaPolicy, credits: int | None, running: int | None, queued: int | None) -> Limits:
-    """``policy`` with the artist's overrides (None keeps the policy's value)."""
-
-    def pick(override, default):
-        return override if override is not None else default
-
-    return Limits(
-        credits_per_period=pick(credits, policy.credits_per_period),
-        period_days=policy.period_days,
-        max_running=pick(running, policy.max_running_per_artist),
-        max_queued=pick(queued, policy.max_queued_per_artist),
-        weight=policy.weight,
-    )
-
-
-def _override(user: User, cohort: Cohort):
-    return QuotaOverride.objects.filter(user=user, cohort=cohort)
+from generations.models import CreditAccount, Generation, PromptRule, QuotaPolicy
 
 
 def account_for(*, user: User, cohort: Cohort) -> CreditAccount:
@@ -98,7 +49,7 @@ def credits_refill(*, account: CreditAccount) -> CreditAccount:
         locked = CreditAccount.objects.select_for_update().get(pk=account.pk)
         if locked.period_ends_at > now:
             return locked
-        limits = limits_for(user=locked.user, cohort=locked.cohort)
+        limits = selectors.limits_for(user=locked.user, cohort=locked.cohort)
         locked.period_started_at, locked.period_ends_at = now, now + timedelta(days=limits.period_days)
         locked.save(update_fields=["period_started_at", "period_ends_at"])
         top_up = max(0, limits.credits_per_period - locked.available)
@@ -155,28 +106,34 @@ def only_choice(candidates: list, *, cohort_slug: str | None):
     raise ApplicationError("invalid", "You are in several cohorts; say which.", fields={"cohort": "required"})
 
 
-def _submission_membership(gates: list[Membership], *, cohort: Cohort | None, cohort_slug: str | None) -> Membership:
-    """The membership of selectors.submission_gates() a submission goes to, or why there is none."""
-    if cohort is None:
-        return only_choice(gates, cohort_slug=cohort_slug)
-    if not gates:
+def _submission_gate(
+    gates: list[selectors.SubmissionGate], *, cohort: Cohort | None, cohort_slug: str | None
+) -> selectors.SubmissionGate:
+    """The gate of selectors.submission_gates() a submission goes through, or why there is none."""
+    gate = only_choice(gates, cohort_slug=cohort_slug) if cohort is None else (gates[0] if gates else None)
+    if gate is None or not gate.membership_active:
         raise ApplicationError("membership_inactive", "You are not an active artist in this cohort.", status=403)
-    return gates[0]
-
-
-def _check_may_generate(membership: Membership) -> None:
-    """The kill switches, the membership and the terms, as read by selectors.submission_gates()."""
-    cohort = membership.cohort
-    if membership.generation_paused:
+    if gate.paused:
+        raise ApplicationError("generation_paused", f"Generation is paused: {gate.paused_reason}", status=409)
+    if gate.cohort.status != Cohort.Status.ACTIVE:
+        raise ApplicationError("cohort_inactive", f"{gate.cohort.name} is {gate.cohort.status}.", status=409)
+    if gate.terms_pending:
         raise ApplicationError(
-            "generation_paused", f"Generation is paused: {membership.generation_paused_reason}", status=409
+            "terms_not_accepted", f"Accept the current terms of {gate.cohort.name} first.", status=403
         )
-    if cohort.status != Cohort.Status.ACTIVE:
-        raise ApplicationError("cohort_inactive", f"{cohort.name} is {cohort.status}.", status=409)
-    if membership.status != Membership.Status.ACTIVE:
-        raise ApplicationError("membership_inactive", "You are not an active artist in this cohort.", status=403)
-    if membership.newest_terms_pk and not membership.terms_accepted:
-        raise ApplicationError("terms_not_accepted", f"Accept the current terms of {cohort.name} first.", status=403)
+    return gate
+
+
+@functools.cache
+def _account_locked_with_queue() -> QuerySet[CreditAccount]:
+    """Credit accounts under their row lock, each with how many jobs its artist has queued (in any cohort).
+
+    Built once per process; callers filter a copy.
+    """
+    queued = Generation.objects.filter(artist=OuterRef("user"), status=Generation.Status.QUEUED).order_by()
+    return CreditAccount.objects.select_for_update().annotate(
+        waiting=Coalesce(Subquery(queued.values("artist").annotate(n=Count("pk")).values("n")), 0)
+    )
 
 
 def quote(
@@ -222,9 +179,8 @@ def generation_submit(
     )
     if idempotency_key and gates and gates[0].existing_pk:
         return Generation.objects.get(pk=gates[0].existing_pk), False
-    membership = _submission_membership(gates, cohort=cohort, cohort_slug=cohort_slug)
-    _check_may_generate(membership)
-    cohort = membership.cohort
+    gate = _submission_gate(gates, cohort=cohort, cohort_slug=cohort_slug)
+    cohort, limits = gate.cohort, gate.limits
     prompt = check_prompt(prompt=prompt, cohort=cohort)
     negative_prompt = (
         check_prompt(prompt=negative_prompt, cohort=cohort, field="negative_prompt") if negative_prompt.strip() else ""
@@ -232,28 +188,17 @@ def generation_submit(
     render, cost = quote(
         preset=preset, duration_s=duration_s, resolution=resolution, aspect_ratio=aspect_ratio, fps=fps
     )
-    limits = _limits(
-        getattr(cohort, "quota_policy", None) or QuotaPolicy(cohort=cohort),
-        membership.override_credits,
-        membership.override_running,
-        membership.override_queued,
-    )
-    account_pk = membership.account_pk
-    if account_pk is None or membership.account_period_ends_at <= timezone.now():
-        account_pk = account_for(user=artist, cohort=cohort).pk  # open the account, or start its new period
-    waiting = Generation.objects.filter(artist=artist, status=Generation.Status.QUEUED).order_by()
+    account_pk = gate.account_pk or account_for(user=artist, cohort=cohort).pk  # the first submission opens it
     try:
         with transaction.atomic():
             # The account row lock serialises this artist's submissions: the queue cap and the balance hold.
-            account = (
-                CreditAccount.objects.select_for_update()
-                .annotate(waiting=Subquery(waiting.values("artist").annotate(n=Count("pk")).values("n")))
-                .get(pk=account_pk)
-            )
-            if (account.waiting or 0) >= limits.max_queued:
+            account = _account_locked_with_queue().get(pk=account_pk)
+            waiting = account.waiting
+            account = credits_refill(account=account)  # a new period starts here when the last one has ended
+            if waiting >= limits.max_queued:
                 raise ApplicationError(
                     "too_many_queued",
-                    f"You have {account.waiting} clips waiting; the limit is {limits.max_queued}.",
+                    f"You have {waiting} clips waiting; the limit is {limits.max_queued}.",
                     status=429,
                 )
             if account.available < cost:

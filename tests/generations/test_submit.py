@@ -184,3 +184,84 @@ def test_idempotency_key_through_the_api(artist, cohort):
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"]
     assert Generation.objects.count() == 1
+
+
+def test_only_the_newest_terms_count(artist, cohort, admin):
+    from accounts.services import terms_accept
+
+    terms_accept(user=artist, terms=terms_publish(actor=admin, cohort=cohort, body="Be kind."))
+    assert submit(artist, cohort)[1]
+    newer = terms_publish(actor=admin, cohort=cohort, body="Be kind, and credit others.")
+    assert error_of(lambda: submit(artist, cohort)).code == "terms_not_accepted"
+    terms_accept(user=artist, terms=newer)
+    assert submit(artist, cohort)[1]
+
+
+def test_a_cohort_without_a_policy_has_the_defaults_with_the_artists_overrides(db):
+    from generations.models import QuotaPolicy
+    from tests.factories import CohortFactory, MembershipFactory
+
+    cohort = CohortFactory()
+    artist = MembershipFactory(cohort=cohort).user
+    QuotaOverride.objects.create(user=artist, cohort=cohort, max_queued_per_artist=2)
+    submit(artist, cohort)
+    submit(artist, cohort)
+    assert error_of(lambda: submit(artist, cohort)).code == "too_many_queued"
+    default_credits = QuotaPolicy._meta.get_field("credits_per_period").default
+    account = CreditAccount.objects.get(user=artist)
+    assert account.available + account.reserved == default_credits
+
+
+def test_an_ended_period_is_refilled_by_the_next_submission(artist, cohort):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    first, _ = submit(artist, cohort)
+    CreditAccount.objects.filter(user=artist).update(available=0, period_ends_at=timezone.now() - timedelta(seconds=1))
+    second, created = submit(artist, cohort)
+    assert created
+    account = CreditAccount.objects.get(user=artist)
+    assert account.period_ends_at > timezone.now()
+    # topped up to the allowance of 100, then the second job reserved
+    assert (account.available, account.reserved) == (100 - second.cost, first.cost + second.cost)
+    assert LedgerEntry.objects.filter(account=account, kind="grant").count() == 2
+
+
+def test_the_api_picks_the_cohort_or_says_which_to_name(artist, cohort):
+    from tests.factories import CohortFactory, MembershipFactory
+
+    client = api_client_for(artist)
+    body = {"prompt": "a boat", **SMALL}
+    assert client.post("/api/v1/generations/", body, format="json").json()["cohort"] == cohort.slug  # the only one
+    other = CohortFactory(name="Another cohort")
+    MembershipFactory(cohort=other, user=artist)
+    strangers = CohortFactory(name="Not theirs")
+    response = client.post("/api/v1/generations/", body, format="json")
+    assert response.status_code == 400 and response.json()["error"]["fields"] == {"cohort": "required"}
+    response = client.post("/api/v1/generations/", {**body, "cohort": strangers.slug}, format="json")
+    assert response.status_code == 400 and response.json()["error"]["fields"] == {"cohort": "not yours"}
+    response = client.post("/api/v1/generations/", {**body, "cohort": other.slug}, format="json")
+    assert response.status_code == 201 and response.json()["cohort"] == other.slug
+    Membership.objects.filter(user=artist, cohort=other).update(status="suspended")
+    response = client.post("/api/v1/generations/", {**body, "cohort": other.slug}, format="json")
+    assert response.status_code == 400 and response.json()["error"]["fields"] == {"cohort": "not yours"}
+
+
+def test_an_api_submission_runs_a_fixed_handful_of_queries(artist, cohort, monkeypatch):
+    """The API's busiest write (bench/api_submit.py): token, checks, prompt rules, then one short
+    transaction (lock and count, the job, the ledger entry, the balance). Redis and the broker are not queries."""
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.accounts.conftest import token_client
+
+    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
+    client, _ = token_client(artist, scopes=("generations:write",))
+    body = {"prompt": "a boat", **SMALL}
+    client.post("/api/v1/generations/", body, format="json")  # the first one opens the credit account
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/api/v1/generations/", body, format="json", HTTP_IDEMPOTENCY_KEY="fresh")
+    assert response.status_code == 201
+    control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")  # the test's transaction makes savepoints
+    statements = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(control)]
+    assert len(statements) == 7, "\n".join(statements)
