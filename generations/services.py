@@ -93,8 +93,8 @@ def check_prompt(*, prompt: str, cohort: Cohort, field: str = "prompt") -> str:
 
 
 def only_choice(candidates: list, *, cohort_slug: str | None):
-    """The artist's one active cohort (or membership) among ``candidates``: those matching
-    ``cohort_slug`` when one was given, else all of them; or why there is not exactly one."""
+    """The one of ``candidates`` (the artist's active cohorts, or their submission gates) to use:
+    they match ``cohort_slug`` when one was given; raises why when there is not exactly one."""
     if len(candidates) == 1:
         return candidates[0]
     if cohort_slug:
