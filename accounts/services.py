@@ -125,8 +125,11 @@ def cohort_update(*, actor: User, cohort: Cohort, ip: str | None = None, **field
 
 
 def program_switches() -> ProgramSwitches:
-    switches, _ = ProgramSwitches.objects.get_or_create(pk=1)
-    return switches
+    """The switches as they stand: the saved row, or the defaults (generation running) before anyone set them.
+
+    Reading never writes; generation_pause_set() creates the row.
+    """
+    return ProgramSwitches.objects.filter(pk=1).first() or ProgramSwitches(pk=1)
 
 
 @transaction.atomic

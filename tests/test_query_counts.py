@@ -5,7 +5,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from accounts.services import audit_record, invitations_create, notify, program_switches, token_create
+from accounts.services import audit_record, invitations_create, notify, token_create
 from generations import services
 from generations.models import Generation, QuotaOverride
 from tests.accounts.conftest import with_totp
@@ -23,7 +23,6 @@ def queries_for(client, url) -> tuple[int, list[str]]:
 @pytest.fixture
 def scene(db, monkeypatch):
     monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
-    program_switches()  # the singleton row exists in a running program; its first read creates it
     cohort = CohortFactory()
     artist = MembershipFactory(cohort=cohort).user
     QuotaOverride.objects.create(user=artist, cohort=cohort, credits_per_period=10_000, max_queued_per_artist=100)

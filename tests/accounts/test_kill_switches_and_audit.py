@@ -137,3 +137,16 @@ def test_member_actions_with_bad_input_explain_and_change_nothing(world):
         ).status_code
         == 404
     )
+
+
+def test_reading_the_switches_never_writes_them(world):
+    from accounts.models import ProgramSwitches
+    from accounts.services import generation_pause_set
+
+    staff = Client()
+    staff.force_login(world.admin)
+    page = staff.get("/staff/switches/")
+    assert page.status_code == 200 and b"running" in page.content
+    assert not ProgramSwitches.objects.exists()  # the defaults were shown, nothing was saved
+    generation_pause_set(actor=world.admin, paused=True, reason="maintenance")
+    assert b"paused (maintenance)" in staff.get("/staff/switches/").content
