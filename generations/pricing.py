@@ -68,6 +68,8 @@ def plan(
         raise ApplicationError(
             "invalid", f"Preset {preset.name} offers {allowed}.", fields={field: f"choose {allowed}"}
         )
+    if not math.isfinite(duration_s):  # NaN would otherwise match the first frame count silently
+        raise ApplicationError("invalid", "Give the duration in seconds.", fields={"duration_s": "a number"})
     fps = fps or preset.fps[0]
     if fps not in preset.fps:
         allowed = ", ".join(map(str, preset.fps))

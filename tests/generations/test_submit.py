@@ -265,3 +265,12 @@ def test_an_api_submission_runs_a_fixed_handful_of_queries(artist, cohort, monke
     control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")  # the test's transaction makes savepoints
     statements = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(control)]
     assert len(statements) == 7, "\n".join(statements)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_the_live_quote_names_a_duration_that_is_not_a_number(artist, cohort, client, value):
+    client.force_login(artist)
+    response = client.post("/studio/quote/", {"duration_s": value, "resolution": "64", "aspect_ratio": "1:1"})
+    assert response.status_code == 200
+    assert b"Give the duration in seconds." in response.content and b"credits" not in response.content
+    assert error_of(lambda: submit(artist, cohort, duration_s=float(value))).fields == {"duration_s": "a number"}
