@@ -36,6 +36,25 @@ def account_for(*, user: User, cohort: Cohort) -> CreditAccount:
     return credits_refill(account=account)
 
 
+def credit_accounts_for(*, user: User) -> list[CreditAccount]:
+    """The artist's account in each of their active cohorts, for the studio's credits card (polled).
+
+    Two queries while every account is open and in its period; only an account that must be
+    opened or refilled is written, through account_for().
+    """
+    cohorts = list(selectors.artist_cohorts(user=user))
+    accounts = {account.cohort_id: account for account in CreditAccount.objects.filter(user=user, cohort__in=cohorts)}
+    now = timezone.now()
+    current = []
+    for cohort in cohorts:
+        account = accounts.get(cohort.pk)
+        if account is None or account.period_ends_at <= now:
+            account = account_for(user=user, cohort=cohort)
+        account.cohort = cohort  # the card names it; no query per account
+        current.append(account)
+    return current
+
+
 def credits_refill(*, account: CreditAccount) -> CreditAccount:
     """When a period has ended, start the next and top the account up to its allowance.
 

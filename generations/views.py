@@ -22,7 +22,7 @@ def _studio_context(request, form):
     generations = list(
         selectors.generations_visible_to(user=request.user).filter(artist=request.user).select_related("retry_of")[:50]
     )
-    accounts = _credit_accounts(request.user)
+    accounts = services.credit_accounts_for(user=request.user)
     return {
         "form": form,
         "form_key": uuid.uuid4().hex,
@@ -31,14 +31,12 @@ def _studio_context(request, form):
     }
 
 
-def _credit_accounts(user):
-    return [services.account_for(user=user, cohort=cohort) for cohort in selectors.artist_cohorts(user=user)]
-
-
 @login_required
 def studio(request):
     if request.htmx and request.GET.get("part") == "credits":  # the credits card refreshes itself
-        return render(request, "generations/_credits.html", {"accounts": _credit_accounts(request.user)})
+        return render(
+            request, "generations/_credits.html", {"accounts": services.credit_accounts_for(user=request.user)}
+        )
     form = SubmitForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

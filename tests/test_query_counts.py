@@ -76,3 +76,24 @@ def test_query_count_does_not_grow_with_rows(scene, who, path, monkeypatch):
     add_rows(19)
     twenty, sql = queries_for(client, url)
     assert twenty == one, "\n".join(sql)
+
+
+def test_the_polled_credits_card_reads_the_same_for_one_cohort_or_three(db):
+    artist = UserFactory()
+    MembershipFactory(user=artist)
+    client = Client()
+    client.force_login(artist)
+
+    def card_queries() -> tuple[int, list[str]]:
+        client.get("/studio/?part=credits", HTTP_HX_REQUEST="true")  # opens any new account
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/studio/?part=credits", HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        return len(captured.captured_queries), [q["sql"] for q in captured.captured_queries]
+
+    one, _ = card_queries()
+    MembershipFactory(user=artist)
+    MembershipFactory(user=artist)
+    three, sql = card_queries()
+    assert three == one, "\n".join(sql)
+    assert not any(q.startswith(("INSERT", "UPDATE")) for q in sql)  # a poll reads; nothing is written
