@@ -187,6 +187,8 @@ class Generation(models.Model):
             models.Index(fields=["artist", "status"]),
             models.Index(fields=["artist", "finished_at"]),
             models.Index(fields=["status", "lease_expires_at"]),
+            # Recent GPU times for queue estimates, read by every polled queued row.
+            models.Index(fields=["status", "-finished_at"], name="generation_recent_finished"),
         ]
 
     def __str__(self) -> str:
