@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import (
+    Case,
     Count,
     Exists,
     ExpressionWrapper,
@@ -33,6 +34,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -147,9 +149,10 @@ def heartbeat(*, owner: str, progress: dict[int, int]) -> dict[int, bool]:
     Returns {id: cancel requested} for the leases it still holds.
     """
     lease = timezone.now() + timedelta(seconds=settings.GENERATION_LEASE_SECONDS)
-    held = Generation.objects.filter(pk__in=list(progress), status=Status.RUNNING, lease_owner=owner)
-    for generation_id, percent in progress.items():
-        held.filter(pk=generation_id).update(lease_expires_at=lease, progress=min(99, max(0, percent)))
+    percents = [When(pk=generation_id, then=Value(min(99, max(0, p)))) for generation_id, p in progress.items()]
+    Generation.objects.filter(pk__in=list(progress), status=Status.RUNNING, lease_owner=owner).update(
+        lease_expires_at=lease, progress=Case(*percents, default=F("progress"), output_field=IntegerField())
+    )  # one statement for the whole batch
     return cancel_flags(owner=owner, generation_ids=list(progress))
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.services import generation_pause_set
 from generations import dispatch, services, tasks
-from generations.models import CreditAccount, Generation, LedgerEntry
+from generations.models import CreditAccount, Generation, LedgerEntry, QuotaOverride
 from tests.generations.conftest import SMALL
 
 
@@ -216,3 +216,19 @@ def test_a_claim_holds_no_more_jobs_than_the_preset_batches(cohort, make_artist,
     for _ in range(4):
         submit(make_artist(), cohort)
     assert len(dispatch.claim_batch(owner="w").generations) == 2
+
+
+def test_a_heartbeat_renews_the_batchs_leases_and_records_each_progress(artist, cohort, make_artist):
+    QuotaOverride.objects.create(user=artist, cohort=cohort, max_running_per_artist=2)
+    first, second = submit(artist, cohort), submit(artist, cohort)
+    claim = dispatch.claim_batch(owner="worker-a", max_batch=2)
+    assert [g.pk for g in claim.generations] == [first.pk, second.pk]
+    Generation.objects.filter(pk=second.pk).update(cancel_requested=True)
+    Generation.objects.filter(pk__in=[first.pk, second.pk]).update(lease_expires_at=timezone.now())
+    flags = dispatch.heartbeat(owner="worker-a", progress={first.pk: 40, second.pk: 150})
+    assert flags == {first.pk: False, second.pk: True}
+    rows = {g.pk: g for g in Generation.objects.filter(pk__in=[first.pk, second.pk])}
+    assert (rows[first.pk].progress, rows[second.pk].progress) == (40, 99)  # 100 only when it succeeded
+    assert all(g.lease_expires_at > timezone.now() + timedelta(seconds=10) for g in rows.values())
+    assert dispatch.heartbeat(owner="worker-b", progress={first.pk: 80}) == {}  # not its lease
+    assert Generation.objects.get(pk=first.pk).progress == 40
