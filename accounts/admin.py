@@ -54,12 +54,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ["prefix", "user__email"]
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the audit log is append-only."""
-
-    list_display = ["created_at", "actor", "action", "target_repr", "cohort", "ip"]
-    list_filter = ["action"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that change only through services (or never): viewable, not addable, editable or deletable."""
 
     def has_add_permission(self, request):
         return False
@@ -69,3 +65,11 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """The audit log is append-only."""
+
+    list_display = ["created_at", "actor", "action", "target_repr", "cohort", "ip"]
+    list_filter = ["action"]

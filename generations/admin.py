@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from accounts.admin import ReadOnlyAdmin
 from generations.models import CreditAccount, Generation, LedgerEntry, PromptRule, QuotaOverride, QuotaPolicy
 
 
@@ -24,32 +25,20 @@ class PromptRuleAdmin(admin.ModelAdmin):
     list_filter = ["is_regex", "cohort"]
 
 
-class _ReadOnly(admin.ModelAdmin):
-    """Balances and jobs change only through services, which keep the ledger balanced."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
+# Balances and jobs change only through services, which keep the ledger balanced.
 @admin.register(CreditAccount)
-class CreditAccountAdmin(_ReadOnly):
+class CreditAccountAdmin(ReadOnlyAdmin):
     list_display = ["user", "cohort", "available", "reserved", "period_ends_at"]
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(_ReadOnly):
+class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "account", "kind", "amount", "key", "note"]
     list_filter = ["kind"]
 
 
 @admin.register(Generation)
-class GenerationAdmin(_ReadOnly):
+class GenerationAdmin(ReadOnlyAdmin):
     list_display = ["public_id", "artist", "cohort", "status", "progress", "cost", "queued_at", "attempts"]
     list_filter = ["status", "cohort"]
     search_fields = ["prompt", "artist__email"]

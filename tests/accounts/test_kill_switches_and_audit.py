@@ -150,3 +150,17 @@ def test_reading_the_switches_never_writes_them(world):
     assert not ProgramSwitches.objects.exists()  # the defaults were shown, nothing was saved
     generation_pause_set(actor=world.admin, paused=True, reason="maintenance")
     assert b"paused (maintenance)" in staff.get("/staff/switches/").content
+
+
+@pytest.mark.parametrize(
+    "model", ["accounts/auditevent", "generations/creditaccount", "generations/ledgerentry", "generations/generation"]
+)
+def test_the_operator_admin_shows_the_ledger_jobs_and_audit_log_but_cannot_change_them(world, model):
+    from accounts.models import User
+
+    operator = User.objects.create_superuser("ops@example.org", "ops-password-1")
+    site = Client()
+    site.force_login(operator)
+    audit_record(action="test.event", actor=world.admin)
+    assert site.get(f"/django-admin/{model}/").status_code == 200
+    assert site.get(f"/django-admin/{model}/add/").status_code == 403
