@@ -16,6 +16,7 @@ from accounts.permissions import HasScopes
 from generations import selectors, services
 from generations.media import signed_url
 from generations.models import Generation
+from generations.pricing import ASPECTS
 
 
 class GenerationSerializer(serializers.ModelSerializer):
@@ -60,16 +61,21 @@ class GenerationSerializer(serializers.ModelSerializer):
         return str(obj.retry_of.public_id) if obj.retry_of_id else None
 
 
-class SubmitSerializer(serializers.Serializer):
+class QuoteSerializer(serializers.Serializer):
+    """What a clip's price depends on; a submission sends the same fields."""
+
+    duration_s = serializers.FloatField(min_value=0.1, max_value=60)
+    resolution = serializers.IntegerField(min_value=1, help_text="The short side in pixels, e.g. 128 or 480.")
+    aspect_ratio = serializers.ChoiceField(choices=list(ASPECTS), default="1:1")
+    fps = serializers.IntegerField(min_value=1, max_value=120, required=False)
+    preset = serializers.CharField(max_length=64, default="tiny")
+
+
+class SubmitSerializer(QuoteSerializer):
     cohort = serializers.SlugField(required=False, help_text="Your cohort's slug; optional if you are in one.")
     prompt = serializers.CharField(max_length=2000, trim_whitespace=False)
     negative_prompt = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    duration_s = serializers.FloatField(min_value=0.1, max_value=60)
-    resolution = serializers.IntegerField(min_value=1, help_text="The short side in pixels, e.g. 128 or 480.")
-    aspect_ratio = serializers.ChoiceField(choices=["1:1", "16:9", "9:16"], default="1:1")
-    fps = serializers.IntegerField(min_value=1, max_value=120, required=False)
     seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
-    preset = serializers.CharField(max_length=64, default="tiny")
 
 
 def cohort_for(user, slug: str | None) -> Cohort:
@@ -179,16 +185,9 @@ class QuoteApi(APIView):
     permission_classes = [IsAuthenticated, HasScopes]
     required_scopes = ["generations:read"]
 
-    class QuoteInputSerializer(serializers.Serializer):
-        duration_s = serializers.FloatField(min_value=0.1, max_value=60)
-        resolution = serializers.IntegerField(min_value=1)
-        aspect_ratio = serializers.ChoiceField(choices=["1:1", "16:9", "9:16"], default="1:1")
-        fps = serializers.IntegerField(min_value=1, max_value=120, required=False)
-        preset = serializers.CharField(max_length=64, default="tiny")
-
-    @extend_schema(request=QuoteInputSerializer, responses={200: dict}, summary="What a generation would cost")
+    @extend_schema(request=QuoteSerializer, responses={200: dict}, summary="What a generation would cost")
     def post(self, request):
-        data = self.QuoteInputSerializer(data=request.data)
+        data = QuoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         render, cost = services.quote(**data.validated_data)
         return Response(
