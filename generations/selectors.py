@@ -190,6 +190,9 @@ ORDER BY c.name
 """
 
 
+_POLICY_FIELDS = ("credits_per_period", "period_days", "max_running_per_artist", "max_queued_per_artist", "weight")
+
+
 def submission_gates(
     *, artist: User, cohort: Cohort | None = None, cohort_slug: str | None = None, idempotency_key: str | None = None
 ) -> list[SubmissionGate]:
@@ -226,9 +229,6 @@ def submission_gates(
             )
         )
     return gates
-
-
-_POLICY_FIELDS = ("credits_per_period", "period_days", "max_running_per_artist", "max_queued_per_artist", "weight")
 
 
 def queue_overview() -> dict:
