@@ -1,4 +1,9 @@
+import time
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.authentication import get_authentication_records
+from allauth.core import context
 from django import forms
 
 from accounts import selectors, services
@@ -19,6 +24,22 @@ class AccountAdapter(DefaultAccountAdapter):
         secret = request.session.get(INVITATION_SESSION_KEY) if request is not None else None
         invitation = selectors.invitation_by_secret(secret=secret) if secret else None
         return (secret, invitation) if invitation is not None and invitation.status == "pending" else (None, None)
+
+    def get_client_ip(self, request):
+        """The trusted-proxy address (as the API uses), so allauth's sign-in limits count each client,
+        not the proxy that every client comes through."""
+        return client_ip(request) or super().get_client_ip(request)
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """allauth asks for the password again before sensitive changes (setting up two-factor) unless
+        the person *re*-authenticated lately; a sign-in moments ago is just as recent, so it counts too."""
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = context.request
+        if request is None or not request.user.is_authenticated:
+            return True
+        records = get_authentication_records(request, request.user)
+        return not (records and time.time() - records[-1].get("at", 0) < account_settings.REAUTHENTICATION_TIMEOUT)
 
     def is_open_for_signup(self, request):
         return self._pending_invitation(request)[1] is not None

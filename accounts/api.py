@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,7 +14,7 @@ from accounts import selectors, services
 from accounts.client_ip import client_ip
 from accounts.errors import ApplicationError
 from accounts.models import ApiToken, Cohort, Membership
-from accounts.permissions import HasScopes, IsProgramAdmin, SessionOnly, is_admin
+from accounts.permissions import HasScopes, IsProgramAdmin, SessionOnly, staff_powers
 from accounts.throttles import RevokeExposedThrottle
 
 
@@ -137,7 +138,7 @@ class TokenListCreateApi(APIView):
 def _token_for(request, token_id: int) -> ApiToken:
     """The owner's token, or any token for an admin; others get a 404, not a hint that it exists."""
     token = get_object_or_404(ApiToken.objects.select_related("user"), pk=token_id)
-    if token.user_id != request.user.pk and not is_admin(request.user):
+    if token.user_id != request.user.pk and not staff_powers(request, admin_only=True):
         raise ApplicationError("not_found", "No such token.", status=404)
     return token
 
@@ -145,9 +146,22 @@ def _token_for(request, token_id: int) -> ApiToken:
 class TokenRevokeApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=TokenOutputSerializer, summary="Revoke a token (owner or admin)")
+    @extend_schema(
+        request=None,
+        responses=TokenOutputSerializer,
+        summary="Revoke a token (owner or admin)",
+        description=(
+            "Scope: `tokens:write` to revoke another of your tokens (a token may always revoke itself); "
+            "`staff:all` for an admin revoking someone else's."
+        ),
+    )
     def post(self, request, token_id: int):
         token = _token_for(request, token_id)
+        acting = request.auth if isinstance(request.auth, ApiToken) else None
+        if acting is not None and acting.pk != token.pk and ApiToken.Scope.TOKENS_WRITE not in acting.scopes:
+            raise PermissionDenied(
+                f"This token lacks the scope {ApiToken.Scope.TOKENS_WRITE}.", code="insufficient_scope"
+            )
         reason = "revoked by its owner" if token.user_id == request.user.pk else f"revoked by {request.user.email}"
         token = services.token_revoke(actor=request.user, token=token, reason=reason, ip=client_ip(request))
         return Response(TokenOutputSerializer(token).data)

@@ -15,6 +15,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from accounts import leaks
 from accounts.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,13 @@ def _flatten(detail) -> dict:
 
 
 def exception_handler(exc, context):
+    response = _error_response(exc, context)
+    if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
+        leaks.forget_request(context["request"])  # a refused request did no work: it counts towards no leak window
+    return response
+
+
+def _error_response(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("No such object, or not one you may see.")
     elif isinstance(exc, DjangoPermissionDenied):

@@ -1,83 +1,18 @@
-"""API token authentication, with leak containment on every request.
+"""API token authentication: a live token of an active person, or a clear refusal.
 
-A token relayed by a public front end shows up from many addresses or at a rate
-no person produces. Each request counts the token's distinct client addresses
-and requests in sliding windows; past the cohort's thresholds the token is
-suspended on the spot and this very request is refused, before it is answered.
+Leak containment counts the request after the rate limits have let it through (accounts.throttles,
+accounts.leaks), so a request answered 429 never counts towards a suspension.
 """
 
 from __future__ import annotations
 
-import functools
-
-from django.db.models import Min
 from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
-from accounts import ratelimit, services, tokens
+from accounts import services, tokens
 from accounts.client_ip import client_ip
-from accounts.models import ApiToken, Cohort
-
-DEFAULT_THRESHOLDS = {
-    "max_addresses": Cohort._meta.get_field("leak_max_addresses").default,
-    "window_minutes": Cohort._meta.get_field("leak_address_window_minutes").default,
-    "max_per_minute": Cohort._meta.get_field("leak_max_requests_per_minute").default,
-}
-
-
-@functools.cache
-def _tokens_with_thresholds():
-    return ApiToken.objects.select_related("user").annotate(
-        leak_max_addresses=Min("user__memberships__cohort__leak_max_addresses"),
-        leak_window_minutes=Min("user__memberships__cohort__leak_address_window_minutes"),
-        leak_max_per_minute=Min("user__memberships__cohort__leak_max_requests_per_minute"),
-    )
-
-
-def tokens_with_thresholds():
-    """Tokens with their owner and, in the same query, the strictest thresholds of the owner's cohorts.
-
-    The annotated query is built once per process (building it costs more than running it); each
-    call hands out a copy, so no request sees another's filters or results.
-    """
-    return _tokens_with_thresholds().all()
-
-
-def leak_thresholds(token: ApiToken) -> dict:
-    """The strictest thresholds among the cohorts the person belongs to (program defaults if none)."""
-    found = {
-        "max_addresses": token.leak_max_addresses,
-        "window_minutes": token.leak_window_minutes,
-        "max_per_minute": token.leak_max_per_minute,
-    }
-    return {key: found[key] or default for key, default in DEFAULT_THRESHOLDS.items()}
-
-
-def check_for_leak(token: ApiToken, ip: str | None) -> None:
-    """Count this request; suspend the token and refuse the request when its use looks relayed.
-
-    ``token`` comes from tokens_with_thresholds().
-    """
-    limits = leak_thresholds(token)
-    addresses, per_minute = ratelimit.sliding_counts(
-        [
-            (f"leak:addr:{token.pk}", limits["window_minutes"] * 60, ip or "unknown"),
-            (f"leak:rate:{token.pk}", 60, None),
-        ]
-    )
-    reason = None
-    if addresses > limits["max_addresses"]:
-        reason = (
-            f"used from {addresses} different addresses within {limits['window_minutes']} minutes "
-            f"(the limit is {limits['max_addresses']})"
-        )
-    elif per_minute > limits["max_per_minute"]:
-        reason = f"{per_minute} requests within a minute (the limit is {limits['max_per_minute']})"
-    if reason:
-        data = {"addresses": addresses, "requests_last_minute": per_minute, "thresholds": limits}
-        services.token_suspend_for_leak(token=token, reason=reason, data=data, ip=ip)
-        raise AuthenticationFailed(f"This token was suspended: {reason}.", code="token_suspended")
+from accounts.leaks import tokens_with_thresholds
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -108,9 +43,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         user = token.user
         if not user.is_active or user.suspended_at:
             raise AuthenticationFailed("This account is suspended.", code="account_suspended")
-        ip = client_ip(request)
-        check_for_leak(token, ip)
-        services.token_touch(token=token, ip=ip, user_agent=request.META.get("HTTP_USER_AGENT", ""))
+        services.token_touch(token=token, ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
         return user, token
 
     def authenticate_header(self, request):

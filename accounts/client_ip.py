@@ -27,7 +27,15 @@ def _is_trusted(address: str, networks) -> bool:
     return any(ip in network for network in networks)
 
 
+def from_trusted_proxy(request) -> bool:
+    """Whether the peer that opened the connection is one of TRUSTED_PROXIES."""
+    networks = _trusted_networks(tuple(settings.TRUSTED_PROXIES))
+    remote = request.META.get("REMOTE_ADDR") or ""
+    return bool(networks) and _is_trusted(remote, networks)
+
+
 def client_ip(request) -> str | None:
+    """The client's address: for the API, allauth's sign-in limits, the audit log and leak containment alike."""
     remote = request.META.get("REMOTE_ADDR") or None
     networks = _trusted_networks(tuple(settings.TRUSTED_PROXIES))
     if not remote or not networks or not _is_trusted(remote, networks):

@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 
 from accounts.models import ApiToken, Cohort, ConsentRecord, Membership, User
+from accounts.services import scopes_allowed_for
 
 MAX_CSV_BYTES = 1_000_000
 
@@ -70,8 +71,8 @@ class TokenCreateForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        if not user.is_program_staff:
-            self.fields["scopes"].choices = [c for c in ApiToken.Scope.choices if c[0] != ApiToken.Scope.REVIEWS_WRITE]
+        allowed = scopes_allowed_for(user)
+        self.fields["scopes"].choices = [choice for choice in ApiToken.Scope.choices if choice[0] in allowed]
 
 
 class ConsentsForm(forms.Form):

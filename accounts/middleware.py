@@ -3,6 +3,20 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from accounts.api_errors import error_body
+from accounts.client_ip import from_trusted_proxy
+
+
+class ForwardedHeadersMiddleware:
+    """X-Forwarded-Proto is believed only from TRUSTED_PROXIES: from anyone else it is dropped, so a client
+    cannot make Django think a plain-HTTP request was HTTPS. (X-Forwarded-For is read by client_ip alone.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "HTTP_X_FORWARDED_PROTO" in request.META and not from_trusted_proxy(request):
+            del request.META["HTTP_X_FORWARDED_PROTO"]
+        return self.get_response(request)
 
 
 class SuspendedAccountMiddleware:

@@ -100,16 +100,21 @@ class Cohort(models.Model):
     publish_after_deadline = models.BooleanField(
         default=False, help_text="Artists may publish a clip staff did not decide on before the deadline."
     )
-    # Leak containment: a token used beyond these is suspended at once.
+    # Leak containment: a token used beyond these is suspended at once. A high request rate alone is
+    # answered with 429 (the rate limits), never with a suspension: only spread across addresses, or
+    # submissions far beyond what a person makes, look like a token relayed by a public front end.
     leak_max_addresses = models.PositiveIntegerField(default=5, help_text="Most distinct client addresses per token.")
     leak_address_window_minutes = models.PositiveIntegerField(default=10)
-    leak_max_requests_per_minute = models.PositiveIntegerField(default=60)
+    leak_max_submissions_per_minute = models.PositiveIntegerField(
+        default=30, help_text="Most generation submissions per minute per token before it is suspended."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     # What admins may set, on the pages, through the API and in services alike.
     EDITABLE_FIELDS = (
         "name", "slug", "description", "status", "starts_on", "ends_on", "capacity", "review_deadline_hours",
-        "publish_after_deadline", "leak_max_addresses", "leak_address_window_minutes", "leak_max_requests_per_minute",
+        "publish_after_deadline", "leak_max_addresses", "leak_address_window_minutes",
+        "leak_max_submissions_per_minute",
     )  # fmt: skip
 
     class Meta:
@@ -276,6 +281,8 @@ class ApiToken(models.Model):
         GENERATIONS_WRITE = "generations:write", "Create and cancel generations"
         REPORTS_WRITE = "reports:write", "File bug and feedback reports"
         REVIEWS_WRITE = "reviews:write", "Decide reviews (staff only)"
+        TOKENS_WRITE = "tokens:write", "Revoke your other API tokens"
+        STAFF = "staff:all", "Use staff powers: admin endpoints, cohort members' work (staff with two-factor only)"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=80)
@@ -291,6 +298,8 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     last_used_ip = models.GenericIPAddressField(null=True, blank=True)
     last_used_user_agent = models.CharField(max_length=300, blank=True)
+    # Leak and rate windows are keyed by this, so reactivating starts them afresh.
+    reactivated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -8,6 +8,7 @@ concurrency and meant for the single-machine embedded default.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -43,6 +44,26 @@ def sliding_count(key: str, *, window_s: int, member: str | None = None) -> int:
     address, the result is the number of distinct addresses.
     """
     return sliding_counts([(key, window_s, member)])[0]
+
+
+def unique_member() -> str:
+    return uuid.uuid4().hex
+
+
+def sliding_forget(windows: list[tuple[str, int, str]]) -> None:
+    """Remove the (key, window_s, member) marks that sliding_counts recorded."""
+    if _use_redis():
+        with _redis().pipeline(transaction=True) as pipe:
+            for key, _window_s, member in windows:
+                pipe.zrem(KEY_PREFIX + key, member)
+            pipe.execute()
+        return
+    now = time.time()
+    for key, window_s, member in windows:
+        count_key = f"{KEY_PREFIX}{key}:{int(now // window_s)}"
+        if cache.delete(f"{count_key}:{member}"):
+            with contextlib.suppress(ValueError):  # the window has just rolled over: nothing to take back
+                cache.decr(count_key)
 
 
 def sliding_counts(windows: list[tuple[str, int, str | None]]) -> list[int]:

@@ -1,6 +1,7 @@
-"""Sign-in events into the audit log (allauth and Django tell us through signals)."""
+"""Sign-in and two-factor events into the audit log (allauth and Django tell us through signals)."""
 
 from allauth.account.signals import user_logged_in
+from allauth.mfa import signals as mfa_signals
 from django.contrib.auth.signals import user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -30,3 +31,29 @@ def record_failed_sign_in(sender, credentials, request=None, **kwargs):
         data={"email": email[:254]},
         ip=client_ip(request) if request is not None else None,
     )
+
+
+@receiver(mfa_signals.authentication_failed)
+def record_failed_second_factor(sender, request, user, authenticator=None, **kwargs):
+    audit_record(
+        action="auth.second_factor_failed",
+        subject_user=user,
+        data={"type": getattr(authenticator, "type", ""), "reauthentication": bool(kwargs.get("reauthentication"))},
+        ip=client_ip(request),
+    )
+
+
+@receiver(mfa_signals.authenticator_added)
+def record_second_factor_added(sender, request, user, authenticator, **kwargs):
+    audit_record(
+        action="auth.second_factor_added", actor=user, subject_user=user, data={"type": authenticator.type},
+        ip=client_ip(request),
+    )  # fmt: skip
+
+
+@receiver(mfa_signals.authenticator_removed)
+def record_second_factor_removed(sender, request, user, authenticator, **kwargs):
+    audit_record(
+        action="auth.second_factor_removed", actor=user, subject_user=user, data={"type": authenticator.type},
+        ip=client_ip(request),
+    )  # fmt: skip

@@ -462,9 +462,14 @@ def consents_set(*, user: User, choices: dict, ip: str | None = None) -> list[Co
 
 
 def scopes_allowed_for(user: User) -> list[str]:
-    allowed = [ApiToken.Scope.GENERATIONS_READ, ApiToken.Scope.GENERATIONS_WRITE, ApiToken.Scope.REPORTS_WRITE]
+    allowed = [
+        ApiToken.Scope.GENERATIONS_READ,
+        ApiToken.Scope.GENERATIONS_WRITE,
+        ApiToken.Scope.REPORTS_WRITE,
+        ApiToken.Scope.TOKENS_WRITE,
+    ]
     if user.is_program_staff:
-        allowed.append(ApiToken.Scope.REVIEWS_WRITE)
+        allowed += [ApiToken.Scope.REVIEWS_WRITE, ApiToken.Scope.STAFF]
     return [str(scope) for scope in allowed]
 
 
@@ -543,8 +548,10 @@ def token_reactivate(*, actor: User, token: ApiToken, ip: str | None = None) -> 
         raise ApplicationError(
             "token_not_suspended", f"This token is {token.status}; only a suspended token can be reactivated."
         )
-    token.suspended_at, token.suspended_reason = None, ""
-    token.save(update_fields=["suspended_at", "suspended_reason"])
+    # A new reactivation time starts the token's leak and rate windows afresh (accounts.leaks), so the
+    # owner's next request is not judged by the burst that suspended it.
+    token.suspended_at, token.suspended_reason, token.reactivated_at = None, "", timezone.now()
+    token.save(update_fields=["suspended_at", "suspended_reason", "reactivated_at"])
     audit_record(action="token.reactivated", actor=actor, target=token, subject_user=actor, ip=ip)
     return token
 

@@ -1,7 +1,10 @@
-"""Per-token and per-person rate limits, counted atomically in the shared store.
+"""Per-token and per-person rate limits, counted atomically in the shared store, then leak containment.
 
 DRF's own throttles read, then write, the cache, so concurrent requests slip
 through; these use one atomic increment (Redis INCR inside MULTI) per request.
+A request over a limit is answered 429 with Retry-After and counts towards
+nothing else; a request within the limits is then counted by the leak detector
+(accounts.leaks), which may suspend its token.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
-from accounts import ratelimit
+from accounts import leaks, ratelimit
 from accounts.client_ip import client_ip
 from accounts.models import ApiToken
 
@@ -33,15 +36,25 @@ class _AtomicThrottle(BaseThrottle):
 
 
 class ApiRateThrottle(_AtomicThrottle):
-    """A limit per token and one per person (over all their tokens and their session), counted together."""
+    """A limit per token and one per person (over all their tokens and their session), counted together;
+    then, for a token, its leak windows. A view lists the methods that submit work in ``submission_methods``."""
 
     def counters(self, request):
         counters = []
         if isinstance(request.auth, ApiToken):
-            counters.append((f"token:{request.auth.pk}", settings.API_RATE_PER_TOKEN_PER_MINUTE))
+            epoch = leaks.window_epoch(request.auth)
+            counters.append((f"token:{request.auth.pk}:{epoch}", settings.API_RATE_PER_TOKEN_PER_MINUTE))
         if request.user and request.user.is_authenticated:
             counters.append((f"user:{request.user.pk}", settings.API_RATE_PER_USER_PER_MINUTE))
         return counters
+
+    def allow_request(self, request, view):
+        if not super().allow_request(request, view):
+            return False
+        if isinstance(request.auth, ApiToken):
+            submission = request.method in getattr(view, "submission_methods", ())
+            leaks.check_for_leak(request, request.auth, client_ip(request), submission=submission)
+        return True
 
 
 class RevokeExposedThrottle(_AtomicThrottle):

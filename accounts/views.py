@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from allauth.account.adapter import get_adapter
+from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa.totp import views as allauth_totp_views
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -13,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
@@ -30,7 +33,7 @@ from accounts.forms import (
     TokenCreateForm,
 )
 from accounts.models import ApiToken, Cohort, Invitation, Membership, TermsVersion, User
-from accounts.permissions import staff_page
+from accounts.permissions import AFTER_MFA_SETUP_SESSION_KEY, staff_page
 
 PAGE_SIZE = 50
 
@@ -389,3 +392,32 @@ def staff_switches(request):
     return render(
         request, "accounts/staff/switches.html", {"switches": services.program_switches(), "form": ReasonForm()}
     )
+
+
+# --- Two-factor set-up --------------------------------------------------------------------------
+
+
+class ActivateTotpView(allauth_totp_views.ActivateTOTPView):
+    """allauth's set-up page, returning to the staff page that sent the person here.
+
+    allauth would land on the recovery codes and stop; they stay one click away under Two-factor.
+    """
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Setting up takes a valid code from the app: this session has just passed a second factor.
+        record_authentication(self.request, self.request.user, "mfa", type="totp", setup=True)
+        return response
+
+    def get_success_url(self) -> str:
+        next_url = self.request.session.pop(AFTER_MFA_SETUP_SESSION_KEY, None)
+        if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={self.request.get_host()}):
+            messages.info(
+                self.request,
+                "Two-factor sign-in is on. Keep your recovery codes somewhere safe: Two-factor, Recovery codes.",
+            )
+            return next_url
+        return super().get_success_url()
+
+
+activate_totp = ActivateTotpView.as_view()

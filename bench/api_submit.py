@@ -36,7 +36,7 @@ def prepare(artists: int) -> list[str]:
     from generations.models import QuotaOverride, QuotaPolicy
 
     cohort = Cohort.objects.create(
-        name="Bench", slug="bench", status="active", leak_max_requests_per_minute=10**9, leak_max_addresses=10**6
+        name="Bench", slug="bench", status="active", leak_max_submissions_per_minute=10**9, leak_max_addresses=10**6
     )
     QuotaPolicy.objects.create(cohort=cohort)
     plaintexts = []

@@ -23,7 +23,7 @@ DEMO_PASSWORD = CONFIG.demo_password
 DEMO_SEED_STEPS = ["generations.services.demo_seed_credits"]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.VernissageAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "accounts.middleware.ForwardedHeadersMiddleware",  # first: nothing may read an unbelieved header
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -16,6 +16,7 @@ from accounts.permissions import HasScopes
 from generations import selectors, services
 from generations.media import signed_url
 from generations.models import Generation
+from generations.permissions import generations_for
 from generations.pricing import ASPECTS
 
 
@@ -92,6 +93,7 @@ class GenerationPagination(CursorPagination):
 
 class GenerationListCreateApi(APIView):
     permission_classes = [IsAuthenticated, HasScopes]
+    submission_methods = {"POST"}  # counted by leak containment (accounts.leaks)
 
     @property
     def required_scopes(self):
@@ -103,7 +105,7 @@ class GenerationListCreateApi(APIView):
         summary="Your generations (staff: their cohorts'), newest first",
     )
     def get(self, request):
-        generations = selectors.generations_visible_to(user=request.user).select_related("retry_of")
+        generations = generations_for(request).select_related("retry_of")
         wanted = request.query_params.get("status")
         if wanted:
             if wanted not in Generation.Status.values:
@@ -137,9 +139,7 @@ class GenerationListCreateApi(APIView):
 
 
 def _generation(request, public_id) -> Generation:
-    return get_object_or_404(
-        selectors.generations_visible_to(user=request.user).select_related("retry_of"), public_id=public_id
-    )
+    return get_object_or_404(generations_for(request).select_related("retry_of"), public_id=public_id)
 
 
 class GenerationDetailApi(APIView):
@@ -166,6 +166,7 @@ class GenerationCancelApi(APIView):
 
 class GenerationRetryApi(APIView):
     permission_classes = [IsAuthenticated, HasScopes]
+    submission_methods = {"POST"}
     required_scopes = ["generations:write"]
 
     @extend_schema(

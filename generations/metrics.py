@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
 
-from accounts.permissions import is_staff
+from accounts.permissions import staff_powers
 from generations.models import Generation, LedgerEntry
 
 
@@ -56,10 +56,27 @@ class GenerationCollector:
 
 
 def metrics_view(request):
-    token = settings.METRICS_TOKEN
-    bearer = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not (is_staff(request.user) or (token and bearer and secrets.compare_digest(bearer, token))):
-        return HttpResponse("Staff sign-in or the scrape token is required.\n", status=403, content_type="text/plain")
+    if not staff_powers(request):
+        refusal = _scrape_token_refusal(request)
+        if refusal is not None:
+            return refusal
     registry = CollectorRegistry()
     registry.register(GenerationCollector())
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+def _scrape_token_refusal(request) -> HttpResponse | None:
+    """None when the request carries METRICS_TOKEN; otherwise the answer that says what is missing."""
+    expected = settings.METRICS_TOKEN
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return HttpResponse(
+            "Staff sign-in with two-factor, or the scrape token, is required.\n", status=403, content_type="text/plain"
+        )
+    bearer = header.removeprefix("Bearer ").strip()
+    # Compared as bytes: a header may carry any latin-1 character, which compare_digest refuses in a str.
+    if expected and secrets.compare_digest(bearer.encode("utf-8", "surrogateescape"), expected.encode()):
+        return None
+    response = HttpResponse("The scrape token is not valid.\n", status=401, content_type="text/plain")
+    response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+    return response

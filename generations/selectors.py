@@ -17,9 +17,12 @@ from generations.models import CreditAccount, Generation, LedgerEntry, QuotaOver
 Status = Generation.Status
 
 
-def generations_visible_to(*, user: User) -> QuerySet[Generation]:
-    """An artist sees their own; reviewers the generations of their cohorts; admins all."""
+def generations_visible_to(*, user: User, as_staff: bool = False) -> QuerySet[Generation]:
+    """Everyone sees their own. With ``as_staff`` (the request may use staff powers: see
+    accounts.permissions.staff_powers), reviewers also see their cohorts' and admins everyone's."""
     generations = Generation.objects.select_related("cohort", "artist").filter(deleted_at__isnull=True)
+    if not as_staff:
+        return generations.filter(artist=user)
     if user.is_program_admin:
         return generations
     if user.is_program_staff:

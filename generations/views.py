@@ -16,12 +16,11 @@ from accounts.permissions import staff_page
 from generations import media, selectors, services
 from generations.forms import SubmitForm
 from generations.models import Generation
+from generations.permissions import access_generation
 
 
 def _studio_context(request, form):
-    generations = list(
-        selectors.generations_visible_to(user=request.user).filter(artist=request.user).select_related("retry_of")[:50]
-    )
+    generations = list(selectors.generations_visible_to(user=request.user).select_related("retry_of")[:50])
     accounts = services.credit_accounts_for(user=request.user)
     return {
         "form": form,
@@ -83,7 +82,7 @@ def studio_quote(request):
 @require_GET
 def generation_row(request, public_id):
     """One row of the studio list; htmx polls it while the job is queued or running."""
-    generation = get_object_or_404(selectors.generations_visible_to(user=request.user), public_id=public_id)
+    generation = access_generation(request, public_id)
     generation = selectors.with_queue_estimate(generation)
     return render(request, "generations/_row.html", {"g": generation})
 
@@ -91,7 +90,7 @@ def generation_row(request, public_id):
 @login_required
 @require_POST
 def generation_action(request, public_id, action: str):
-    generation = get_object_or_404(selectors.generations_visible_to(user=request.user), public_id=public_id)
+    generation = access_generation(request, public_id)
     try:
         if action == "cancel":
             services.generation_cancel(actor=request.user, generation=generation)
@@ -115,7 +114,7 @@ def generation_action(request, public_id, action: str):
 def media_view(request, public_id, kind: str):
     if kind not in media.CONTENT_TYPES:
         raise Http404
-    generation = get_object_or_404(selectors.generations_visible_to(user=request.user), public_id=public_id)
+    generation = access_generation(request, public_id)
     return media.serve(request, generation, kind)
 
 

@@ -1,3 +1,5 @@
+import time
+
 import factory
 from allauth.account.models import EmailAddress
 
@@ -39,3 +41,20 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     cohort = factory.SubFactory(CohortFactory)
     role = Membership.Role.ARTIST
+
+
+def sign_in(client, user) -> None:
+    """Sign ``user`` in as allauth would: with a password, and with the second factor when they have one
+    set up (allauth asks for it at sign-in). Staff powers need that second step in the session."""
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+    from allauth.mfa.models import Authenticator
+
+    client.force_login(user)
+    now = time.time()
+    records = [{"method": "password", "at": now, "email": user.email}]
+    if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        records.append({"method": "mfa", "at": now, "type": "totp"})
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()

@@ -9,7 +9,7 @@ from accounts.services import audit_record, invitations_create, notify, token_cr
 from generations import services
 from generations.models import Generation, QuotaOverride
 from tests.accounts.conftest import with_totp
-from tests.factories import CohortFactory, MembershipFactory, UserFactory
+from tests.factories import CohortFactory, MembershipFactory, UserFactory, sign_in
 from tests.generations.conftest import SMALL
 
 
@@ -69,7 +69,7 @@ def test_query_count_does_not_grow_with_rows(scene, who, path, monkeypatch):
     cohort, artist, admin, add_rows = scene
     monkeypatch.setattr("generations.views._live_workers", lambda: [])  # the broker ping is not a query
     client = Client()
-    client.force_login(artist if who == "artist" else admin)
+    sign_in(client, artist if who == "artist" else admin)
     url = path.format(cohort=cohort.pk)
     add_rows(1)
     one, _ = queries_for(client, url)
@@ -82,7 +82,7 @@ def test_the_polled_credits_card_reads_the_same_for_one_cohort_or_three(db):
     artist = UserFactory()
     MembershipFactory(user=artist)
     client = Client()
-    client.force_login(artist)
+    sign_in(client, artist)
 
     def card_queries() -> tuple[int, list[str]]:
         client.get("/studio/?part=credits", HTTP_HX_REQUEST="true")  # opens any new account

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Cohort, Membership, User
 from accounts.services import token_create
-from tests.factories import CohortFactory, MembershipFactory, UserFactory
+from tests.factories import CohortFactory, MembershipFactory, UserFactory, sign_in
 
 
 @dataclass
@@ -53,7 +53,7 @@ def api_client_for(user: User | None) -> APIClient:
     client = APIClient()
     if user is not None:
         client.force_authenticate(user=None)
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 

@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.accounts.conftest import api_client_for
+from tests.factories import sign_in
 
 API_CASES = [
     ("post", "/api/v1/tokens/", {}, "artist", {"name", "scopes"}),
@@ -76,7 +77,7 @@ def test_token_creation_never_500s(world, body):
 
 def test_token_page_says_what_to_fix(world):
     browser = Client()
-    browser.force_login(world.artist)
+    sign_in(browser, world.artist)
     response = browser.post("/tokens/", {"name": "", "days": 999})
     assert response.status_code == 400
     page = response.content.decode()
@@ -86,11 +87,11 @@ def test_token_page_says_what_to_fix(world):
 
 def test_cohort_form_says_what_to_fix(world):
     browser = Client()
-    browser.force_login(world.admin)
+    sign_in(browser, world.admin)
     response = browser.post(
         "/staff/cohorts/",
         {"name": "C", "slug": world.cohort.slug, "status": "active", "capacity": "lots", "review_deadline_hours": 72,
-         "leak_max_addresses": 5, "leak_address_window_minutes": 10, "leak_max_requests_per_minute": 60},
+         "leak_max_addresses": 5, "leak_address_window_minutes": 10, "leak_max_submissions_per_minute": 30},
     )  # fmt: skip
     assert response.status_code == 400
     page = response.content.decode()
@@ -103,7 +104,7 @@ def test_consents_and_terms(world):
     from accounts.services import terms_publish
 
     browser = Client()
-    browser.force_login(world.artist)
+    sign_in(browser, world.artist)
     assert api_client_for(world.artist).get("/api/v1/me/").json()["consents"] == {
         "training_use": False,
         "credit_name": "",

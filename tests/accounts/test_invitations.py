@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, Invitation, Membership, User
 from accounts.services import invitations_create
 from tests.accounts.conftest import api_client_for
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, sign_in
 
 LINK = re.compile(r"http://testserver(/invitations/[^/\s]+/)")
 
@@ -112,7 +112,7 @@ def test_existing_account_signs_in_then_accepts(world, django_capture_on_commit_
     anonymous = Client().get(link)
     assert b"Sign in to accept" in anonymous.content
     browser = Client()
-    browser.force_login(world.other_artist)
+    sign_in(browser, world.other_artist)
     assert b"Accept the invitation" in browser.get(link).content
     response = browser.post(link)
     assert response.status_code == 302
@@ -124,7 +124,7 @@ def test_another_signed_in_account_cannot_take_the_invitation(world, django_capt
         invite(world, ["someone@example.org"])
     link = link_in_last_email()
     browser = Client()
-    browser.force_login(world.other_artist)
+    sign_in(browser, world.other_artist)
     assert b"Sign out and open this link again" in browser.get(link).content
     browser.post(link)
     assert not Membership.objects.filter(user=world.other_artist, cohort=world.cohort).exists()
@@ -156,7 +156,7 @@ def test_resend_makes_a_new_link_and_the_old_one_stops(world, django_capture_on_
     old_link = link_in_last_email()
     invitation = Invitation.objects.get()
     staff = Client()
-    staff.force_login(world.admin)
+    sign_in(staff, world.admin)
     with django_capture_on_commit_callbacks(execute=True):
         staff.post(f"/staff/invitations/{invitation.pk}/resend/")
     new_link = link_in_last_email()
@@ -169,7 +169,7 @@ def test_resend_makes_a_new_link_and_the_old_one_stops(world, django_capture_on_
 
 def test_staff_page_bulk_invites_from_csv_and_shows_results(world, django_capture_on_commit_callbacks):
     staff = Client()
-    staff.force_login(world.admin)
+    sign_in(staff, world.admin)
     upload = SimpleUploadedFile("artists.csv", b"email\ncsv1@example.org\nbroken@\ncsv2@example.org\n", "text/csv")
     with django_capture_on_commit_callbacks(execute=True):
         response = staff.post(
@@ -186,7 +186,7 @@ def test_staff_page_bulk_invites_from_csv_and_shows_results(world, django_captur
 
 def test_staff_page_explains_an_empty_form(world):
     staff = Client()
-    staff.force_login(world.admin)
+    sign_in(staff, world.admin)
     response = staff.post(f"/staff/cohorts/{world.cohort.pk}/invitations/", {"emails": "", "role": "artist"})
     assert response.status_code == 400
     assert b"Give at least one email address" in response.content
@@ -213,7 +213,7 @@ def test_a_full_cohort_refuses_acceptance(world, django_capture_on_commit_callba
     MembershipFactory(cohort=world.cohort)  # someone took the last seat meanwhile
     user = User.objects.create_user("late@example.org", "a-fine-password-9")
     browser = Client()
-    browser.force_login(user)
+    sign_in(browser, user)
     response = browser.post(link, follow=True)
     assert b"is full" in response.content
     assert not Membership.objects.filter(user=user).exists()

@@ -6,18 +6,19 @@ from django.test import Client
 
 from accounts.models import AuditEvent, Cohort, Membership
 from accounts.services import audit_record, membership_set_status, user_suspend
-from tests.accounts.conftest import api_client_for, token_client
+from tests.accounts.conftest import api_client_for, token_client, with_totp
+from tests.factories import sign_in
 
 
 def test_suspending_an_account_cuts_its_live_session_and_tokens(world):
     browser = Client()
-    browser.force_login(world.artist)
+    sign_in(browser, world.artist)
     assert browser.get("/tokens/").status_code == 200
     api, _ = token_client(world.artist)
     assert api.get("/api/v1/me/").status_code == 200
 
     staff = Client()
-    staff.force_login(world.admin)
+    sign_in(staff, world.admin)
     membership = Membership.objects.get(user=world.artist)
     response = staff.post(
         f"/staff/cohorts/{world.cohort.pk}/members/",
@@ -42,7 +43,7 @@ def test_suspending_an_account_cuts_its_live_session_and_tokens(world):
 
 def test_suspension_needs_a_reason(world):
     staff = Client()
-    staff.force_login(world.admin)
+    sign_in(staff, world.admin)
     membership = Membership.objects.get(user=world.artist)
     response = staff.post(
         f"/staff/cohorts/{world.cohort.pk}/members/", {"membership": membership.pk, "action": "suspend"}, follow=True
@@ -67,7 +68,7 @@ def test_membership_suspension_is_recorded_with_reason_and_actor(world):
 
 def test_pausing_a_cohort_shows_on_the_admin_pages(world):
     staff = Client()
-    staff.force_login(world.admin)
+    sign_in(staff, world.admin)
     staff.post(f"/staff/cohorts/{world.cohort.pk}/do/pause/")
     world.cohort.refresh_from_db()
     assert world.cohort.status == Cohort.Status.PAUSED
@@ -77,7 +78,7 @@ def test_pausing_a_cohort_shows_on_the_admin_pages(world):
 
 def test_pausing_all_generation_is_shown_and_audited(world):
     staff = Client()
-    staff.force_login(world.admin)
+    sign_in(staff, world.admin)
     staff.post("/staff/switches/", {"generation_paused": "on", "reason": "GPU maintenance"})
     assert b"Generation is paused for everyone: GPU maintenance" in staff.get("/staff/cohorts/").content
     assert AuditEvent.objects.filter(action="generation.paused", actor=world.admin).exists()
@@ -90,7 +91,7 @@ def test_audit_page_filters(world):
     audit_record(action="cohort.updated", actor=world.admin, cohort=world.cohort)
     audit_record(action="cohort.updated", actor=world.admin, cohort=world.other_cohort)
     staff = Client()
-    staff.force_login(world.admin)
+    sign_in(staff, world.admin)
     page = staff.get("/staff/audit/", {"action": "cohort.", "cohort": world.cohort.pk}).content.decode()
     assert page.count("<td>cohort.updated</td>") == 1
     assert "token.created" not in page
@@ -106,7 +107,7 @@ def test_artists_see_the_events_about_their_own_account(world):
     audit_record(action="token.suspended", subject_user=world.artist, data={"reason": "x"})
     audit_record(action="token.suspended", subject_user=world.other_artist, data={"reason": "y"})
     browser = Client()
-    browser.force_login(world.artist)
+    sign_in(browser, world.artist)
     page = browser.get("/profile/").content.decode()
     assert page.count("token.suspended") == 1
 
@@ -126,7 +127,7 @@ def test_audit_events_cannot_be_changed_or_deleted(world):
 
 def test_member_actions_with_bad_input_explain_and_change_nothing(world):
     staff = Client()
-    staff.force_login(world.admin)
+    sign_in(staff, world.admin)
     for body in ({"membership": "abc", "action": "suspend"}, {"membership": "1", "action": "explode"}, {}):
         response = staff.post(f"/staff/cohorts/{world.cohort.pk}/members/", body, follow=True)
         assert response.status_code == 200
@@ -144,7 +145,7 @@ def test_reading_the_switches_never_writes_them(world):
     from accounts.services import generation_pause_set
 
     staff = Client()
-    staff.force_login(world.admin)
+    sign_in(staff, world.admin)
     page = staff.get("/staff/switches/")
     assert page.status_code == 200 and b"running" in page.content
     assert not ProgramSwitches.objects.exists()  # the defaults were shown, nothing was saved
@@ -159,8 +160,9 @@ def test_the_operator_admin_shows_the_ledger_jobs_and_audit_log_but_cannot_chang
     from accounts.models import User
 
     operator = User.objects.create_superuser("ops@example.org", "ops-password-1")
+    with_totp(operator)
     site = Client()
-    site.force_login(operator)
+    sign_in(site, operator)
     audit_record(action="test.event", actor=world.admin)
     assert site.get(f"/django-admin/{model}/").status_code == 200
     assert site.get(f"/django-admin/{model}/add/").status_code == 403

@@ -8,6 +8,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from accounts.models import ApiToken, AuditEvent, Notification
+from generations.models import Generation, QuotaPolicy
 from tests.accounts.conftest import api_client_for, token_client
 
 PROXY = "10.0.0.2"
@@ -72,16 +73,101 @@ def test_forwarded_chain_is_read_right_to_left(world, behind_proxy):
     assert ApiToken.objects.get().last_used_ip == "203.0.113.50"
 
 
+class FakeClock:
+    """The rate-limit and leak windows' clock, moved by the test instead of waited for."""
+
+    def __init__(self):
+        self.now = time.time()
+
+    def time(self):
+        return self.now
+
+    def sleep(self, seconds: float):
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    from accounts import ratelimit
+
+    fake = FakeClock()
+    monkeypatch.setattr(ratelimit, "time", fake)
+    return fake
+
+
+SUBMISSION = {"prompt": "a lighthouse at dusk", "duration_s": 1.125, "resolution": 64, "fps": 8}
+
+
+@pytest.mark.postgres
 @pytest.mark.redis
-def test_machine_speed_use_is_suspended(world):
-    world.cohort.leak_max_requests_per_minute = 10
-    world.cohort.save()
+def test_a_polite_script_that_bursts_then_polls_is_never_suspended(world, clock):
+    """30 submissions at once, then polling at 2 Hz for three minutes, honouring Retry-After."""
+    QuotaPolicy.objects.create(cohort=world.cohort, credits_per_period=1000, max_queued_per_artist=30)
+    client, _ = token_client(world.artist, scopes=("generations:read", "generations:write"))
+    created = [client.post("/api/v1/generations/", SUBMISSION, format="json").status_code for _ in range(30)]
+    assert created == [201] * 30
+    polls = limited = 0
+    started = clock.now
+    while clock.now - started < 180:
+        response = client.get("/api/v1/generations/")
+        polls += 1
+        if response.status_code == 429:
+            limited += 1
+            clock.sleep(int(response["Retry-After"]))
+        else:
+            assert response.status_code == 200, response.content[:300]
+            clock.sleep(0.5)
+    print(f"\npolite script: 30 submissions, {polls} polls, {limited} answered 429, never suspended")
+    assert limited > 0  # it did run into the rate limit, and backed off
+    assert ApiToken.objects.get().status == "active"
+
+
+@pytest.mark.redis
+def test_a_high_read_rate_is_rate_limited_and_never_suspends(world, settings, clock):
+    settings.API_RATE_PER_TOKEN_PER_MINUTE, settings.API_RATE_PER_USER_PER_MINUTE = 100, 1000
     client, _ = token_client(world.artist)
-    statuses = [client.get("/api/v1/me/").status_code for _ in range(12)]
-    # The per-token rate limit (30/min) is higher than this cohort's leak threshold, so suspension comes first.
-    assert statuses[:10] == [200] * 10
-    assert statuses[10:] == [401, 401]
-    assert "11 requests within a minute" in ApiToken.objects.get().suspended_reason
+    statuses = [client.get("/api/v1/me/").status_code for _ in range(130)]
+    assert statuses[:100] == [200] * 100
+    assert set(statuses[100:]) == {429}
+    assert ApiToken.objects.get().status == "active"
+
+
+@pytest.mark.redis
+def test_requests_answered_429_count_towards_no_leak_window(world, behind_proxy, settings, clock):
+    settings.API_RATE_PER_TOKEN_PER_MINUTE = 3
+    client, _ = token_client(world.artist)
+    statuses = [
+        client.get("/api/v1/me/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+        for n in range(1, 21)
+    ]
+    assert statuses == [200, 200, 200] + [429] * 17  # 20 addresses, but only 3 were answered
+    assert ApiToken.objects.get().status == "active"
+
+
+@pytest.mark.redis
+def test_submissions_far_above_the_cohort_threshold_suspend(world, settings):
+    settings.API_RATE_PER_TOKEN_PER_MINUTE = settings.API_RATE_PER_USER_PER_MINUTE = 1000
+    world.cohort.leak_max_submissions_per_minute = 10
+    world.cohort.save()
+    QuotaPolicy.objects.create(cohort=world.cohort, credits_per_period=1000, max_queued_per_artist=100)
+    client, _ = token_client(world.artist, scopes=("generations:write",))
+    statuses = [client.post("/api/v1/generations/", SUBMISSION, format="json").status_code for _ in range(12)]
+    assert statuses == [201] * 10 + [401, 401]
+    assert "11 submissions within a minute" in ApiToken.objects.get().suspended_reason
+    assert Generation.objects.count() == 10  # the refused submission did nothing
+
+
+@pytest.mark.redis
+def test_submissions_refused_with_429_do_not_count_towards_suspension(world, settings):
+    settings.API_RATE_PER_TOKEN_PER_MINUTE = settings.API_RATE_PER_USER_PER_MINUTE = 1000
+    world.cohort.leak_max_submissions_per_minute = 10
+    world.cohort.save()
+    QuotaPolicy.objects.create(cohort=world.cohort, credits_per_period=1000, max_queued_per_artist=2)
+    client, _ = token_client(world.artist, scopes=("generations:write",))
+    responses = [client.post("/api/v1/generations/", SUBMISSION, format="json") for _ in range(20)]
+    assert [r.status_code for r in responses] == [201, 201] + [429] * 18
+    assert {r.json()["error"]["code"] for r in responses[2:]} == {"too_many_queued"}
+    assert ApiToken.objects.get().status == "active"
 
 
 @pytest.mark.redis
@@ -116,6 +202,10 @@ def test_owner_reactivates_a_suspended_token(world, behind_proxy):
     assert response.status_code == 200
     assert response.json()["status"] == "active"
     assert AuditEvent.objects.filter(action="token.reactivated").exists()
+    # Its windows start afresh: the next request, from yet another address, is answered.
+    again = client.get("/api/v1/me/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.99")
+    assert again.status_code == 200, again.content
+    assert ApiToken.objects.get().status == "active"
 
 
 def test_anyone_can_revoke_an_exposed_token(world):

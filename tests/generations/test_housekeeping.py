@@ -76,9 +76,13 @@ def test_reviewers_cancel_in_their_cohorts_only(artist, cohort):
     reviewer = MembershipFactory(cohort=cohort, role=Membership.Role.REVIEWER, user__role="reviewer").user
     outsider = MembershipFactory(role=Membership.Role.REVIEWER, user__role="reviewer").user
     generation = services.generation_submit(artist=artist, cohort=cohort, prompt="a", **SMALL)[0]
-    from tests.accounts.conftest import api_client_for
+    from tests.accounts.conftest import api_client_for, with_totp
 
+    with_totp(outsider)
     assert api_client_for(outsider).post(f"/api/v1/generations/{generation.public_id}/cancel/").status_code == 404
+    # Without two-factor the reviewer's staff powers are off: the job is not theirs to see.
+    assert api_client_for(reviewer).post(f"/api/v1/generations/{generation.public_id}/cancel/").status_code == 404
+    with_totp(reviewer)
     response = api_client_for(reviewer).post(f"/api/v1/generations/{generation.public_id}/cancel/")
     assert response.status_code == 200 and response.json()["status"] == "canceled"
     assert AuditEvent.objects.filter(action="generation.canceled", actor=reviewer, subject_user=artist).exists()

@@ -8,6 +8,7 @@ from generations import services, tasks
 from generations.media import SALT
 from generations.models import Generation
 from tests.accounts.conftest import api_client_for, token_client
+from tests.factories import sign_in
 from tests.generations.conftest import SMALL
 
 
@@ -27,7 +28,7 @@ def whole(response) -> bytes:
 
 def test_owner_streams_the_clip_with_ranges(clip, artist):
     browser = Client()
-    browser.force_login(artist)
+    sign_in(browser, artist)
     url = f"/media/g/{clip.public_id}/video/"
     full = browser.get(url)
     assert full.status_code == 200 and full["Content-Type"] == "video/mp4" and full["Accept-Ranges"] == "bytes"
@@ -53,7 +54,7 @@ def test_owner_streams_the_clip_with_ranges(clip, artist):
 
 def test_others_cannot_see_the_clip(clip, make_artist):
     stranger = Client()
-    stranger.force_login(make_artist())
+    sign_in(stranger, make_artist())
     assert stranger.get(f"/media/g/{clip.public_id}/video/").status_code == 404
     assert Client().get(f"/media/g/{clip.public_id}/video/").status_code == 302  # to sign-in
 
@@ -122,13 +123,13 @@ def test_metrics_need_staff_or_the_scrape_token(clip, artist, admin, settings):
     assert 'vernissage_generations{status="succeeded"} 1.0' in text
     assert f"vernissage_credits_spent_total {float(clip.cost)}" in text
     staff = Client()
-    staff.force_login(admin)
+    sign_in(staff, admin)
     assert staff.get("/metrics").status_code == 200
 
 
 def test_studio_page_and_queue_view(clip, artist, admin):
     browser = Client()
-    browser.force_login(artist)
+    sign_in(browser, artist)
     page = browser.get("/studio/").content.decode()
     assert "a boat" in page and "<video" in page and "available" in page
     card = browser.get("/studio/?part=credits", HTTP_HX_REQUEST="true").content.decode()
@@ -142,14 +143,14 @@ def test_studio_page_and_queue_view(clip, artist, admin):
     bad_quote = browser.post("/studio/quote/", {"duration_s": "soon", "resolution": "64"})
     assert bad_quote.status_code == 200 and b"Enter numbers" in bad_quote.content
     staff = Client()
-    staff.force_login(admin)
+    sign_in(staff, admin)
     queue = staff.get("/staff/queue/").content.decode()
     assert "painter@example.org" in queue and "GPU seconds today" in queue
 
 
 def test_studio_form_says_what_to_fix(artist, cohort):
     browser = Client()
-    browser.force_login(artist)
+    sign_in(browser, artist)
     response = browser.post(
         "/studio/",
         {
@@ -169,7 +170,7 @@ def test_studio_form_says_what_to_fix(artist, cohort):
 def test_a_polled_row_and_the_detail_show_the_queue_position(artist, cohort):
     queued = services.generation_submit(artist=artist, cohort=cohort, prompt="waiting", **SMALL)[0]
     browser = Client()
-    browser.force_login(artist)
+    sign_in(browser, artist)
     row = browser.get(f"/studio/g/{queued.public_id}/row/").content.decode()
     assert "#1 in line" in row and 'hx-trigger="every 1s"' in row
     detail = api_client_for(artist).get(f"/api/v1/generations/{queued.public_id}/").json()
@@ -182,7 +183,7 @@ def test_an_overlong_idempotency_key_is_a_400_not_a_500(artist, cohort):
     )
     assert api.status_code == 400 and "Idempotency-Key" in api.json()["error"]["fields"]
     browser = Client()
-    browser.force_login(artist)
+    sign_in(browser, artist)
     page = browser.post(
         "/studio/",
         {"cohort": cohort.pk, "prompt": "a boat", "preset": "tiny", "duration_s": "1.125", "resolution": "64",

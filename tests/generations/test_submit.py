@@ -12,6 +12,7 @@ from accounts.services import generation_pause_set, terms_publish
 from generations import services
 from generations.models import CreditAccount, Generation, LedgerEntry, PromptRule, QuotaOverride
 from tests.accounts.conftest import api_client_for
+from tests.factories import sign_in
 from tests.generations.conftest import SMALL
 
 
@@ -269,7 +270,7 @@ def test_an_api_submission_runs_a_fixed_handful_of_queries(artist, cohort, monke
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
 def test_the_live_quote_names_a_duration_that_is_not_a_number(artist, cohort, client, value):
-    client.force_login(artist)
+    sign_in(client, artist)
     response = client.post("/studio/quote/", {"duration_s": value, "resolution": "64", "aspect_ratio": "1:1"})
     assert response.status_code == 200
     assert b"Give the duration in seconds." in response.content and b"credits" not in response.content
