@@ -147,3 +147,16 @@ def test_issue_token_command_prints_the_token_once(world):
     assert (token.expires_at - token.created_at).days == 7
     client = api_client_for(None)
     assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {plaintext}").status_code == 200
+
+
+def test_a_read_only_token_cannot_revoke_its_owners_other_tokens(world):
+    reader, reader_plaintext = token_client(world.artist, scopes=("generations:read",))
+    other, _ = token_create(user=world.artist, name="other", scopes=["generations:read"])
+    refused = reader.post(f"/api/v1/tokens/{other.pk}/revoke/")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "insufficient_scope"
+    other.refresh_from_db()
+    assert other.status == "active"
+    manager, _ = token_client(world.artist, scopes=("tokens:write",))
+    assert manager.post(f"/api/v1/tokens/{other.pk}/revoke/").status_code == 200
+    own = ApiToken.objects.get(secret_hash=tokens.hash_secret(reader_plaintext))
+    assert reader.post(f"/api/v1/tokens/{own.pk}/revoke/").status_code == 200  # a token may always revoke itself
