@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.errors import ApplicationError
 from accounts.models import Cohort, Membership, User
 from accounts.services import audit_record
-from generations import ledger, pricing, selectors
+from generations import ledger, pricing, prompts, selectors
 from generations.models import CreditAccount, Generation, PromptRule, QuotaPolicy
 
 
@@ -84,22 +84,27 @@ def credits_refill(*, account: CreditAccount) -> CreditAccount:
 
 # --- Prompts ------------------------------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
 
 def check_prompt(*, prompt: str, cohort: Cohort, field: str = "prompt") -> str:
+    """The prompt, trimmed, if it may be rendered; otherwise the refusal that says why.
+
+    Blocked terms and patterns are matched in prompts.matching_form, so look-alike letters,
+    invisible characters and odd spaces do not get a blocked term past its rule."""
+    if prompts.has_control_characters(prompt):  # before trimming: NEL (U+0085) counts as whitespace
+        raise ApplicationError(
+            "invalid", "Remove control characters from the prompt.", fields={field: "control characters"}
+        )
     prompt = unicodedata.normalize("NFC", prompt).strip()
     if not 1 <= len(prompt) <= settings.GENERATION_PROMPT_MAX_LENGTH:
         raise ApplicationError(
             "invalid", "Prompts are 1 to 2,000 characters.", fields={field: f"{len(prompt)} characters"}
         )
-    if _CONTROL.search(prompt):
-        raise ApplicationError(
-            "invalid", "Remove control characters from the prompt.", fields={field: "control characters"}
-        )
-    folded = prompt.casefold()
+    matched = prompts.matching_form(prompt)
     for rule in PromptRule.objects.filter(cohort__isnull=True) | PromptRule.objects.filter(cohort=cohort):
-        hit = re.search(rule.pattern, prompt, re.IGNORECASE) if rule.is_regex else rule.pattern.casefold() in folded
+        if rule.is_regex:
+            hit = re.search(rule.pattern, matched, re.IGNORECASE) or re.search(rule.pattern, prompt, re.IGNORECASE)
+        else:
+            hit = prompts.matching_form(rule.pattern) in matched
         if hit:
             raise ApplicationError(
                 "prompt_rejected", f"This prompt is not allowed: {rule.reason}.",
