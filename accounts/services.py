@@ -37,6 +37,7 @@ from accounts.models import (
     User,
 )
 from accounts.selectors import consents_current
+from accounts.signals import send_generation_may_resume
 
 CONSENT_VERSION = 1  # bump when the wording of the consent choices changes
 
@@ -121,6 +122,8 @@ def cohort_update(*, actor: User, cohort: Cohort, ip: str | None = None, **field
             ) from exc
         action = "cohort.status_changed" if set(changes) == {"status"} else "cohort.updated"
         audit_record(action=action, actor=actor, target=cohort, cohort=cohort, data=changes, ip=ip)
+        if "status" in changes and cohort.status == Cohort.Status.ACTIVE:
+            send_generation_may_resume(Cohort)
     return cohort
 
 
@@ -133,7 +136,9 @@ def program_switches() -> ProgramSwitches:
 
 
 @transaction.atomic
-def generation_pause_set(*, actor: User, paused: bool, reason: str = "", ip: str | None = None) -> ProgramSwitches:
+def generation_pause_set(
+    *, actor: User | None, paused: bool, reason: str = "", ip: str | None = None
+) -> ProgramSwitches:
     """The global kill switch for generation; takes effect on the next request and the next claim."""
     switches, _ = ProgramSwitches.objects.select_for_update().get_or_create(pk=1)
     switches.generation_paused = paused
@@ -144,6 +149,8 @@ def generation_pause_set(*, actor: User, paused: bool, reason: str = "", ip: str
     audit_record(
         action="generation.paused" if paused else "generation.resumed", actor=actor, data={"reason": reason}, ip=ip
     )
+    if not paused:
+        send_generation_may_resume(ProgramSwitches)
     return switches
 
 
@@ -167,6 +174,7 @@ def user_reactivate(*, actor: User, user: User, ip: str | None = None) -> User:
     User.objects.filter(pk=user.pk).update(suspended_at=None, suspended_reason="")
     audit_record(action="user.reactivated", actor=actor, target=user, subject_user=user, ip=ip)
     notify(user=user, kind="account_reactivated", title="Your account is active again", email=True)
+    send_generation_may_resume(User)
     user.refresh_from_db()
     return user
 
@@ -186,6 +194,8 @@ def membership_set_status(
     membership.status, membership.status_reason = status, reason
     membership.status_set_by, membership.status_changed_at = actor, timezone.now()
     membership.save()
+    if status == Membership.Status.ACTIVE and previous != status:
+        send_generation_may_resume(Membership)
     audit_record(
         action=f"membership.{status}",
         actor=actor,

@@ -301,6 +301,8 @@ CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_BEAT_SCHEDULE = {
     "accounts.clear_expired_sessions": {"task": "accounts.clear_expired_sessions", "schedule": timedelta(hours=6)},
     "generations.requeue_expired": {"task": "generations.requeue_expired", "schedule": timedelta(minutes=1)},
+    # No queued job depends on one wake-up message: while runnable jobs wait, a worker is woken.
+    "generations.wake_workers": {"task": "generations.wake_workers", "schedule": timedelta(seconds=30)},
     "generations.refill_credits": {"task": "generations.refill_credits", "schedule": timedelta(minutes=15)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

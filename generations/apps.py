@@ -6,6 +6,7 @@ class GenerationsConfig(AppConfig):
     name = "generations"
 
     def ready(self):
+        from generations import receivers  # noqa: F401  (wakes workers when access is restored)
         from generations.checks import broker_outlasts_the_longest_job
 
         # Every process (web, worker, beat) refuses to start with a broker that could redeliver a running job.

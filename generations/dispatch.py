@@ -224,9 +224,8 @@ def finish_canceled(*, generation_id: int, owner: str, gpu_seconds: float = 0.0)
 
 def requeue_expired() -> tuple[int, int]:
     """Jobs whose worker stopped renewing its lease: queue them again, or after the last attempt fail
-    them and release their credits. Returns (requeued, failed)."""
-    from generations.services import wake_workers
-
+    them and release their credits. Returns (requeued, failed). Either way workers are woken: a job
+    is waiting again, or a running slot is free."""
     requeued = failed = 0
     now = timezone.now()
     with transaction.atomic():
@@ -236,7 +235,6 @@ def requeue_expired() -> tuple[int, int]:
                 Generation.objects.filter(pk=generation.pk).update(
                     status=Status.QUEUED, lease_owner="", lease_expires_at=None, progress=0, started_at=None
                 )
-                transaction.on_commit(lambda pk=generation.pk: wake_workers(pk))
                 requeued += 1
             else:
                 Generation.objects.filter(pk=generation.pk).update(
@@ -245,6 +243,36 @@ def requeue_expired() -> tuple[int, int]:
                 )  # fmt: skip
                 ledger.credits_release(generation=generation)
                 failed += 1
+        if requeued or failed:
+            transaction.on_commit(wake_for_waiting_jobs)
     if requeued or failed:
         logger.warning("Expired leases: %d generation(s) queued again, %d failed", requeued, failed)
     return requeued, failed
+
+
+# --- Waking the workers ------------------------------------------------------------------------------
+# A message on the gpu queue only wakes a worker, which then claims from the database; a message that
+# finds nothing runnable is spent. So workers are woken whenever work may have become runnable (a
+# submission, a resumed program, cohort, membership or account, a finished job freeing a running
+# slot, a re-queue), and a beat task wakes one every 30 seconds while runnable jobs wait, so that no
+# job depends on a single message arriving.
+
+RENDER_TASK = "generations.gpu.render_next"  # sent by name: nothing below tasks.py imports it
+WAKE_AT_MOST = 8  # messages per wake-up; each idle worker needs one, more would only be spent
+
+
+def wake_workers(*, count: int = 1) -> None:
+    """Send ``count`` wake-up messages to the gpu queue (routed there by the task's name)."""
+    from celery import current_app
+
+    for _ in range(count):
+        current_app.send_task(RENDER_TASK)
+
+
+def wake_for_waiting_jobs(*, at_most: int = WAKE_AT_MOST) -> int:
+    """One wake-up per job that could start now (at most ``at_most``); returns how many were sent."""
+    if program_switches().generation_paused:
+        return 0
+    runnable = fair_share_queue()[:at_most].count()
+    wake_workers(count=runnable)
+    return runnable

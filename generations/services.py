@@ -5,7 +5,6 @@ Side effects (the Celery wake-up message) happen only after commit.
 
 from __future__ import annotations
 
-import functools
 import re
 import secrets
 import unicodedata
@@ -13,14 +12,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.errors import ApplicationError
 from accounts.models import Cohort, Membership, User
 from accounts.services import audit_record
-from generations import ledger, pricing, prompts, selectors
+from generations import dispatch, ledger, pricing, prompts, selectors
 from generations.models import CreditAccount, Generation, PromptRule, QuotaPolicy
 
 
@@ -148,18 +145,6 @@ def _submission_gate(
     return gate
 
 
-@functools.cache
-def _account_locked_with_queue() -> QuerySet[CreditAccount]:
-    """Credit accounts under their row lock, each with how many jobs its artist has queued (in any cohort).
-
-    Built once per process; callers filter a copy.
-    """
-    queued = Generation.objects.filter(artist=OuterRef("user"), status=Generation.Status.QUEUED).order_by()
-    return CreditAccount.objects.select_for_update().annotate(
-        waiting=Coalesce(Subquery(queued.values("artist").annotate(n=Count("pk")).values("n")), 0)
-    )
-
-
 def quote(
     *, preset: str, duration_s: float, resolution: int, aspect_ratio: str, fps: int | None = None
 ) -> tuple[pricing.RenderPlan, int]:
@@ -216,8 +201,11 @@ def generation_submit(
     try:
         with transaction.atomic():
             # The account row lock serialises this artist's submissions: the queue cap and the balance hold.
-            account = _account_locked_with_queue().get(pk=account_pk)
-            waiting = account.waiting
+            # The queue is counted by a statement of its own after the lock is granted: a count inside the
+            # locking statement would read the snapshot taken before it waited for the lock, and miss the
+            # jobs that the submissions it waited for had just queued.
+            account = CreditAccount.objects.select_for_update().get(pk=account_pk)
+            waiting = Generation.objects.filter(artist=artist, status=Generation.Status.QUEUED).count()
             account = credits_refill(account=account)  # a new period starts here when the last one has ended
             if waiting >= limits.max_queued:
                 raise ApplicationError(
@@ -244,9 +232,7 @@ def generation_submit(
 
 
 def wake_workers(generation_id: int) -> None:
-    from generations.tasks import render_next
-
-    render_next.delay(generation_id)
+    dispatch.wake_workers()
 
 
 @transaction.atomic

@@ -125,6 +125,8 @@ def render_claim(claim: dispatch.Claim) -> None:
     finally:
         heartbeat.stopped.set()
         heartbeat.join(timeout=5)
+        # This claim's running slots are free now: whatever waited on them (or on this worker) may start.
+        dispatch.wake_for_waiting_jobs(at_most=1)
 
 
 def _record(owner: str, outcome: inference.Outcome) -> None:
@@ -145,6 +147,12 @@ def _record(owner: str, outcome: inference.Outcome) -> None:
 @shared_task(name="generations.requeue_expired", ignore_result=True, soft_time_limit=50, time_limit=60)
 def requeue_expired() -> None:
     dispatch.requeue_expired()
+
+
+@shared_task(name="generations.wake_workers", ignore_result=True, soft_time_limit=20, time_limit=30)
+def wake_workers() -> None:
+    """Beat, every 30 seconds: wake a worker while runnable jobs wait (dispatch.wake_for_waiting_jobs)."""
+    dispatch.wake_for_waiting_jobs(at_most=1)
 
 
 @shared_task(name="generations.refill_credits", ignore_result=True, soft_time_limit=240, time_limit=300)

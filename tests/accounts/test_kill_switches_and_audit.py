@@ -1,5 +1,7 @@
 """Kill switches take effect on the next request; every admin action leaves an audit event."""
 
+import io
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
@@ -166,3 +168,21 @@ def test_the_operator_admin_shows_the_ledger_jobs_and_audit_log_but_cannot_chang
     audit_record(action="test.event", actor=world.admin)
     assert site.get(f"/django-admin/{model}/").status_code == 200
     assert site.get(f"/django-admin/{model}/add/").status_code == 403
+
+
+def test_operators_pause_and_resume_generation_from_the_command_line(world):
+    from django.core.management import CommandError, call_command
+
+    from accounts.services import program_switches
+
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="Say why"):
+        call_command("generation_pause", "--reason", "  ", stdout=out)
+    call_command("generation_pause", "--reason", "GPU maintenance", stdout=out)
+    switches = program_switches()
+    assert switches.generation_paused and switches.generation_paused_reason == "GPU maintenance"
+    assert AuditEvent.objects.filter(action="generation.paused", data__reason="GPU maintenance").exists()
+    call_command("generation_pause", "--resume", stdout=out)
+    assert not program_switches().generation_paused
+    assert AuditEvent.objects.filter(action="generation.resumed").exists()
+    assert "Generation resumed" in out.getvalue()

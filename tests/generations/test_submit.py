@@ -158,6 +158,34 @@ def test_fifty_concurrent_submissions_spend_exactly_the_credits(transactional_db
 
 @pytest.mark.postgres
 @pytest.mark.slow
+def test_forty_concurrent_submissions_respect_the_queue_cap_exactly(transactional_db, cohort, artist, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks under concurrency are PostgreSQL's")
+    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
+    QuotaOverride.objects.create(user=artist, cohort=cohort, credits_per_period=1000, max_queued_per_artist=5)
+    services.account_for(user=artist, cohort=cohort)
+    barrier = threading.Barrier(40)
+
+    def attempt(_):
+        barrier.wait()
+        try:
+            submit(artist, cohort)
+            return "accepted"
+        except ApplicationError as exc:
+            return exc.code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        results = list(pool.map(attempt, range(40)))
+    print(f"\n40 concurrent submissions, queue cap 5: {results.count('accepted')} accepted")
+    assert results.count("accepted") == 5
+    assert set(results) == {"accepted", "too_many_queued"}
+    assert Generation.objects.filter(status="queued").count() == 5
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
 def test_the_same_idempotency_key_ten_times_at_once_creates_one_job(transactional_db, cohort, artist):
     if connection.vendor != "postgresql":
         pytest.skip("concurrency is PostgreSQL's")
@@ -251,7 +279,9 @@ def test_the_api_picks_the_cohort_or_says_which_to_name(artist, cohort):
 
 def test_an_api_submission_runs_a_fixed_handful_of_queries(artist, cohort, monkeypatch):
     """The API's busiest write (bench/api_submit.py): token, checks, prompt rules, then one short
-    transaction (lock and count, the job, the ledger entry, the balance). Redis and the broker are not queries."""
+    transaction (the lock, then the queue count after it, the job, the ledger entry, the balance). Redis and the
+    broker are not queries. The queue is counted by its own statement so that it sees the jobs queued by the
+    submissions the lock waited for (test_forty_concurrent_submissions_respect_the_queue_cap_exactly)."""
     from django.test.utils import CaptureQueriesContext
 
     from tests.accounts.conftest import token_client
@@ -265,7 +295,7 @@ def test_an_api_submission_runs_a_fixed_handful_of_queries(artist, cohort, monke
     assert response.status_code == 201
     control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")  # the test's transaction makes savepoints
     statements = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(control)]
-    assert len(statements) == 7, "\n".join(statements)
+    assert len(statements) == 8, "\n".join(statements)
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
