@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -17,6 +18,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts import leaks
 from accounts.errors import ApplicationError
+from accounts.parsers import PayloadTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,10 @@ def exception_handler(exc, context):
 
 
 def _error_response(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ParseError("Too many form fields or files in one request.")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("No such object, or not one you may see.")
     elif isinstance(exc, DjangoPermissionDenied):

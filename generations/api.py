@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api_fields import StrictFloatField, StrictIntegerField
 from accounts.errors import ApplicationError
 from accounts.models import Cohort
+from accounts.pagination import CursorPagination
 from accounts.permissions import HasScopes
 from generations import selectors, services
 from generations.media import signed_url
@@ -65,10 +66,10 @@ class GenerationSerializer(serializers.ModelSerializer):
 class QuoteSerializer(serializers.Serializer):
     """What a clip's price depends on; a submission sends the same fields."""
 
-    duration_s = serializers.FloatField(min_value=0.1, max_value=60)
-    resolution = serializers.IntegerField(min_value=1, help_text="The short side in pixels, e.g. 128 or 480.")
+    duration_s = StrictFloatField(min_value=0.1, max_value=60)
+    resolution = StrictIntegerField(min_value=1, help_text="The short side in pixels, e.g. 128 or 480.")
     aspect_ratio = serializers.ChoiceField(choices=list(ASPECTS), default="1:1")
-    fps = serializers.IntegerField(min_value=1, max_value=120, required=False)
+    fps = StrictIntegerField(min_value=1, max_value=120, required=False)
     preset = serializers.CharField(max_length=64, default="tiny")
 
 
@@ -76,7 +77,7 @@ class SubmitSerializer(QuoteSerializer):
     cohort = serializers.SlugField(required=False, help_text="Your cohort's slug; optional if you are in one.")
     prompt = serializers.CharField(max_length=2000, trim_whitespace=False)
     negative_prompt = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
+    seed = StrictIntegerField(min_value=0, max_value=2**31 - 1, required=False)
 
 
 def cohort_for(user, slug: str | None) -> Cohort:
@@ -217,11 +218,14 @@ class CreditsApi(APIView):
     permission_classes = [IsAuthenticated, HasScopes]
     required_scopes = ["generations:read"]
 
-    @extend_schema(
-        parameters=[OpenApiParameter("cohort", str)], responses={200: dict}, summary="Your credits and their ledger"
-    )
+    class CreditsQuerySerializer(serializers.Serializer):
+        cohort = serializers.SlugField(max_length=64, required=False, help_text="Your cohort's slug.")
+
+    @extend_schema(parameters=[CreditsQuerySerializer], responses={200: dict}, summary="Your credits and their ledger")
     def get(self, request):
-        cohort = cohort_for(request.user, request.query_params.get("cohort"))
+        query = self.CreditsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        cohort = cohort_for(request.user, query.validated_data.get("cohort"))
         account = services.account_for(user=request.user, cohort=cohort)
         paginator = LedgerPagination()
         entries = paginator.paginate_queryset(

@@ -45,11 +45,11 @@ def serve(request, generation: Generation, kind: str):
         response["Accept-Ranges"] = "bytes"
         response["Content-Length"] = str(size)
         return _private(response)
-    first, last = match.groups()
-    if first:
-        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    first, last = (_position(group) for group in match.groups())
+    if first is not None:
+        start, end = first, min(last, size - 1) if last is not None else size - 1
     else:  # a suffix range: the last N bytes
-        start, end = max(0, size - int(last)), size - 1
+        start, end = max(0, size - last), size - 1
     if start >= size or start > end:
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
@@ -72,6 +72,14 @@ def serve(request, generation: Generation, kind: str):
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
     return _private(response)
+
+
+def _position(digits: str) -> int | None:
+    """A byte position from a Range header. Any position past 18 digits is past the end of every file; it
+    is not converted (Python refuses to convert a 5,000-digit number, and there is no need to)."""
+    if not digits:
+        return None
+    return int(digits) if len(digits) <= 18 else 10**18
 
 
 def _private(response):
