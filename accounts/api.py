@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
+from accounts.api_fields import NOT_BLANK, StrictIntegerField
 from accounts.client_ip import client_ip
 from accounts.errors import ApplicationError
 from accounts.models import ApiToken, Cohort, Membership
@@ -103,9 +104,13 @@ class TokenListCreateApi(APIView):
     permission_classes = [IsAuthenticated, HasScopes]
 
     class TokenCreateInputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=80)
-        scopes = serializers.ListField(child=serializers.CharField(max_length=40), allow_empty=False)
-        days = serializers.IntegerField(min_value=1, max_value=365, required=False)
+        name = serializers.CharField(max_length=80, validators=[NOT_BLANK])
+        scopes = serializers.ListField(
+            child=serializers.ChoiceField(choices=ApiToken.Scope.choices),
+            allow_empty=False,
+            help_text="reviews:write and staff:all are for staff only.",
+        )
+        days = StrictIntegerField(min_value=1, max_value=365, required=False)
 
     class TokenCreatedSerializer(TokenOutputSerializer):
         token = serializers.CharField(help_text="The token itself. Shown this once; it is stored nowhere.")
@@ -186,7 +191,7 @@ class TokenRevokeExposedApi(APIView):
     throttle_classes = [RevokeExposedThrottle]
 
     class RevokeExposedInputSerializer(serializers.Serializer):
-        token = serializers.CharField(max_length=100)
+        token = serializers.CharField(max_length=100, validators=[NOT_BLANK])
 
     @extend_schema(
         request=RevokeExposedInputSerializer, responses={200: dict}, summary="Revoke a token found in public"
@@ -211,6 +216,14 @@ class CohortSerializer(serializers.ModelSerializer):
         model = Cohort
         fields = ["id", *Cohort.EDITABLE_FIELDS, "created_at"]
         read_only_fields = ["id", "created_at"]
+        extra_kwargs = {
+            "name": {"validators": [NOT_BLANK]},
+            # A taken slug is a conflict (409), decided by the database when the cohort is saved.
+            "slug": {"validators": []},
+            "leak_max_addresses": {"min_value": 1},
+            "leak_address_window_minutes": {"min_value": 1},
+            "leak_max_submissions_per_minute": {"min_value": 1},
+        }
 
     def validate(self, attrs):
         starts = attrs.get("starts_on", getattr(self.instance, "starts_on", None))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api_fields import StrictFloatField, StrictIntegerField
+from accounts.api_fields import NegativePromptField, PromptField, StrictFloatField, StrictIntegerField
 from accounts.errors import ApplicationError
 from accounts.models import Cohort
 from accounts.pagination import CursorPagination
@@ -18,7 +18,7 @@ from generations import selectors, services
 from generations.media import signed_url
 from generations.models import Generation
 from generations.permissions import generations_for
-from generations.pricing import ASPECTS
+from generations.pricing import ASPECTS, presets, resolutions_for
 
 
 class GenerationSerializer(serializers.ModelSerializer):
@@ -64,25 +64,62 @@ class GenerationSerializer(serializers.ModelSerializer):
 
 
 class QuoteSerializer(serializers.Serializer):
-    """What a clip's price depends on; a submission sends the same fields."""
+    """What a clip's price depends on; a submission sends the same fields.
 
-    duration_s = StrictFloatField(min_value=0.1, max_value=60)
-    resolution = StrictIntegerField(min_value=1, help_text="The short side in pixels, e.g. 128 or 480.")
+    The values offered come from the presets (GET the schema again after the operator changes them);
+    a preset offers some resolution and aspect pairs and, at each frame rate, some durations: a
+    combination it does not offer is refused with the allowed values named."""
+
+    duration_s = StrictFloatField(min_value=0.1, max_value=60, help_text="Seconds; the nearest offered length.")
+    resolution = serializers.ChoiceField(choices=[], help_text="The short side in pixels.")
     aspect_ratio = serializers.ChoiceField(choices=list(ASPECTS), default="1:1")
-    fps = StrictIntegerField(min_value=1, max_value=120, required=False)
-    preset = serializers.CharField(max_length=64, default="tiny")
+    fps = serializers.ChoiceField(
+        choices=[], required=False, help_text="Frames per second; the preset's first by default."
+    )
+    preset = serializers.ChoiceField(choices=[], default="tiny")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offered = presets()
+        sizes = [size for preset in offered.values() for size in resolutions_for(preset)]
+        frame_rates = sorted({fps for preset in offered.values() for fps in preset.fps})
+        self.fields["preset"].choices = sorted(offered)
+        self.fields["resolution"].choices = sorted({short for short, *_ in sizes})
+        self.fields["resolution"].error_messages["invalid_choice"] = "choose " + ", ".join(
+            dict.fromkeys(f"{short}p {aspect}" for short, aspect, *_ in sorted(sizes))
+        )
+        self.fields["fps"].choices = frame_rates
+        self.fields["fps"].error_messages["invalid_choice"] = "choose " + ", ".join(map(str, frame_rates))
 
 
 class SubmitSerializer(QuoteSerializer):
-    cohort = serializers.SlugField(required=False, help_text="Your cohort's slug; optional if you are in one.")
-    prompt = serializers.CharField(max_length=2000, trim_whitespace=False)
-    negative_prompt = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    cohort = serializers.SlugField(
+        max_length=64, required=False, help_text="Your cohort's slug; optional if you are in one."
+    )
+    prompt = PromptField()
+    negative_prompt = NegativePromptField(required=False, default="")
     seed = StrictIntegerField(min_value=0, max_value=2**31 - 1, required=False)
+
+
+class QuoteResultSerializer(serializers.Serializer):
+    cost = serializers.IntegerField(help_text="Credits.")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    num_frames = serializers.IntegerField()
+    fps = serializers.IntegerField()
+    duration_s = serializers.FloatField()
+    steps = serializers.IntegerField()
 
 
 def cohort_for(user, slug: str | None) -> Cohort:
     cohorts = selectors.artist_cohorts(user=user)
     return services.only_choice(list(cohorts.filter(slug=slug) if slug else cohorts), cohort_slug=slug)
+
+
+class GenerationPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = GenerationSerializer(many=True)
 
 
 class GenerationPagination(CursorPagination):
@@ -100,20 +137,23 @@ class GenerationListCreateApi(APIView):
     def required_scopes(self):
         return ["generations:write"] if self.request.method == "POST" else ["generations:read"]
 
+    class ListQuerySerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=Generation.Status.values, required=False)
+        page_size = StrictIntegerField(min_value=1, max_value=100, required=False)
+
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=Generation.Status.values)],
-        responses=GenerationSerializer(many=True),
-        summary="Your generations (staff: their cohorts'), newest first",
+        operation_id="v1_generations_list",
+        parameters=[ListQuerySerializer],
+        responses=GenerationPageSerializer,
+        summary="Your generations (staff: their cohorts'), newest first, a page at a time",
+        description="Follow `next` and `previous` for more; the cursor in them is opaque.",
     )
     def get(self, request):
+        query = self.ListQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
         generations = generations_for(request).select_related("retry_of")
-        wanted = request.query_params.get("status")
-        if wanted:
-            if wanted not in Generation.Status.values:
-                raise ApplicationError(
-                    "invalid", "Unknown status.", fields={"status": f"one of {', '.join(Generation.Status.values)}"}
-                )
-            generations = generations.filter(status=wanted)
+        if "status" in query.validated_data:
+            generations = generations.filter(status=query.validated_data["status"])
         paginator = GenerationPagination()
         page = selectors.with_queue_estimates(paginator.paginate_queryset(generations, request, view=self))
         return paginator.get_paginated_response(
@@ -123,7 +163,15 @@ class GenerationListCreateApi(APIView):
     @extend_schema(
         request=SubmitSerializer,
         responses={201: GenerationSerializer, 200: GenerationSerializer},
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                {"type": "string", "maxLength": 200},
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Up to 200 characters; the same key again returns the first submission.",
+            )
+        ],
         summary="Submit a prompt; credits are reserved at once",
     )
     def post(self, request):
@@ -187,7 +235,7 @@ class QuoteApi(APIView):
     permission_classes = [IsAuthenticated, HasScopes]
     required_scopes = ["generations:read"]
 
-    @extend_schema(request=QuoteSerializer, responses={200: dict}, summary="What a generation would cost")
+    @extend_schema(request=QuoteSerializer, responses=QuoteResultSerializer, summary="What a generation would cost")
     def post(self, request):
         data = QuoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -221,9 +269,29 @@ class CreditsApi(APIView):
     class CreditsQuerySerializer(serializers.Serializer):
         cohort = serializers.SlugField(max_length=64, required=False, help_text="Your cohort's slug.")
 
-    @extend_schema(parameters=[CreditsQuerySerializer], responses={200: dict}, summary="Your credits and their ledger")
+    @extend_schema(
+        parameters=[CreditsQuerySerializer],
+        responses=inline_serializer(
+            "Credits",
+            {
+                "cohort": serializers.SlugField(),
+                "available": serializers.IntegerField(),
+                "reserved": serializers.IntegerField(),
+                "period_ends_at": serializers.DateTimeField(),
+                "ledger": inline_serializer(
+                    "LedgerPage",
+                    {
+                        "next": serializers.URLField(allow_null=True),
+                        "previous": serializers.URLField(allow_null=True),
+                        "results": LedgerEntrySerializer(many=True),
+                    },
+                ),
+            },
+        ),
+        summary="Your credits and their ledger",
+    )
     def get(self, request):
-        query = self.CreditsQuerySerializer(data=request.query_params)
+        query = self.CreditsQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         cohort = cohort_for(request.user, query.validated_data.get("cohort"))
         account = services.account_for(user=request.user, cohort=cohort)

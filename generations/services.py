@@ -91,11 +91,11 @@ def check_prompt(*, prompt: str, cohort: Cohort, field: str = "prompt") -> str:
         raise ApplicationError(
             "invalid", "Remove control characters from the prompt.", fields={field: "control characters"}
         )
+    sent_length = len(prompt)  # the API's schema states the length as sent
     prompt = unicodedata.normalize("NFC", prompt).strip()
-    if not 1 <= len(prompt) <= settings.GENERATION_PROMPT_MAX_LENGTH:
-        raise ApplicationError(
-            "invalid", "Prompts are 1 to 2,000 characters.", fields={field: f"{len(prompt)} characters"}
-        )
+    length = max(sent_length, len(prompt)) if prompt else 0
+    if not 1 <= length <= settings.GENERATION_PROMPT_MAX_LENGTH:
+        raise ApplicationError("invalid", "Prompts are 1 to 2,000 characters.", fields={field: f"{length} characters"})
     matched = prompts.matching_form(prompt)
     for rule in PromptRule.objects.filter(cohort__isnull=True) | PromptRule.objects.filter(cohort=cohort):
         if rule.is_regex:
@@ -118,9 +118,9 @@ def only_choice(candidates: list, *, cohort_slug: str | None):
     they match ``cohort_slug`` when one was given; raises why when there is not exactly one."""
     if len(candidates) == 1:
         return candidates[0]
-    if cohort_slug:
+    if cohort_slug:  # a 404, as for anything else that is not yours to see
         raise ApplicationError(
-            "invalid", "You are not an active artist in that cohort.", fields={"cohort": "not yours"}
+            "not_found", "You are not an active artist in that cohort.", fields={"cohort": "not yours"}, status=404
         )
     if not candidates:
         raise ApplicationError("membership_inactive", "You are not an active artist in any cohort.", status=403)

@@ -10,7 +10,7 @@ from tests.factories import sign_in
 
 API_CASES = [
     ("post", "/api/v1/tokens/", {}, "artist", {"name", "scopes"}),
-    ("post", "/api/v1/tokens/", {"name": "x", "scopes": ["nope"]}, "artist", {"scopes"}),
+    ("post", "/api/v1/tokens/", {"name": "x", "scopes": ["nope"]}, "artist", {"scopes.0"}),
     ("post", "/api/v1/tokens/", {"name": "x", "scopes": ["generations:read"], "days": 0}, "artist", {"days"}),
     ("post", "/api/v1/tokens/", {"name": "x", "scopes": "generations:read"}, "artist", {"scopes"}),
     ("post", "/api/v1/tokens/", {"name": "  ", "scopes": ["generations:read"]}, "artist", {"name"}),
@@ -42,8 +42,17 @@ def test_duplicate_slug_is_a_conflict_not_a_500(world):
     response = api_client_for(world.admin).post(
         "/api/v1/cohorts/", {"name": "x", "slug": world.cohort.slug}, format="json"
     )
-    assert response.status_code == 400
-    assert "slug" in response.json()["error"]["fields"]
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "conflict" and error["fields"] == {"slug": "taken"}
+
+
+def test_a_bad_leak_threshold_names_its_field(world):
+    client = api_client_for(world.admin)
+    response = client.post("/api/v1/cohorts/", {"name": "x", "slug": "new-one", "leak_max_addresses": 0}, format="json")
+    assert response.status_code == 400 and set(response.json()["error"]["fields"]) == {"leak_max_addresses"}
+    patched = client.patch(f"/api/v1/cohorts/{world.cohort.pk}/", {"leak_max_addresses": 0}, format="json")
+    assert patched.status_code == 400 and set(patched.json()["error"]["fields"]) == {"leak_max_addresses"}
 
 
 def test_malformed_json(world):

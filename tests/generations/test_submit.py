@@ -269,12 +269,12 @@ def test_the_api_picks_the_cohort_or_says_which_to_name(artist, cohort):
     response = client.post("/api/v1/generations/", body, format="json")
     assert response.status_code == 400 and response.json()["error"]["fields"] == {"cohort": "required"}
     response = client.post("/api/v1/generations/", {**body, "cohort": strangers.slug}, format="json")
-    assert response.status_code == 400 and response.json()["error"]["fields"] == {"cohort": "not yours"}
+    assert response.status_code == 404 and response.json()["error"]["fields"] == {"cohort": "not yours"}
     response = client.post("/api/v1/generations/", {**body, "cohort": other.slug}, format="json")
     assert response.status_code == 201 and response.json()["cohort"] == other.slug
     Membership.objects.filter(user=artist, cohort=other).update(status="suspended")
     response = client.post("/api/v1/generations/", {**body, "cohort": other.slug}, format="json")
-    assert response.status_code == 400 and response.json()["error"]["fields"] == {"cohort": "not yours"}
+    assert response.status_code == 404 and response.json()["error"]["fields"] == {"cohort": "not yours"}
 
 
 def test_an_api_submission_runs_a_fixed_handful_of_queries(artist, cohort, monkeypatch):

@@ -1,0 +1,65 @@
+"""The OpenAPI schema tells the truth about errors and access (drf-spectacular's AutoSchema, extended).
+
+Every operation documents its 4xx answers in the one error shape (accounts.api_errors), and its
+description says which token scope it needs and who may call it, read from the view's own
+declarations (required_scopes, permission classes), so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular import openapi
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+from accounts.permissions import IsProgramAdmin, SessionOnly, required_scopes
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable; docs/api.md lists them.")
+    message = serializers.CharField(help_text="For people; may change.")
+    fields = serializers.DictField(child=serializers.CharField(), help_text="The fields at fault and why.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+ERRORS = {
+    "400": "The request is malformed or a field is invalid (`fields` names them).",
+    "401": "No credentials, or a token that is invalid, expired, revoked or suspended.",
+    "403": "Not allowed: a missing scope, role, second factor, membership or accepted terms.",
+    "404": "No such object, or not one you may see.",
+    "409": "The object's state does not allow this now (paused, already ended, a conflict).",
+    "413": "The request body is larger than 2.5 MB.",
+    "415": "The request body's content type is not JSON, a form or multipart.",
+    "429": "A rate limit or quota was reached; `Retry-After` says when to try again where it applies.",
+}
+PUBLIC_ERRORS = ("400", "413", "415", "429")
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        public = not self.get_auth()
+        for code, description in ERRORS.items():
+            if public and code not in PUBLIC_ERRORS:
+                continue
+            if code in ("413", "415") and self.method not in ("POST", "PUT", "PATCH"):
+                continue
+            responses.setdefault(code, self._get_response_for_code(OpenApiResponse(ErrorSerializer, description), code))
+        return responses
+
+    def get_description(self) -> str:
+        lines = [super().get_description() or ""]
+        scopes = required_scopes(self.view, self.method)
+        permissions = {type(permission) for permission in self.view.get_permissions()}
+        if IsProgramAdmin in permissions:
+            lines.append(
+                "Who: program admins whose session passed two-factor sign-in, or a token with the scope "
+                "`staff:all` whose owner has two-factor set up."
+            )
+        if SessionOnly in permissions:
+            lines.append("Who: a signed-in session only; API tokens cannot do this.")
+        elif scopes:
+            lines.append("Token scope: " + ", ".join(f"`{scope}`" for scope in scopes) + ".")
+        return "\n\n".join(line for line in lines if line).strip()
