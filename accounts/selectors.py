@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlencode
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import (
@@ -15,6 +18,7 @@ from accounts.models import (
     Invitation,
     Membership,
     Notification,
+    ProgramSwitches,
     TermsAcceptance,
     TermsVersion,
     User,
@@ -132,3 +136,42 @@ def unread_notification_count(*, user: User) -> int:
 def cohorts_for_home(*, user: User) -> QuerySet[Membership]:
     """The person's memberships, with their cohorts, for the home page."""
     return memberships_of(user=user).exclude(status=Membership.Status.REMOVED)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A block explained before it bites: what holds the person back, and the way out if there is one."""
+
+    level: str  # "warning" or "info"
+    text: str
+    link: str = ""
+    link_text: str = ""
+
+
+def access_notices_for(*, user: User, return_to: str) -> list[Notice]:
+    """What would refuse this artist's next submission, said before they try: the global pause, a paused
+    or closed cohort, a suspended membership, terms waiting for acceptance (accepting returns to ``return_to``)."""
+    notices = []
+    switches = ProgramSwitches.objects.filter(pk=1).first()
+    if switches is not None and switches.generation_paused:
+        notices.append(Notice("warning", f"Generation is paused for everyone: {switches.generation_paused_reason}"))
+    memberships = (
+        memberships_of(user=user).filter(role=Membership.Role.ARTIST).exclude(status=Membership.Status.REMOVED)
+    )
+    for membership in memberships:
+        cohort = membership.cohort
+        if membership.status == Membership.Status.SUSPENDED:
+            reason = f": {membership.status_reason}" if membership.status_reason else "."
+            notices.append(Notice("warning", f"Your membership of {cohort.name} is suspended{reason}"))
+        elif cohort.status != Cohort.Status.ACTIVE:
+            notices.append(Notice("warning", f"{cohort.name} is {cohort.get_status_display().lower()} for now."))
+    for terms in terms_pending_for(user=user):
+        notices.append(
+            Notice(
+                "info",
+                f"Accept the terms of {terms.cohort.name} (version {terms.version}) before your next clip.",
+                link=reverse("terms") + "?" + urlencode({"next": return_to}),
+                link_text="Read and accept",
+            )
+        )
+    return notices

@@ -107,6 +107,9 @@ def invitation_accept(request, secret: str):
 @require_http_methods(["GET", "POST"])
 def terms(request):
     pending = selectors.terms_pending_for(user=request.user)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
     if request.method == "POST":
         terms_id = request.POST.get("terms_id", "")
         version = TermsVersion.objects.filter(pk=int(terms_id)).first() if terms_id.isdigit() else None
@@ -115,8 +118,10 @@ def terms(request):
         else:
             services.terms_accept(user=request.user, terms=version, ip=client_ip(request))
             messages.success(request, f"You accepted the terms of {version.cohort.name} (version {version.version}).")
-        return redirect("terms")
-    return render(request, "accounts/terms.html", {"pending": pending})
+            if next_url and len(pending) == 1:  # nothing else waiting: back to where they were going
+                return redirect(next_url)
+        return redirect(reverse("terms") + (f"?{urlencode({'next': next_url})}" if next_url else ""))
+    return render(request, "accounts/terms.html", {"pending": pending, "next": next_url})
 
 
 @login_required

@@ -1,28 +1,105 @@
+"""The studio's forms: settings that offer only what the chosen preset can render.
+
+A preset renders some sizes (a resolution with an aspect ratio) and, at each frame rate, some frame
+counts; the settings form offers exactly those, as pairs and as durations in seconds, so nothing
+offered is then refused. The live price uses the same form as the submission.
+"""
+
+from __future__ import annotations
+
 from django import forms
 
 from generations import selectors
-from generations.pricing import ASPECTS, presets, resolutions_for
+from generations.pricing import presets, resolutions_for
 
 
-class SubmitForm(forms.Form):
+def _duration_value(frames: int, fps: int) -> str:
+    return f"{frames / fps:g}"
+
+
+class SettingsForm(forms.Form):
+    """Preset, size, frame rate and duration; the choices follow the preset and frame rate asked for."""
+
+    preset = forms.ChoiceField()
+    size = forms.ChoiceField(label="Size")
+    fps = forms.TypedChoiceField(coerce=int, label="Frames per second")
+    duration_s = forms.TypedChoiceField(coerce=float, label="Duration")
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        available = presets()
+        self.fields["preset"].choices = [(name, name) for name in available]
+        chosen = self._value("preset")
+        preset = available.get(chosen) or next(iter(available.values()))
+        self.preset = preset
+        self.fields["size"].choices = [
+            (f"{short}|{aspect}", f"{w} \u00d7 {h} ({aspect})") for short, aspect, w, h in resolutions_for(preset)
+        ]
+        self.fields["fps"].choices = [(rate, f"{rate} fps") for rate in preset.fps]
+        try:
+            fps = int(self._value("fps") or preset.fps[0])
+        except ValueError:
+            fps = preset.fps[0]
+        fps = fps if fps in preset.fps else preset.fps[0]
+        self.fields["duration_s"].choices = [
+            (_duration_value(frames, fps), f"{frames / fps:.1f} s ({frames} frames)") for frames in preset.frame_counts
+        ]
+
+    def _value(self, name: str):
+        if self.is_bound:
+            return self.data.get(self.add_prefix(name))
+        return self.initial.get(name, self.fields[name].initial)
+
+    def clean(self):
+        data = super().clean()
+        if "size" in data:
+            resolution, _, aspect = data.pop("size").partition("|")
+            data["resolution"], data["aspect_ratio"] = int(resolution), aspect
+        return data
+
+    @classmethod
+    def adjusted(cls, data) -> SettingsForm:
+        """An unbound form showing ``data``'s choices, each moved to the nearest one the preset offers:
+        after the preset or the frame rate changes, the other settings stay as close as they can."""
+        asked = cls(data)
+        initial = {"preset": asked.preset.name}
+        for name in ("size", "fps", "duration_s"):
+            values = [str(value) for value, _ in asked.fields[name].choices]
+            wanted = str(data.get(name, ""))
+            if wanted in values:
+                initial[name] = wanted
+            elif name == "duration_s" and values:
+                try:
+                    target = float(wanted)
+                except ValueError:
+                    target = float(values[0])
+                initial[name] = min(values, key=lambda value: abs(float(value) - target))
+            elif values:
+                initial[name] = values[0]
+        return cls(initial=initial)
+
+    def settings(self) -> dict:
+        """The service's keyword arguments for this (adjusted) form's initial choices."""
+        resolution, _, aspect = self.initial["size"].partition("|")
+        return {
+            "preset": self.initial["preset"], "resolution": int(resolution), "aspect_ratio": aspect,
+            "fps": int(self.initial["fps"]), "duration_s": float(self.initial["duration_s"]),
+        }  # fmt: skip
+
+
+class SubmitForm(SettingsForm):
     cohort = forms.ModelChoiceField(queryset=None, empty_label=None)
     prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     negative_prompt = forms.CharField(required=False, max_length=2000, label="Negative prompt (optional)")
-    preset = forms.ChoiceField()
-    duration_s = forms.FloatField(min_value=0.1, max_value=60, initial=2.125, label="Duration (seconds)")
-    resolution = forms.TypedChoiceField(coerce=int)
-    aspect_ratio = forms.ChoiceField(choices=[(a, a) for a in ASPECTS], initial="1:1")
-    fps = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Frames per second")
     seed = forms.IntegerField(
         required=False, min_value=0, max_value=2**31 - 1, help_text="Leave empty for a random seed."
     )
 
+    field_order = ["cohort", "prompt", "negative_prompt", "preset", "size", "fps", "duration_s", "seed"]
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cohort"].queryset = selectors.artist_cohorts(user=user)
-        available = presets()
-        self.fields["preset"].choices = [(name, name) for name in available]
-        shorts = sorted({short for preset in available.values() for short, *_ in resolutions_for(preset)})
-        self.fields["resolution"].choices = [(s, f"{s}p") for s in shorts]
-        rates = sorted({fps for preset in available.values() for fps in preset.fps})
-        self.fields["fps"].choices = [("", "preset default")] + [(r, str(r)) for r in rates]
+        self.fields["cohort"].queryset = cohorts = selectors.artist_cohorts(user=user)
+        if not self.is_bound and not self.initial.get("cohort"):
+            first = cohorts.first()  # one cohort is the usual case, and its field is then hidden
+            self.initial["cohort"] = first.pk if first else None

@@ -6,27 +6,44 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.html import escape
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.errors import ApplicationError
 from accounts.permissions import staff_page
+from accounts.selectors import access_notices_for
 from generations import media, selectors, services
-from generations.forms import SubmitForm
+from generations.forms import SettingsForm, SubmitForm
 from generations.models import Generation
 from generations.permissions import access_generation
 
+# The studio keeps what the artist last submitted, so the next clip starts from it.
+LAST_SUBMISSION_SESSION_KEY = "studio_last_submission"
+KEPT_FIELDS = ("cohort", "prompt", "negative_prompt", "preset", "size", "fps", "duration_s", "seed")
 
-def _studio_context(request, form):
+
+def _quote_text(settings: dict) -> str:
+    try:
+        render_plan, cost = services.quote(**settings)
+    except ApplicationError as exc:
+        return exc.message
+    return (
+        f"{cost} credits for {render_plan.width}x{render_plan.height}, {render_plan.num_frames} frames "
+        f"at {render_plan.fps} fps ({render_plan.duration_s:.2f} s)"
+    )
+
+
+def _studio_context(request, form, settings: SettingsForm):
     generations = list(selectors.generations_visible_to(user=request.user).select_related("retry_of")[:50])
-    accounts = services.credit_accounts_for(user=request.user)
     return {
         "form": form,
         "form_key": uuid.uuid4().hex,
+        "quote": _quote_text(settings.settings()),
         "generations": selectors.with_queue_estimates(generations),
-        "accounts": accounts,
+        "accounts": services.credit_accounts_for(user=request.user),
+        "notices": access_notices_for(user=request.user, return_to=reverse("studio")),
     }
 
 
@@ -36,46 +53,46 @@ def studio(request):
         return render(
             request, "generations/_credits.html", {"accounts": services.credit_accounts_for(user=request.user)}
         )
-    form = SubmitForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.generation_submit(
-                artist=request.user, idempotency_key=request.POST.get("idempotency_key") or None, **data
-            )
-            messages.success(request, "Queued. Your credits are reserved; they are charged only if the clip renders.")
-            return redirect("studio")
-        except ApplicationError as exc:
-            for field, message in exc.fields.items():
-                if field in form.fields:
-                    form.add_error(field, message)
-            form.add_error(None, exc.message)  # the whole sentence once, above the form
+    if request.method == "POST":
+        form = SubmitForm(request.POST, user=request.user)
+        settings = SettingsForm.adjusted(request.POST)
+        if form.is_valid():
+            try:
+                services.generation_submit(
+                    artist=request.user,
+                    idempotency_key=request.POST.get("idempotency_key") or None,
+                    **form.cleaned_data,
+                )
+            except ApplicationError as exc:
+                for field, message in exc.fields.items():
+                    if field in form.fields:
+                        form.add_error(field, message)
+                form.add_error(None, exc.message)  # the whole sentence once, above the form
+            else:
+                request.session[LAST_SUBMISSION_SESSION_KEY] = {name: request.POST.get(name) for name in KEPT_FIELDS}
+                messages.success(
+                    request,
+                    "Submitted: your clip is below. Its credits are reserved now and charged only if it renders.",
+                )
+                return redirect("studio")
+    else:
+        last = request.session.get(LAST_SUBMISSION_SESSION_KEY) or {}
+        settings = SettingsForm.adjusted(last)
+        form = SubmitForm(initial={**last, **settings.initial}, user=request.user)
     return render(
-        request, "generations/studio.html", _studio_context(request, form), status=400 if form.errors else 200
+        request,
+        "generations/studio.html",
+        _studio_context(request, form, settings),
+        status=400 if form.errors else 200,
     )
 
 
 @login_required
 @require_POST
 def studio_quote(request):
-    """The live quote under the form (htmx)."""
-    try:
-        render_plan, cost = services.quote(
-            preset=request.POST.get("preset", "tiny"),
-            duration_s=float(request.POST.get("duration_s") or 0),
-            resolution=int(request.POST.get("resolution") or 0),
-            aspect_ratio=request.POST.get("aspect_ratio", "1:1"),
-            fps=int(request.POST["fps"]) if request.POST.get("fps") else None,
-        )
-        text = (
-            f"{cost} credits for {render_plan.width}x{render_plan.height}, {render_plan.num_frames} frames "
-            f"at {render_plan.fps} fps ({render_plan.duration_s:.2f} s)"
-        )
-    except ApplicationError as exc:
-        text = exc.message
-    except ValueError:
-        text = "Enter numbers for the duration and resolution."
-    return HttpResponse(f'<p id="quote" class="muted">{escape(text)}</p>')
+    """The settings and their price, redrawn as they change (htmx): choices follow the preset and frame rate."""
+    settings = SettingsForm.adjusted(request.POST)
+    return render(request, "generations/_settings.html", {"form": settings, "quote": _quote_text(settings.settings())})
 
 
 @login_required

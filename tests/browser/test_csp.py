@@ -46,7 +46,7 @@ def test_artist_pages_and_htmx_work_under_the_policy(live_server, page):
         assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "unsafe-eval" not in policy
     page.goto(f"{live_server.url}/studio/")
     page.locator("#id_prompt").fill("a lighthouse")
-    page.locator("#id_resolution").select_option("128")
+    page.locator("#id_size").select_option("128|1:1")
     page.locator("#quote").filter(has_text="credits for 128x128").wait_for()  # htmx answered under the policy
     assert violations == []
 

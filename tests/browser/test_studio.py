@@ -21,11 +21,12 @@ def test_submit_watch_and_play(live_server, page, celery_worker, tiny_model_for_
     page.get_by_role("link", name="Studio").click()
     assert page.get_by_text("50 available").is_visible()
 
-    page.locator("#id_prompt").fill("a paper boat drifting down a rainy street")
-    page.locator("#id_duration_s").fill("2.125")
-    page.locator("#id_resolution").select_option("128")
-    page.locator("#id_fps").select_option("8")
+    page.locator("#quote").filter(has_text="credits for 64x64, 9 frames").wait_for()  # priced before typing
+    page.locator("#id_size").select_option("128|1:1")
+    page.locator("#quote").filter(has_text="credits for 128x128, 9 frames").wait_for()
+    page.locator("#id_duration_s").select_option("2.125")
     page.locator("#quote").filter(has_text="credits for 128x128, 17 frames").wait_for()
+    page.locator("#id_prompt").fill("a paper boat drifting down a rainy street")
     page.get_by_role("button", name="Generate").click()
 
     row = page.locator("tr.generation").first

@@ -135,13 +135,14 @@ def test_studio_page_and_queue_view(clip, artist, admin):
     card = browser.get("/studio/?part=credits", HTTP_HX_REQUEST="true").content.decode()
     assert card.lstrip().startswith('<section class="card" id="credits"')
     assert f"<strong>{100 - clip.cost}</strong> available, 0 reserved" in card
-    quote = browser.post(
-        "/studio/quote/",
-        {"preset": "tiny", "duration_s": "1.125", "resolution": "64", "aspect_ratio": "1:1", "fps": "8"},
-    )
+    quote = browser.post("/studio/quote/", {"preset": "tiny", "duration_s": "1.125", "size": "64|1:1", "fps": "8"})
     assert b"credits for 64x64, 9 frames" in quote.content
-    bad_quote = browser.post("/studio/quote/", {"duration_s": "soon", "resolution": "64"})
-    assert bad_quote.status_code == 200 and b"Enter numbers" in bad_quote.content
+    # A frame rate change keeps the duration nearest to the one chosen, among those offered at the new rate.
+    faster = browser.post("/studio/quote/", {"preset": "tiny", "duration_s": "1.125", "size": "64|1:1", "fps": "24"})
+    assert b"64x64, 25 frames at 24 fps" in faster.content
+    # Nonsense is moved to the nearest offer, and the price shown is for what is shown.
+    odd = browser.post("/studio/quote/", {"duration_s": "soon", "size": "64|16:9", "fps": "x"})
+    assert odd.status_code == 200 and b"credits for 64x64, 9 frames at 8 fps" in odd.content
     staff = Client()
     sign_in(staff, admin)
     queue = staff.get("/staff/queue/").content.decode()
@@ -158,12 +159,13 @@ def test_studio_form_says_what_to_fix(artist, cohort):
             "prompt": "a boat",
             "preset": "tiny",
             "duration_s": "30",
-            "resolution": "64",
-            "aspect_ratio": "1:1",
+            "size": "64|1:1",
+            "fps": "8",
         },
     )
     assert response.status_code == 400
-    assert b"durations offered are" in response.content
+    assert b"Select a valid choice. 30 is not one of the available choices." in response.content
+    assert b"a boat</textarea>" in response.content  # nothing typed is lost
     assert not Generation.objects.exists()
 
 
@@ -186,8 +188,8 @@ def test_an_overlong_idempotency_key_is_a_400_not_a_500(artist, cohort):
     sign_in(browser, artist)
     page = browser.post(
         "/studio/",
-        {"cohort": cohort.pk, "prompt": "a boat", "preset": "tiny", "duration_s": "1.125", "resolution": "64",
-         "aspect_ratio": "1:1", "idempotency_key": "k" * 500},
+        {"cohort": cohort.pk, "prompt": "a boat", "preset": "tiny", "duration_s": "1.125", "size": "64|1:1",
+         "fps": "8", "idempotency_key": "k" * 500},
     )  # fmt: skip
     assert page.status_code == 400 and b"at most 200 characters" in page.content
     assert not Generation.objects.exists()

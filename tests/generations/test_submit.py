@@ -299,9 +299,10 @@ def test_an_api_submission_runs_a_fixed_handful_of_queries(artist, cohort, monke
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
-def test_the_live_quote_names_a_duration_that_is_not_a_number(artist, cohort, client, value):
+def test_the_live_quote_shows_an_offered_duration_for_one_that_is_not_a_number(artist, cohort, client, value):
     sign_in(client, artist)
-    response = client.post("/studio/quote/", {"duration_s": value, "resolution": "64", "aspect_ratio": "1:1"})
+    response = client.post("/studio/quote/", {"duration_s": value, "size": "64|1:1", "fps": "8"})
     assert response.status_code == 200
-    assert b"Give the duration in seconds." in response.content and b"credits" not in response.content
+    assert b'<option value="1.125" selected>' in response.content
+    assert b"credits for 64x64, 9 frames at 8 fps (1.12 s)" in response.content
     assert error_of(lambda: submit(artist, cohort, duration_s=float(value))).fields == {"duration_s": "a number"}
