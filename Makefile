@@ -8,7 +8,9 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PORT ?= 8000
 BIND ?= 127.0.0.1
-export PORT BIND
+# honcho gives each process its own PORT (web's, +100, +200...); WEB_PORT is the web server's for all of them.
+WEB_PORT = $(PORT)
+export PORT BIND WEB_PORT
 
 .PHONY: run test lint bench install install-dev clean-var
 
@@ -19,7 +21,6 @@ run: $(VENV)/.installed
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py seed_demo
 	$(PY) -m inference build-tiny $${INFERENCE_TINY_PATH:-$${VAR_DIR:-var}/models/tiny-wan}
-	@$(PY) -m config.preflight --announce
 	exec $(VENV)/bin/honcho --no-colour start --procfile Procfile --port $(PORT)
 
 test: $(VENV)/.installed-dev

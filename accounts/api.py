@@ -289,9 +289,10 @@ class CohortInvitationsApi(APIView):
 
     class InvitationRowSerializer(serializers.Serializer):
         email = serializers.CharField()
-        result = serializers.CharField()
-        message = serializers.CharField()
+        result = serializers.ChoiceField(choices=list(services.InvitationRow.LABELS))
+        message = serializers.CharField(allow_blank=True)
         invitation_id = serializers.IntegerField(allow_null=True)
+        link = serializers.CharField(allow_blank=True, help_text="The invitation link, shown this once.")
 
     @extend_schema(responses=InvitationSerializer(many=True), summary="A cohort's invitations (admins)")
     def get(self, request, cohort_id: int):
@@ -316,6 +317,7 @@ class CohortInvitationsApi(APIView):
                 "result": row.result,
                 "message": row.message,
                 "invitation_id": row.invitation.pk if row.invitation else None,
+                "link": row.link,
             }
             for row in rows
         ]

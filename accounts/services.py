@@ -272,6 +272,19 @@ class InvitationRow:
     result: str  # invited, already_member, already_invited, invalid_address, over_capacity
     message: str = ""
     invitation: Invitation | None = None
+    link: str = ""  # the invitation link, for whoever invited to pass on themselves; shown once, stored nowhere
+
+    LABELS = {
+        "invited": "invited",
+        "already_member": "already a member",
+        "already_invited": "already invited",
+        "invalid_address": "not an email address",
+        "over_capacity": "cohort full",
+    }
+
+    @property
+    def label(self) -> str:
+        return self.LABELS.get(self.result, self.result)
 
 
 def invitation_link(secret: str, *, base_url: str) -> str:
@@ -328,17 +341,17 @@ def invitations_create(
         if role == Membership.Role.ARTIST and seats <= 0:
             rows.append(InvitationRow(email, "over_capacity", f"the cohort is full ({cohort.capacity} artists)"))
             continue
-        invitation = _invitation_issue(actor=actor, cohort=cohort, email=email, role=role, base_url=base_url)
+        invitation, link = _invitation_issue(actor=actor, cohort=cohort, email=email, role=role, base_url=base_url)
         audit_record(
             action="invitation.created", actor=actor, target=invitation, cohort=cohort, data={"role": role}, ip=ip
         )
         if role == Membership.Role.ARTIST:
             seats -= 1
-        rows.append(InvitationRow(email, "invited", "", invitation))
+        rows.append(InvitationRow(email, "invited", "", invitation, link))
     return rows
 
 
-def _invitation_issue(*, actor: User, cohort: Cohort, email: str, role: str, base_url: str) -> Invitation:
+def _invitation_issue(*, actor: User, cohort: Cohort, email: str, role: str, base_url: str) -> tuple[Invitation, str]:
     secret = tokens.new_invitation_secret()
     invitation = Invitation.objects.create(
         cohort=cohort,
@@ -350,8 +363,9 @@ def _invitation_issue(*, actor: User, cohort: Cohort, email: str, role: str, bas
         sent_count=1,
         last_sent_at=timezone.now(),
     )
-    _invitation_email_on_commit(invitation, invitation_link(secret, base_url=base_url))
-    return invitation
+    link = invitation_link(secret, base_url=base_url)
+    _invitation_email_on_commit(invitation, link)
+    return invitation, link
 
 
 def _invitation_email_on_commit(invitation: Invitation, link: str) -> None:

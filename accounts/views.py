@@ -33,7 +33,7 @@ from accounts.forms import (
     TokenCreateForm,
 )
 from accounts.models import ApiToken, Cohort, Invitation, Membership, TermsVersion, User
-from accounts.permissions import AFTER_MFA_SETUP_SESSION_KEY, staff_page
+from accounts.permissions import AFTER_MFA_SETUP_SESSION_KEY, has_totp, staff_page
 
 PAGE_SIZE = 50
 
@@ -41,11 +41,14 @@ PAGE_SIZE = 50
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "home_anonymous.html")
+    memberships = list(selectors.cohorts_for_home(user=request.user))
     return render(
         request,
         "home.html",
         {
-            "memberships": selectors.cohorts_for_home(user=request.user),
+            "memberships": memberships,
+            "reviewer_cohorts": [m for m in memberships if m.role == Membership.Role.REVIEWER],
+            "has_second_factor": request.user.is_program_staff and has_totp(request.user),
             "terms_pending": selectors.terms_pending_for(user=request.user),
         },
     )
@@ -156,61 +159,76 @@ def notifications(request):
 # --- Tokens --------------------------------------------------------------------------------------------
 
 
+# A new token's plaintext waits in the session only between the POST that made it and the page that
+# shows it (popped there), so a refresh neither shows it again nor creates a second token.
+NEW_TOKEN_SESSION_KEY = "vernissage_new_token"  # noqa: S105  (a session key, not a secret)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def tokens_page(request):
     form = TokenCreateForm(request.POST or None, user=request.user)
-    # The new token is rendered in the POST's own response, not after a redirect: keeping it for a
-    # redirected page would mean storing the plaintext in the session, and it is stored nowhere.
-    created = None
     if request.method == "POST" and form.is_valid():
         try:
-            _token, created = services.token_create(
+            _token, plaintext = services.token_create(
                 user=request.user,
                 name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"],
                 days=form.cleaned_data["days"],
                 ip=client_ip(request),
             )
-            form = TokenCreateForm(user=request.user)
         except ApplicationError as exc:
             for field, message in exc.fields.items():
                 form.add_error(field if field in form.fields else None, f"{exc.message} ({message})")
+        else:
+            request.session[NEW_TOKEN_SESSION_KEY] = plaintext
+            return redirect("tokens")
     return render(
         request,
         "accounts/tokens.html",
-        {"form": form, "created": created, "tokens": selectors.tokens_for(user=request.user)},
+        {
+            "form": form,
+            "created": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
+            "tokens": selectors.tokens_for(user=request.user),
+        },
         status=400 if form.errors else 200,
     )
 
 
 @login_required
 @require_POST
-def token_action(request, token_id: int, action: str):
+def token_revoke(request, token_id: int):
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
-    ip = client_ip(request)
     try:
-        if action == "revoke":
-            services.token_revoke(actor=request.user, token=token, reason="revoked by its owner", ip=ip)
-            messages.success(request, f"Token {token.prefix}… revoked.")
-        elif action == "reactivate":
-            services.token_reactivate(actor=request.user, token=token, ip=ip)
-            messages.success(request, f"Token {token.prefix}… is active again.")
-        elif action == "rotate":
-            _new_token, plaintext = services.token_rotate(actor=request.user, token=token, ip=ip)
-            return render(
-                request,
-                "accounts/tokens.html",
-                {
-                    "form": TokenCreateForm(user=request.user),
-                    "created": plaintext,
-                    "tokens": selectors.tokens_for(user=request.user),
-                },
-            )
-        else:
-            messages.error(request, "Unknown action.")
+        services.token_revoke(actor=request.user, token=token, reason="revoked by its owner", ip=client_ip(request))
+        messages.success(request, f"Token {token.prefix}… revoked.")
     except ApplicationError as exc:
         messages.error(request, exc.message)
+    return redirect("tokens")
+
+
+@login_required
+@require_POST
+def token_reactivate(request, token_id: int):
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    try:
+        services.token_reactivate(actor=request.user, token=token, ip=client_ip(request))
+        messages.success(request, f"Token {token.prefix}… is active again.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("tokens")
+
+
+@login_required
+@require_POST
+def token_rotate(request, token_id: int):
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    try:
+        _new_token, plaintext = services.token_rotate(actor=request.user, token=token, ip=client_ip(request))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        request.session[NEW_TOKEN_SESSION_KEY] = plaintext
     return redirect("tokens")
 
 

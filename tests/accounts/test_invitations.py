@@ -182,6 +182,15 @@ def test_staff_page_bulk_invites_from_csv_and_shows_results(world, django_captur
     assert page.count("result-invited") == 3
     assert page.count("result-invalid_address") == 1
     assert len(mail.outbox) == 3
+    # Plain words, and each new link once with a button to copy it (the same link the email carries).
+    assert "<td>not an email address</td>" in page and "invalidaddress" not in page
+    assert page.count('data-copy="#invitation-link-') == 3
+    first_link = page.split('class="invitation-link">')[1].split("</code>")[0]
+    assert first_link in mail.outbox[0].body or any(first_link in m.body for m in mail.outbox)
+    again = staff.post(
+        f"/staff/cohorts/{world.cohort.pk}/invitations/", {"emails": "pasted@example.org", "role": "artist"}
+    ).content.decode()
+    assert "<td>already invited</td>" in again
 
 
 def test_staff_page_explains_an_empty_form(world):

@@ -98,3 +98,43 @@ def test_500_for_the_api_is_json(rf):
     response = server_error(rf.get("/api/v1/me/"))
     assert response.status_code == 500
     assert b'"code": "server_error"' in response.content
+
+
+def test_a_reviewers_home_says_what_they_review_and_will_be_able_to_do(world):
+    from allauth.mfa.models import Authenticator
+    from django.test import Client
+
+    from tests.factories import sign_in
+
+    browser = Client()
+    sign_in(browser, world.reviewer)
+    page = browser.get("/").content.decode()
+    assert 'id="reviewing"' in page and "You review for <strong>Cohort A</strong>" in page
+    assert "decide the clips" in page and "yours is set up" in page
+    Authenticator.objects.filter(user=world.reviewer).delete()
+    assert "set it up now" in browser.get("/").content.decode()
+    artist = Client()
+    sign_in(artist, world.artist)
+    assert 'id="reviewing"' not in artist.get("/").content.decode()
+
+
+def test_a_403_is_logged_in_one_line_without_a_traceback(world):
+    import io
+    import logging
+
+    from django.test import Client
+
+    from tests.factories import sign_in
+
+    console = next(h for h in logging.getLogger().handlers if h.filters)  # the site's console handler
+    browser = Client()
+    sign_in(browser, world.artist)
+    written = io.StringIO()
+    previous = console.setStream(written)
+    try:
+        assert browser.get("/staff/cohorts/").status_code == 403
+    finally:
+        console.setStream(previous)
+    logged = written.getvalue()
+    assert "Forbidden (Permission denied): /staff/cohorts/" in logged
+    assert "Traceback" not in logged

@@ -160,3 +160,21 @@ def test_a_read_only_token_cannot_revoke_its_owners_other_tokens(world):
     assert manager.post(f"/api/v1/tokens/{other.pk}/revoke/").status_code == 200
     own = ApiToken.objects.get(secret_hash=tokens.hash_secret(reader_plaintext))
     assert reader.post(f"/api/v1/tokens/{own.pk}/revoke/").status_code == 200  # a token may always revoke itself
+
+
+def test_a_token_made_on_the_page_is_shown_once_and_a_refresh_makes_no_second(world):
+    from django.test import Client
+
+    from tests.factories import sign_in
+
+    browser = Client()
+    sign_in(browser, world.artist)
+    created = browser.post("/tokens/", {"name": "laptop", "scopes": ["generations:read"], "days": 30})
+    assert created.status_code == 302 and created["Location"] == "/tokens/"
+    page = browser.get("/tokens/").content.decode()
+    token = ApiToken.objects.get(user=world.artist)
+    assert 'id="new-token">vnsg_' in page and token.prefix in page
+    again = browser.get("/tokens/").content.decode()  # the refresh
+    assert 'id="new-token"' not in again
+    assert ApiToken.objects.filter(user=world.artist).count() == 1
+    assert "vnsg_" not in str(dict(browser.session))  # nothing of it left in the session

@@ -54,7 +54,8 @@ class MakeRun:
             assert self.process.poll() is None, self.log_path.read_text()[-3000:]
             try:
                 status, body = read_json(f"http://127.0.0.1:{port}/readyz")
-                if status == 200:
+                # Ready, and said so to the person at the terminal (the announcement polls /readyz too).
+                if status == 200 and "Vernissage is serving at" in self.log_path.read_text():
                     return body
             except (OSError, ValueError):
                 pass
@@ -92,9 +93,11 @@ def run_until_ready(env: dict, port: int, log_path) -> dict:
         run.stop()
         run.assert_all_gone()
     log = log_path.read_text()
-    assert f"http://localhost:{port}/" in log
+    announcement = log.index(f"Vernissage is serving at http://localhost:{port}/")
     for name in ("web.1", "worker.1", "beat.1"):
         assert f"{name} started" in log
+    # The address comes last, below the banners: after gunicorn listens and the worker says it is ready.
+    assert announcement > log.index("Listening at") and announcement > log.index(" ready.")
     return body
 
 
