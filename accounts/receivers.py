@@ -45,15 +45,13 @@ def record_failed_second_factor(sender, request, user, authenticator=None, **kwa
 
 @receiver(mfa_signals.authenticator_added)
 def record_second_factor_added(sender, request, user, authenticator, **kwargs):
-    audit_record(
-        action="auth.second_factor_added", actor=user, subject_user=user, data={"type": authenticator.type},
-        ip=client_ip(request),
-    )  # fmt: skip
+    _second_factor_changed("auth.second_factor_added", request, user, authenticator)
 
 
 @receiver(mfa_signals.authenticator_removed)
 def record_second_factor_removed(sender, request, user, authenticator, **kwargs):
-    audit_record(
-        action="auth.second_factor_removed", actor=user, subject_user=user, data={"type": authenticator.type},
-        ip=client_ip(request),
-    )  # fmt: skip
+    _second_factor_changed("auth.second_factor_removed", request, user, authenticator)
+
+
+def _second_factor_changed(action: str, request, user, authenticator) -> None:
+    audit_record(action=action, actor=user, subject_user=user, data={"type": authenticator.type}, ip=client_ip(request))

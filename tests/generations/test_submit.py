@@ -21,6 +21,24 @@ def submit(artist, cohort, **overrides):
     return services.generation_submit(artist=artist, cohort=cohort, **values)
 
 
+def submit_at_once(artist, cohort, count: int) -> list[str]:
+    """``count`` submissions released together from as many threads: "accepted" or each refusal's code."""
+    barrier = threading.Barrier(count)
+
+    def attempt(_):
+        barrier.wait()
+        try:
+            submit(artist, cohort)
+            return "accepted"
+        except ApplicationError as exc:
+            return exc.code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(attempt, range(count)))
+
+
 def error_of(call):
     with pytest.raises(ApplicationError) as excinfo:
         call()
@@ -134,20 +152,7 @@ def test_fifty_concurrent_submissions_spend_exactly_the_credits(transactional_db
         pytest.skip("row locks under concurrency are PostgreSQL's")
     QuotaOverride.objects.create(user=artist, cohort=cohort, credits_per_period=20, max_queued_per_artist=100)
     services.account_for(user=artist, cohort=cohort)
-    barrier = threading.Barrier(50)
-
-    def attempt(_):
-        barrier.wait()
-        try:
-            submit(artist, cohort)
-            return "accepted"
-        except ApplicationError as exc:
-            return exc.code
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        results = list(pool.map(attempt, range(50)))
+    results = submit_at_once(artist, cohort, 50)
     assert results.count("accepted") == 10
     assert set(results) == {"accepted", "insufficient_credits"}
     account = CreditAccount.objects.get(user=artist)
@@ -164,20 +169,7 @@ def test_forty_concurrent_submissions_respect_the_queue_cap_exactly(transactiona
     monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
     QuotaOverride.objects.create(user=artist, cohort=cohort, credits_per_period=1000, max_queued_per_artist=5)
     services.account_for(user=artist, cohort=cohort)
-    barrier = threading.Barrier(40)
-
-    def attempt(_):
-        barrier.wait()
-        try:
-            submit(artist, cohort)
-            return "accepted"
-        except ApplicationError as exc:
-            return exc.code
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=40) as pool:
-        results = list(pool.map(attempt, range(40)))
+    results = submit_at_once(artist, cohort, 40)
     print(f"\n40 concurrent submissions, queue cap 5: {results.count('accepted')} accepted")
     assert results.count("accepted") == 5
     assert set(results) == {"accepted", "too_many_queued"}
