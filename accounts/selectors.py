@@ -138,6 +138,14 @@ def cohorts_for_home(*, user: User) -> QuerySet[Membership]:
     return memberships_of(user=user).exclude(status=Membership.Status.REMOVED)
 
 
+def program_switches() -> ProgramSwitches:
+    """The switches as they stand: the saved row, or the defaults (generation running) before anyone set them.
+
+    Reading never writes; generation_pause_set() creates the row.
+    """
+    return ProgramSwitches.objects.filter(pk=1).first() or ProgramSwitches(pk=1)
+
+
 @dataclass(frozen=True)
 class Notice:
     """A block explained before it bites: what holds the person back, and the way out if there is one."""
@@ -152,8 +160,8 @@ def access_notices_for(*, user: User, return_to: str) -> list[Notice]:
     """What would refuse this artist's next submission, said before they try: the global pause, a paused
     or closed cohort, a suspended membership, terms waiting for acceptance (accepting returns to ``return_to``)."""
     notices = []
-    switches = ProgramSwitches.objects.filter(pk=1).first()
-    if switches is not None and switches.generation_paused:
+    switches = program_switches()
+    if switches.generation_paused:
         notices.append(Notice("warning", f"Generation is paused for everyone: {switches.generation_paused_reason}"))
     memberships = (
         memberships_of(user=user).filter(role=Membership.Role.ARTIST).exclude(status=Membership.Status.REMOVED)

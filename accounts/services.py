@@ -145,14 +145,6 @@ def cohort_update(*, actor: User, cohort: Cohort, ip: str | None = None, **field
     return cohort
 
 
-def program_switches() -> ProgramSwitches:
-    """The switches as they stand: the saved row, or the defaults (generation running) before anyone set them.
-
-    Reading never writes; generation_pause_set() creates the row.
-    """
-    return ProgramSwitches.objects.filter(pk=1).first() or ProgramSwitches(pk=1)
-
-
 @transaction.atomic
 def generation_pause_set(
     *, actor: User | None, paused: bool, reason: str = "", ip: str | None = None

@@ -246,7 +246,7 @@ def staff_cohorts(request):
     return render(
         request,
         "accounts/staff/cohorts.html",
-        {"form": form, "cohorts": selectors.cohorts_for_admin(), "switches": services.program_switches()},
+        {"form": form, "cohorts": selectors.cohorts_for_admin(), "switches": selectors.program_switches()},
         status=400 if form.errors else 200,
     )
 
@@ -413,7 +413,7 @@ def staff_switches(request):
             messages.success(request, "Generation paused for everyone." if paused else "Generation resumed.")
         return redirect("staff_switches")
     return render(
-        request, "accounts/staff/switches.html", {"switches": services.program_switches(), "form": ReasonForm()}
+        request, "accounts/staff/switches.html", {"switches": selectors.program_switches(), "form": ReasonForm()}
     )
 
 

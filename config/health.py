@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config.celery import app as celery_app
+from generations import dispatch
 
 WORKER_PING_TIMEOUT_S = 1.0
 BROKER_CONNECT_TIMEOUT_S = 2.0
@@ -45,10 +46,9 @@ def _check_broker() -> str:
 
 
 def _check_workers() -> str:
-    replies = celery_app.control.ping(timeout=WORKER_PING_TIMEOUT_S)
-    if not replies:
+    names = dispatch.live_workers(timeout_s=WORKER_PING_TIMEOUT_S)
+    if not names:
         raise RuntimeError(f"no worker answered a ping within {WORKER_PING_TIMEOUT_S:g} s")
-    names = sorted(name for reply in replies for name in reply)
     return f"{len(names)} live: {', '.join(names)}"
 
 

@@ -23,75 +23,22 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import (
     Case,
-    Count,
-    Exists,
-    ExpressionWrapper,
     F,
-    FloatField,
     IntegerField,
-    OuterRef,
     QuerySet,
-    Subquery,
-    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Cohort, Membership
-from accounts.services import program_switches
+from accounts.selectors import program_switches
 from generations import ledger
-from generations.models import Generation, QuotaOverride
+from generations.models import Generation
 from generations.pricing import presets
+from generations.selectors import fair_share_queue
 
 logger = logging.getLogger(__name__)
 Status = Generation.Status
-
-
-def fair_share_queue() -> QuerySet[Generation]:
-    """Queued generations that may run now, best claim first."""
-    since = timezone.now() - timedelta(hours=24)
-    used_24h = (
-        Generation.objects.filter(artist=OuterRef("artist"), finished_at__gte=since)
-        .order_by()
-        .values("artist")
-        .annotate(total=Sum("gpu_seconds"))
-        .values("total")[:1]
-    )
-    running = (
-        Generation.objects.filter(artist=OuterRef("artist"), status=Status.RUNNING)
-        .order_by()
-        .values("artist")
-        .annotate(count=Count("id"))
-        .values("count")[:1]
-    )
-    override_cap = QuotaOverride.objects.filter(user=OuterRef("artist"), cohort=OuterRef("cohort")).values(
-        "max_running_per_artist"
-    )[:1]
-    active_member = Membership.objects.filter(
-        user=OuterRef("artist"), cohort=OuterRef("cohort"), status=Membership.Status.ACTIVE
-    )
-    return (
-        Generation.objects.filter(
-            status=Status.QUEUED, cohort__status=Cohort.Status.ACTIVE, artist__suspended_at__isnull=True
-        )
-        .filter(Exists(active_member))
-        .annotate(
-            used=Coalesce(Subquery(used_24h, output_field=FloatField()), Value(0.0)),
-            running_now=Coalesce(Subquery(running, output_field=IntegerField()), Value(0)),
-            running_cap=Coalesce(
-                Subquery(override_cap, output_field=IntegerField()),
-                F("cohort__quota_policy__max_running_per_artist"),
-                Value(1),
-                output_field=IntegerField(),
-            ),
-            weight=Coalesce(F("cohort__quota_policy__weight"), Value(1.0), output_field=FloatField()),
-        )
-        .filter(running_now__lt=F("running_cap"))
-        .annotate(share=ExpressionWrapper(F("used") / F("weight"), output_field=FloatField()))
-        .order_by("share", "queued_at", "id")
-    )
 
 
 def _lockable(queryset: QuerySet) -> QuerySet:
@@ -259,6 +206,13 @@ def requeue_expired() -> tuple[int, int]:
 
 RENDER_TASK = "generations.gpu.render_next"  # sent by name: nothing below tasks.py imports it
 WAKE_AT_MOST = 8  # messages per wake-up; each idle worker needs one, more would only be spent
+
+
+def live_workers(*, timeout_s: float = 1.0) -> list[str]:
+    """The names of the Celery workers that answer a ping within ``timeout_s`` (for /readyz and the queue page)."""
+    from celery import current_app
+
+    return sorted(name for reply in current_app.control.ping(timeout=timeout_s) for name in reply)
 
 
 def wake_workers(*, count: int = 1) -> None:

@@ -7,11 +7,24 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Cohort, Membership, User
-from generations.dispatch import fair_share_queue
 from generations.models import CreditAccount, Generation, LedgerEntry, QuotaOverride, QuotaPolicy
 
 Status = Generation.Status
@@ -29,6 +42,51 @@ def generations_visible_to(*, user: User, as_staff: bool = False) -> QuerySet[Ge
         cohorts = Membership.objects.filter(user=user, role=Membership.Role.REVIEWER, status="active").values("cohort")
         return generations.filter(Q(cohort__in=cohorts) | Q(artist=user))
     return generations.filter(artist=user)
+
+
+def fair_share_queue() -> QuerySet[Generation]:
+    """Queued generations that may run now, best claim first."""
+    since = timezone.now() - timedelta(hours=24)
+    used_24h = (
+        Generation.objects.filter(artist=OuterRef("artist"), finished_at__gte=since)
+        .order_by()
+        .values("artist")
+        .annotate(total=Sum("gpu_seconds"))
+        .values("total")[:1]
+    )
+    running = (
+        Generation.objects.filter(artist=OuterRef("artist"), status=Status.RUNNING)
+        .order_by()
+        .values("artist")
+        .annotate(count=Count("id"))
+        .values("count")[:1]
+    )
+    override_cap = QuotaOverride.objects.filter(user=OuterRef("artist"), cohort=OuterRef("cohort")).values(
+        "max_running_per_artist"
+    )[:1]
+    active_member = Membership.objects.filter(
+        user=OuterRef("artist"), cohort=OuterRef("cohort"), status=Membership.Status.ACTIVE
+    )
+    return (
+        Generation.objects.filter(
+            status=Status.QUEUED, cohort__status=Cohort.Status.ACTIVE, artist__suspended_at__isnull=True
+        )
+        .filter(Exists(active_member))
+        .annotate(
+            used=Coalesce(Subquery(used_24h, output_field=FloatField()), Value(0.0)),
+            running_now=Coalesce(Subquery(running, output_field=IntegerField()), Value(0)),
+            running_cap=Coalesce(
+                Subquery(override_cap, output_field=IntegerField()),
+                F("cohort__quota_policy__max_running_per_artist"),
+                Value(1),
+                output_field=IntegerField(),
+            ),
+            weight=Coalesce(F("cohort__quota_policy__weight"), Value(1.0), output_field=FloatField()),
+        )
+        .filter(running_now__lt=F("running_cap"))
+        .annotate(share=ExpressionWrapper(F("used") / F("weight"), output_field=FloatField()))
+        .order_by("share", "queued_at", "id")
+    )
 
 
 def queue_positions() -> dict[int, int]:

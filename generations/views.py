@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.errors import ApplicationError
 from accounts.permissions import staff_page
 from accounts.selectors import access_notices_for
-from generations import media, selectors, services
+from generations import dispatch, media, selectors, services
 from generations.forms import SettingsForm, SubmitForm
 from generations.models import Generation
 from generations.permissions import access_generation
@@ -150,9 +150,7 @@ def staff_queue(request):
 
 
 def _live_workers() -> list[str]:
-    from config.celery import app
-
     try:
-        return sorted(name for reply in app.control.ping(timeout=0.5) for name in reply)
+        return dispatch.live_workers(timeout_s=0.5)
     except Exception:  # the broker being down is shown as "no workers", not a broken page
         return []

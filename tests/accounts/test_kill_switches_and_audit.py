@@ -173,7 +173,7 @@ def test_the_operator_admin_shows_the_ledger_jobs_and_audit_log_but_cannot_chang
 def test_operators_pause_and_resume_generation_from_the_command_line(world):
     from django.core.management import CommandError, call_command
 
-    from accounts.services import program_switches
+    from accounts.selectors import program_switches
 
     out = io.StringIO()
     with pytest.raises(CommandError, match="Say why"):

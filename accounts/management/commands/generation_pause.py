@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.services import generation_pause_set, program_switches
+from accounts.selectors import program_switches
+from accounts.services import generation_pause_set
 
 
 class Command(BaseCommand):
