@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 
 from accounts.models import ApiToken, Cohort, ConsentRecord, Membership, User
-from accounts.services import scopes_allowed_for
+from accounts.permissions import scopes_allowed_for
 
 MAX_CSV_BYTES = 1_000_000
 

@@ -30,6 +30,19 @@ STAFF_SCOPE = ApiToken.Scope.STAFF
 AFTER_MFA_SETUP_SESSION_KEY = "vernissage_after_mfa_setup"
 
 
+def scopes_allowed_for(user: User) -> list[str]:
+    """The token scopes this person may grant: staff scopes only to staff."""
+    allowed = [
+        ApiToken.Scope.GENERATIONS_READ,
+        ApiToken.Scope.GENERATIONS_WRITE,
+        ApiToken.Scope.REPORTS_WRITE,
+        ApiToken.Scope.TOKENS_WRITE,
+    ]
+    if user.is_program_staff:
+        allowed += [ApiToken.Scope.REVIEWS_WRITE, ApiToken.Scope.STAFF]
+    return [str(scope) for scope in allowed]
+
+
 def has_totp(user: User) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 

@@ -21,7 +21,7 @@ CSRF_TRUSTED_ORIGINS = CONFIG.csrf_trusted_origins
 VAR_DIR = CONFIG.var_dir
 DEMO_PASSWORD = CONFIG.demo_password
 # Each app adds its demo data after the accounts app's: called with the demo cohort.
-DEMO_SEED_STEPS = ["generations.services.demo_seed_credits"]
+DEMO_SEED_STEPS = ["generations.demo.demo_seed_credits"]
 
 INSTALLED_APPS = [
     "config.apps.VernissageAdminConfig",

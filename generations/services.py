@@ -15,10 +15,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.errors import ApplicationError
-from accounts.models import Cohort, Membership, User
+from accounts.models import Cohort, User
 from accounts.services import audit_record
 from generations import dispatch, ledger, pricing, prompts, selectors
-from generations.models import CreditAccount, Generation, PromptRule, QuotaPolicy
+from generations.models import CreditAccount, Generation, PromptRule
 
 
 def account_for(*, user: User, cohort: Cohort) -> CreditAccount:
@@ -303,14 +303,3 @@ def generation_delete(*, actor: User, generation: Generation) -> None:
             field.delete(save=False)
     generation.deleted_at = timezone.now()
     generation.save(update_fields=["video", "poster", "deleted_at"])
-
-
-def demo_seed_credits(*, cohort: Cohort) -> list[CreditAccount]:
-    """seed_demo's step for this app: a quota policy for the demo cohort, and credits for its artists."""
-    QuotaPolicy.objects.get_or_create(
-        cohort=cohort, defaults={"credits_per_period": 200, "period_days": 7, "max_running_per_artist": 1}
-    )
-    artists = User.objects.filter(
-        memberships__cohort=cohort, memberships__role=Membership.Role.ARTIST, memberships__status="active"
-    )
-    return [account_for(user=artist, cohort=cohort) for artist in artists]

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.module_loading import import_string
 
-from accounts.services import demo_seed
+from accounts.demo import demo_seed
 
 
 class Command(BaseCommand):

@@ -1,0 +1,54 @@
+"""The audit log and notifications: written in the same transaction as the change they describe."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+
+from accounts.models import (
+    AuditEvent,
+    Cohort,
+    Notification,
+    User,
+)
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: User | None = None,
+    target=None,
+    subject_user: User | None = None,
+    cohort: Cohort | None = None,
+    data: dict | None = None,
+    ip: str | None = None,
+) -> AuditEvent:
+    """Append one audit event. Call it inside the transaction of the change it describes."""
+    return AuditEvent.objects.create(
+        actor=actor,
+        action=action,
+        target_type=target._meta.model_name if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:200] if target is not None else "",
+        subject_user=subject_user,
+        cohort=cohort,
+        data=data or {},
+        ip=ip,
+    )
+
+
+def notify(*, user: User, kind: str, title: str, body: str = "", email: bool = False) -> Notification:
+    """An in-app notification; with ``email`` also an email, sent after commit."""
+    notification = Notification.objects.create(user=user, kind=kind, title=title, body=body)
+    if email:
+        recipient = user.email
+        transaction.on_commit(
+            lambda: send_mail(f"[Vernissage] {title}", body, settings.DEFAULT_FROM_EMAIL, [recipient])
+        )
+    return notification
+
+
+def notify_admins(*, kind: str, title: str, body: str, email: bool = True) -> None:
+    for admin in User.objects.filter(role=User.Role.ADMIN, is_active=True):
+        notify(user=admin, kind=kind, title=title, body=body, email=email)

@@ -1,0 +1,32 @@
+"""The global kill switch for generation."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import (
+    ProgramSwitches,
+    User,
+)
+from accounts.services.audit import audit_record
+from accounts.signals import send_generation_may_resume
+
+
+@transaction.atomic
+def generation_pause_set(
+    *, actor: User | None, paused: bool, reason: str = "", ip: str | None = None
+) -> ProgramSwitches:
+    """The global kill switch for generation; takes effect on the next request and the next claim."""
+    switches, _ = ProgramSwitches.objects.select_for_update().get_or_create(pk=1)
+    switches.generation_paused = paused
+    switches.generation_paused_reason = reason if paused else ""
+    switches.changed_by = actor
+    switches.changed_at = timezone.now()
+    switches.save()
+    audit_record(
+        action="generation.paused" if paused else "generation.resumed", actor=actor, data={"reason": reason}, ip=ip
+    )
+    if not paused:
+        send_generation_may_resume(ProgramSwitches)
+    return switches
