@@ -7,7 +7,7 @@ from allauth.core import context
 from django import forms
 
 from accounts import selectors, services
-from accounts.client_ip import client_ip
+from core.client_ip import client_ip
 
 INVITATION_SESSION_KEY = "vernissage_invitation_secret"
 

@@ -11,12 +11,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
-from accounts.api_fields import NOT_BLANK, StrictIntegerField
-from accounts.client_ip import client_ip
-from accounts.errors import ApplicationError
 from accounts.models import ApiToken, Cohort, Membership
 from accounts.permissions import HasScopes, IsProgramAdmin, SessionOnly, staff_powers
 from accounts.throttles import RevokeExposedThrottle
+from core.api_fields import NOT_BLANK, StrictIntegerField
+from core.client_ip import client_ip
+from core.errors import ApplicationError
 
 
 def base_url(request) -> str:

@@ -11,8 +11,8 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts import services, tokens
-from accounts.client_ip import client_ip
 from accounts.leaks import tokens_with_thresholds
+from core.client_ip import client_ip
 
 
 class ApiTokenAuthentication(BaseAuthentication):

@@ -17,8 +17,9 @@ import functools
 from django.db.models import Min
 from rest_framework.exceptions import AuthenticationFailed
 
-from accounts import ratelimit, services
+from accounts import services
 from accounts.models import ApiToken, Cohort
+from core import ratelimit
 
 DEFAULT_THRESHOLDS = {
     "max_addresses": Cohort._meta.get_field("leak_max_addresses").default,

@@ -2,8 +2,8 @@ from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from accounts.api_errors import error_body
-from accounts.client_ip import from_trusted_proxy
+from core.api_errors import error_body
+from core.client_ip import from_trusted_proxy
 
 
 class ForwardedHeadersMiddleware:

@@ -1,6 +1,6 @@
 """The OpenAPI schema tells the truth about errors and access (drf-spectacular's AutoSchema, extended).
 
-Every operation documents its 4xx answers in the one error shape (accounts.api_errors), and its
+Every operation documents its 4xx answers in the one error shape (core.api_errors), and its
 description says which token scope it needs and who may call it, read from the view's own
 declarations (required_scopes, permission classes), so the two cannot drift apart.
 """

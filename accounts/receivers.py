@@ -1,13 +1,16 @@
-"""Sign-in and two-factor events into the audit log (allauth and Django tell us through signals)."""
+"""Sign-in and two-factor events into the audit log (allauth and Django tell us through signals), and
+leak marks taken back from requests the API refused with 429 (core.api_errors tells us)."""
 
 from allauth.account.signals import user_logged_in
 from allauth.mfa import signals as mfa_signals
 from django.contrib.auth.signals import user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from accounts.client_ip import client_ip
+from accounts import leaks
 from accounts.models import User
 from accounts.services import audit_record
+from core.api_errors import request_refused_as_too_many
+from core.client_ip import client_ip
 
 
 @receiver(user_logged_in)
@@ -31,6 +34,11 @@ def record_failed_sign_in(sender, credentials, request=None, **kwargs):
         data={"email": email[:254]},
         ip=client_ip(request) if request is not None else None,
     )
+
+
+@receiver(request_refused_as_too_many)
+def take_back_leak_marks(sender, request, **kwargs):
+    leaks.forget_request(request)
 
 
 @receiver(mfa_signals.authentication_failed)

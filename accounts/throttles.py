@@ -12,9 +12,10 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
-from accounts import leaks, ratelimit
-from accounts.client_ip import client_ip
+from accounts import leaks
 from accounts.models import ApiToken
+from core import ratelimit
+from core.client_ip import client_ip
 
 
 class _AtomicThrottle(BaseThrottle):

@@ -20,9 +20,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.adapters import INVITATION_SESSION_KEY
-from accounts.api_errors import api_not_found, api_server_error
-from accounts.client_ip import client_ip
-from accounts.errors import ApplicationError
 from accounts.forms import (
     AuditFilterForm,
     CohortForm,
@@ -34,6 +31,9 @@ from accounts.forms import (
 )
 from accounts.models import ApiToken, Cohort, Invitation, Membership, TermsVersion, User
 from accounts.permissions import AFTER_MFA_SETUP_SESSION_KEY, has_totp, staff_page
+from core.api_errors import api_not_found, api_server_error
+from core.client_ip import client_ip
+from core.errors import ApplicationError
 
 PAGE_SIZE = 50
 

@@ -240,14 +240,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "EXCEPTION_HANDLER": "accounts.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["accounts.throttles.ApiRateThrottle"],
     "DEFAULT_PARSER_CLASSES": [
-        "accounts.parsers.JSONParser",
-        "accounts.parsers.FormParser",
+        "core.parsers.JSONParser",
+        "core.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "accounts.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "accounts.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -262,7 +262,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # The schema documents JSON bodies; forms are accepted too, but JSON can say null and nest.
-    "PARSER_WHITELIST": ["accounts.parsers.JSONParser"],
+    "PARSER_WHITELIST": ["core.parsers.JSONParser"],
 }
 
 # --- Celery -----------------------------------------------------------------

@@ -9,11 +9,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api_fields import NegativePromptField, PromptField, StrictFloatField, StrictIntegerField
-from accounts.errors import ApplicationError
 from accounts.models import Cohort
-from accounts.pagination import CursorPagination
 from accounts.permissions import HasScopes
+from core.api_fields import NegativePromptField, PromptField, StrictFloatField, StrictIntegerField
+from core.errors import ApplicationError
+from core.pagination import CursorPagination
 from generations import selectors, services
 from generations.media import signed_url
 from generations.models import Generation

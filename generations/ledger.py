@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 from generations.models import CreditAccount, LedgerEntry
 
 Kind = LedgerEntry.Kind

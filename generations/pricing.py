@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 from inference import Preset, presets_from_env
 
 ASPECTS = {"1:1": (1, 1), "16:9": (16, 9), "9:16": (9, 16)}

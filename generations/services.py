@@ -14,9 +14,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.errors import ApplicationError
 from accounts.models import Cohort, User
 from accounts.services import audit_record
+from core.errors import ApplicationError
 from generations import dispatch, ledger, pricing, prompts, selectors
 from generations.models import CreditAccount, Generation, PromptRule
 

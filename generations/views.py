@@ -11,9 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.errors import ApplicationError
 from accounts.permissions import staff_page
 from accounts.selectors import access_notices_for
+from core.errors import ApplicationError
 from generations import dispatch, media, selectors, services
 from generations.forms import SettingsForm, SubmitForm
 from generations.models import Generation

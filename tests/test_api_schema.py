@@ -8,10 +8,10 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis import GenerationMode
 
-from accounts.errors import ApplicationError
 from accounts.models import ApiToken, Membership, User
 from accounts.services import token_create
 from config.wsgi import application
+from core.errors import ApplicationError
 from generations import pricing
 from generations.models import QuotaPolicy
 from tests.accounts.conftest import with_totp

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from accounts.errors import ApplicationError
 from accounts.models import (
     Cohort,
     User,
 )
 from accounts.services.audit import audit_record
 from accounts.signals import send_generation_may_resume
+from core.errors import ApplicationError
 
 COHORT_FIELDS = Cohort.EDITABLE_FIELDS
 

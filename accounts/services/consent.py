@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from accounts.errors import ApplicationError
 from accounts.models import (
     Cohort,
     ConsentRecord,
@@ -14,6 +13,7 @@ from accounts.models import (
 )
 from accounts.selectors import consents_current
 from accounts.services.audit import audit_record
+from core.errors import ApplicationError
 
 CONSENT_VERSION = 1  # bump when the wording of the consent choices changes
 

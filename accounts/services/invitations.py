@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import tokens
-from accounts.errors import ApplicationError
 from accounts.models import (
     Cohort,
     Invitation,
@@ -26,6 +25,7 @@ from accounts.models import (
 )
 from accounts.services.audit import audit_record
 from accounts.services.memberships import check_capacity
+from core.errors import ApplicationError
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.errors import ApplicationError
 from accounts.models import (
     Cohort,
     Membership,
@@ -13,6 +12,7 @@ from accounts.models import (
 )
 from accounts.services.audit import audit_record, notify
 from accounts.signals import send_generation_may_resume
+from core.errors import ApplicationError
 
 
 @transaction.atomic

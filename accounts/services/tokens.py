@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import tokens
-from accounts.errors import ApplicationError
 from accounts.models import (
     ApiToken,
     Cohort,
@@ -18,6 +17,7 @@ from accounts.models import (
 )
 from accounts.permissions import scopes_allowed_for
 from accounts.services.audit import audit_record, notify, notify_admins
+from core.errors import ApplicationError
 
 
 @transaction.atomic

@@ -88,7 +88,7 @@ class FakeClock:
 
 @pytest.fixture
 def clock(monkeypatch):
-    from accounts import ratelimit
+    from core import ratelimit
 
     fake = FakeClock()
     monkeypatch.setattr(ratelimit, "time", fake)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts import ratelimit
+from core import ratelimit
 
 
 @pytest.fixture(params=["redis", "cache"])

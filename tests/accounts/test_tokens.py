@@ -9,9 +9,9 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts import tokens
-from accounts.errors import ApplicationError
 from accounts.models import ApiToken, AuditEvent
 from accounts.services import token_create, token_revoke
+from core.errors import ApplicationError
 from tests.accounts.conftest import api_client_for, token_client
 
 

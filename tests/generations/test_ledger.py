@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 from generations import ledger
 from generations.models import CreditAccount, Generation, LedgerEntry
 from tests.factories import CohortFactory, UserFactory

@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 from generations import services
 from generations.models import PromptRule
 from generations.prompts import matching_form

@@ -6,9 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
-from accounts.errors import ApplicationError
 from accounts.models import Cohort, Membership
 from accounts.services import generation_pause_set, terms_publish
+from core.errors import ApplicationError
 from generations import services
 from generations.models import CreditAccount, Generation, LedgerEntry, PromptRule, QuotaOverride
 from tests.accounts.conftest import api_client_for

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.errors import ApplicationError
 from accounts.models import User
 from accounts.services import token_create
+from core.errors import ApplicationError
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.errors import ApplicationError
 from accounts.models import Cohort, User
+from core.errors import ApplicationError
 from generations.ledger import credits_adjust
 from generations.services import account_for
 

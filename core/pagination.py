@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/=_-]{1,400}")
 

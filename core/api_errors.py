@@ -11,14 +11,14 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.dispatch import Signal
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts import leaks
-from accounts.errors import ApplicationError
-from accounts.parsers import PayloadTooLarge
+from core.errors import ApplicationError
+from core.parsers import PayloadTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +58,15 @@ def _flatten(detail) -> dict:
     return {"": str(detail)}
 
 
+# Sent with the request when the API answers 429: such a request did no work, and counters that
+# counted it (accounts.leaks) take it back.
+request_refused_as_too_many = Signal()
+
+
 def exception_handler(exc, context):
     response = _error_response(exc, context)
     if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
-        leaks.forget_request(context["request"])  # a refused request did no work: it counts towards no leak window
+        request_refused_as_too_many.send(sender=exception_handler, request=context["request"])
     return response
 
 
