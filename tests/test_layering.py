@@ -1,0 +1,155 @@
+"""The import rules of docs/architecture.md, as tests: a failing import names the rule it breaks.
+
+Apps import one way (accounts <- generations <- reviews <- feedback); the shared kit (core/) and the
+inference module import no app; no app imports config (config wires the apps together); inside an
+app the layers run one way (edges -> services -> selectors -> models); and no two modules import
+each other, directly or through others.
+"""
+
+import ast
+from pathlib import Path
+
+from config.env import BASE_DIR
+
+PACKAGES = ("core", "accounts", "generations", "reviews", "feedback", "inference", "config")
+# Which top-level packages each may import; an app never imports one above it, nothing imports config.
+MAY_IMPORT = {
+    "core": set(),
+    "inference": set(),
+    "accounts": {"core"},
+    "generations": {"core", "accounts", "inference"},
+    "reviews": {"core", "accounts", "generations"},
+    "feedback": {"core", "accounts", "generations", "reviews"},
+    "config": {"core", "accounts", "generations", "reviews", "feedback", "inference"},
+}
+# Layers inside an app, lowest first; a module may import its own layer or lower ones. Modules not
+# named here are edges (api, views, tasks, commands, admin, forms, receivers...), the top layer.
+LAYERS = {
+    "models": 0, "storage": 0, "signals": 0, "tokens": 0,
+    "selectors": 1, "ledger": 1, "pricing": 1, "prompts": 1, "media": 1, "permissions": 1,
+    "services": 2, "dispatch": 2, "leaks": 2,
+}  # fmt: skip
+EDGE = 3
+LAYER_NAMES = {0: "models", 1: "selectors and rules", 2: "services", 3: "edges (api, views, tasks, commands)"}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(BASE_DIR).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def project_modules() -> dict[str, Path]:
+    found = {}
+    for package in PACKAGES:
+        for path in (BASE_DIR / package).rglob("*.py"):
+            if "migrations" not in path.parts:
+                found[module_name(path)] = path
+    return found
+
+
+MODULES = project_modules()
+
+
+def imports_of(path: Path) -> set[str]:
+    """The project modules ``path`` imports, anywhere in the file (a lazy import is still an import)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            # "from generations import dispatch" imports the module generations.dispatch; "from
+            # generations.models import Generation" imports generations.models.
+            names = [
+                f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in MODULES else node.module
+                for alias in node.names
+            ]
+        for name in names:
+            while name and name not in MODULES:
+                name = name.rpartition(".")[0]
+            if name and name != module_name(path):
+                found.add(name)
+    return found
+
+
+GRAPH = {name: imports_of(path) for name, path in MODULES.items()}
+
+
+def layer_of(module: str) -> int:
+    parts = module.split(".")
+    if len(parts) > 1 and parts[1] in LAYERS:
+        return LAYERS[parts[1]]
+    return EDGE
+
+
+def test_apps_import_only_the_apps_below_them():
+    broken = []
+    for module, imported in GRAPH.items():
+        own = module.split(".")[0]
+        for target in imported:
+            other = target.split(".")[0]
+            if other != own and other not in MAY_IMPORT[own]:
+                rule = (
+                    "nothing imports config"
+                    if other == "config"
+                    else f"{own} may import only {sorted(MAY_IMPORT[own])}"
+                )
+                broken.append(f"{module} imports {target}: {rule}")
+    assert broken == []
+
+
+def test_layers_inside_an_app_run_one_way():
+    broken = []
+    for module, imported in GRAPH.items():
+        app = module.split(".")[0]
+        if app in ("config", "core", "inference"):
+            continue
+        for target in imported:
+            if target.split(".")[0] == app and layer_of(target) > layer_of(module):
+                broken.append(
+                    f"{module} ({LAYER_NAMES[layer_of(module)]}) imports {target} ({LAYER_NAMES[layer_of(target)]}): "
+                    "a lower layer never imports a higher one"
+                )
+    assert broken == []
+
+
+def test_no_import_circles():
+    """Tarjan's strongly connected components: any component of more than one module is a circle."""
+    index, low, stack, on_stack, circles, counter = {}, {}, [], set(), [], [0]
+
+    def visit(node):
+        index[node] = low[node] = counter[0]
+        counter[0] += 1
+        stack.append(node)
+        on_stack.add(node)
+        for target in GRAPH.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = set()
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.add(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                circles.append(sorted(component))
+
+    for module in sorted(GRAPH):
+        if module not in index:
+            visit(module)
+    assert circles == [], "modules that import each other, directly or through others"
+
+
+def test_no_app_module_outside_migrations_is_over_450_lines():
+    long = {
+        name: lines
+        for name, path in MODULES.items()
+        if name.split(".")[0] in ("accounts", "generations", "reviews", "feedback", "core")
+        and (lines := len(path.read_text().splitlines())) > 450
+    }
+    assert long == {}
