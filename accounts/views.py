@@ -9,7 +9,6 @@ from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.totp import views as allauth_totp_views
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponseServerError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
@@ -21,21 +20,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import selectors, services
 from accounts.adapters import INVITATION_SESSION_KEY
 from accounts.forms import (
-    AuditFilterForm,
-    CohortForm,
     ConsentsForm,
-    InvitationsForm,
-    MembershipActionForm,
-    ReasonForm,
     TokenCreateForm,
 )
-from accounts.models import ApiToken, Cohort, Invitation, Membership, TermsVersion, User
-from accounts.permissions import AFTER_MFA_SETUP_SESSION_KEY, has_totp, staff_page
+from accounts.models import ApiToken, Membership, TermsVersion, User
+from accounts.permissions import AFTER_MFA_SETUP_SESSION_KEY, has_totp
 from core.api_errors import api_not_found, api_server_error
 from core.client_ip import client_ip
-from core.errors import ApplicationError
-
-PAGE_SIZE = 50
+from core.pages import refusals_as_messages, refusals_on
 
 
 def home(request):
@@ -92,15 +84,16 @@ def invitation_accept(request, secret: str):
         context["signup_url"] = reverse("account_signup") + "?" + urlencode({"email": invitation.email})
         return render(request, "accounts/invitation.html", context)
     if request.method == "POST":
-        try:
-            membership = services.invitation_accept(secret=secret, user=user, ip=client_ip(request))
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-            return redirect(request.path)
-        messages.success(request, f"Welcome to {membership.cohort.name}.")
-        return redirect("home")
+        return _invitation_accept(request, secret)
     context["wrong_account"] = invitation.email.lower() != user.email.lower()
     return render(request, "accounts/invitation.html", context)
+
+
+@refusals_as_messages(back=lambda request, secret: request.path)
+def _invitation_accept(request, secret: str):
+    membership = services.invitation_accept(secret=secret, user=request.user, ip=client_ip(request))
+    messages.success(request, f"Welcome to {membership.cohort.name}.")
+    return redirect("home")
 
 
 # --- Terms, profile, notifications -----------------------------------------------------------------------
@@ -169,7 +162,7 @@ NEW_TOKEN_SESSION_KEY = "vernissage_new_token"  # noqa: S105  (a session key, no
 def tokens_page(request):
     form = TokenCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_on(form):
             _token, plaintext = services.token_create(
                 user=request.user,
                 name=form.cleaned_data["name"],
@@ -177,10 +170,6 @@ def tokens_page(request):
                 days=form.cleaned_data["days"],
                 ip=client_ip(request),
             )
-        except ApplicationError as exc:
-            for field, message in exc.fields.items():
-                form.add_error(field if field in form.fields else None, f"{exc.message} ({message})")
-        else:
             request.session[NEW_TOKEN_SESSION_KEY] = plaintext
             return redirect("tokens")
     return render(
@@ -197,224 +186,32 @@ def tokens_page(request):
 
 @login_required
 @require_POST
+@refusals_as_messages(back="tokens")
 def token_revoke(request, token_id: int):
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
-    try:
-        services.token_revoke(actor=request.user, token=token, reason="revoked by its owner", ip=client_ip(request))
-        messages.success(request, f"Token {token.prefix}… revoked.")
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
+    services.token_revoke(actor=request.user, token=token, reason="revoked by its owner", ip=client_ip(request))
+    messages.success(request, f"Token {token.prefix}… revoked.")
     return redirect("tokens")
 
 
 @login_required
 @require_POST
+@refusals_as_messages(back="tokens")
 def token_reactivate(request, token_id: int):
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
-    try:
-        services.token_reactivate(actor=request.user, token=token, ip=client_ip(request))
-        messages.success(request, f"Token {token.prefix}… is active again.")
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
+    services.token_reactivate(actor=request.user, token=token, ip=client_ip(request))
+    messages.success(request, f"Token {token.prefix}… is active again.")
     return redirect("tokens")
 
 
 @login_required
 @require_POST
+@refusals_as_messages(back="tokens")
 def token_rotate(request, token_id: int):
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
-    try:
-        _new_token, plaintext = services.token_rotate(actor=request.user, token=token, ip=client_ip(request))
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        request.session[NEW_TOKEN_SESSION_KEY] = plaintext
+    _new_token, plaintext = services.token_rotate(actor=request.user, token=token, ip=client_ip(request))
+    request.session[NEW_TOKEN_SESSION_KEY] = plaintext
     return redirect("tokens")
-
-
-# --- Staff: cohorts, members, invitations, audit, switches ---------------------------------------------------
-
-
-@staff_page()
-@require_http_methods(["GET", "POST"])
-def staff_cohorts(request):
-    form = CohortForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        cohort = services.cohort_create(actor=request.user, ip=client_ip(request), **form.cleaned_data)
-        messages.success(request, f"Cohort {cohort.name} created.")
-        return redirect("staff_cohort", cohort_id=cohort.pk)
-    return render(
-        request,
-        "accounts/staff/cohorts.html",
-        {"form": form, "cohorts": selectors.cohorts_for_admin(), "switches": selectors.program_switches()},
-        status=400 if form.errors else 200,
-    )
-
-
-@staff_page()
-@require_http_methods(["GET", "POST"])
-def staff_cohort(request, cohort_id: int):
-    cohort = get_object_or_404(Cohort, pk=cohort_id)
-    form = CohortForm(request.POST or None, instance=cohort)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.cohort_update(actor=request.user, cohort=cohort, ip=client_ip(request), **form.cleaned_data)
-            messages.success(request, "Saved.")
-            return redirect("staff_cohort", cohort_id=cohort.pk)
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-    cohort.refresh_from_db()
-    return render(
-        request, "accounts/staff/cohort.html", {"cohort": cohort, "form": form}, status=400 if form.errors else 200
-    )
-
-
-@staff_page()
-@require_POST
-def staff_cohort_action(request, cohort_id: int, action: str):
-    cohort = get_object_or_404(Cohort, pk=cohort_id)
-    ip = client_ip(request)
-    if action in ("pause", "resume", "close"):
-        status = {"pause": Cohort.Status.PAUSED, "resume": Cohort.Status.ACTIVE, "close": Cohort.Status.CLOSED}[action]
-        services.cohort_update(actor=request.user, cohort=cohort, status=status, ip=ip)
-        messages.success(request, f"{cohort.name} is now {status}.")
-    elif action == "revoke_tokens":
-        count = services.tokens_revoke_for_cohort(actor=request.user, cohort=cohort, ip=ip)
-        messages.success(request, f"Revoked {count} token{'s' if count != 1 else ''} of {cohort.name}'s members.")
-    elif action == "publish_terms":
-        try:
-            terms = services.terms_publish(actor=request.user, cohort=cohort, body=request.POST.get("body", ""), ip=ip)
-            messages.success(request, f"Terms version {terms.version} published; artists accept it before generating.")
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, "Unknown action.")
-    return redirect("staff_cohort", cohort_id=cohort.pk)
-
-
-@staff_page()
-@require_http_methods(["GET", "POST"])
-def staff_members(request, cohort_id: int):
-    cohort = get_object_or_404(Cohort, pk=cohort_id)
-    if request.method == "POST":
-        form = MembershipActionForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "Choose a member and an action.")
-            return redirect("staff_members", cohort_id=cohort.pk)
-        membership = get_object_or_404(
-            Membership.objects.select_related("user"), pk=form.cleaned_data["membership"], cohort=cohort
-        )
-        action, reason, ip = form.cleaned_data["action"], form.cleaned_data["reason"], client_ip(request)
-        try:
-            if action in ("suspend", "reactivate", "remove"):
-                status = {"suspend": "suspended", "reactivate": "active", "remove": "removed"}[action]
-                services.membership_set_status(
-                    actor=request.user, membership=membership, status=status, reason=reason, ip=ip
-                )
-            elif action == "role":
-                services.membership_set_role(
-                    actor=request.user, membership=membership, role=form.cleaned_data["role"], ip=ip
-                )
-            elif action == "suspend_account":
-                services.user_suspend(actor=request.user, user=membership.user, reason=reason, ip=ip)
-            elif action == "reactivate_account":
-                services.user_reactivate(actor=request.user, user=membership.user, ip=ip)
-            messages.success(request, f"{membership.user.email}: done.")
-        except ApplicationError as exc:
-            messages.error(request, f"{membership.user.email}: {exc.message}")
-        return redirect("staff_members", cohort_id=cohort.pk)
-    return render(
-        request, "accounts/staff/members.html", {"cohort": cohort, "members": selectors.members_of(cohort=cohort)}
-    )
-
-
-@staff_page()
-@require_http_methods(["GET", "POST"])
-def staff_invitations(request, cohort_id: int):
-    cohort = get_object_or_404(Cohort, pk=cohort_id)
-    form = InvitationsForm(request.POST or None, request.FILES or None)
-    rows = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            rows = services.invitations_create(
-                actor=request.user,
-                cohort=cohort,
-                emails=form.cleaned_data["all_emails"],
-                role=form.cleaned_data["role"],
-                base_url=request.build_absolute_uri("/"),
-                ip=client_ip(request),
-            )
-            form = InvitationsForm()
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-    return render(
-        request,
-        "accounts/staff/invitations.html",
-        {"cohort": cohort, "form": form, "rows": rows, "invitations": selectors.invitations_of(cohort=cohort)[:200]},
-        status=400 if form.errors else 200,
-    )
-
-
-@staff_page()
-@require_POST
-def staff_invitation_action(request, invitation_id: int, action: str):
-    invitation = get_object_or_404(Invitation.objects.select_related("cohort"), pk=invitation_id)
-    try:
-        if action == "resend":
-            services.invitation_resend(
-                actor=request.user,
-                invitation=invitation,
-                base_url=request.build_absolute_uri("/"),
-                ip=client_ip(request),
-            )
-            messages.success(request, f"Invitation to {invitation.email} sent again with a new link.")
-        elif action == "revoke":
-            services.invitation_revoke(actor=request.user, invitation=invitation, ip=client_ip(request))
-            messages.success(request, f"Invitation to {invitation.email} revoked.")
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    return redirect("staff_invitations", cohort_id=invitation.cohort_id)
-
-
-@staff_page()
-def staff_audit(request):
-    form = AuditFilterForm(request.GET or None)
-    filters = {}
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = {
-            "actor": data["actor"],
-            "cohort_id": data["cohort"].pk if data["cohort"] else None,
-            "action": data["action"],
-            "date_from": data["date_from"],
-            "date_to": data["date_to"],
-        }
-    page = Paginator(selectors.audit_events(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "accounts/staff/audit.html",
-        {"form": form, "page": page, "query": query.urlencode()},
-        status=400 if form.errors else 200,
-    )
-
-
-@staff_page()
-@require_http_methods(["GET", "POST"])
-def staff_switches(request):
-    if request.method == "POST":
-        paused = request.POST.get("generation_paused") == "on"
-        reason = request.POST.get("reason", "").strip()
-        if paused and not reason:
-            messages.error(request, "Say why generation is paused; artists see the reason.")
-        else:
-            services.generation_pause_set(actor=request.user, paused=paused, reason=reason, ip=client_ip(request))
-            messages.success(request, "Generation paused for everyone." if paused else "Generation resumed.")
-        return redirect("staff_switches")
-    return render(
-        request, "accounts/staff/switches.html", {"switches": selectors.program_switches(), "form": ReasonForm()}
-    )
 
 
 # --- Two-factor set-up --------------------------------------------------------------------------

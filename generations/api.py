@@ -12,7 +12,6 @@ from rest_framework.views import APIView
 from accounts.models import Cohort
 from accounts.permissions import HasScopes
 from core.api_fields import NegativePromptField, PromptField, StrictFloatField, StrictIntegerField
-from core.errors import ApplicationError
 from core.pagination import CursorPagination
 from generations import selectors, services
 from generations.media import signed_url
@@ -223,8 +222,6 @@ class GenerationRetryApi(APIView):
     )
     def post(self, request, public_id):
         original = _generation(request, public_id)
-        if original.artist_id != request.user.pk:
-            raise ApplicationError("permission_denied", "Only the artist may retry their generation.", status=403)
         retried = services.generation_retry(actor=request.user, generation=original)
         return Response(
             GenerationSerializer(retried, context={"request": request}).data, status=status.HTTP_201_CREATED

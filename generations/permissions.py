@@ -1,7 +1,9 @@
-"""Which generations a request may see and act on: one place for the API and the pages.
+"""Which generations a request may see and act on: one place for the API, the pages and the services.
 
 Staff see their cohorts' generations (reviewers) or all (admins) only while the request may use staff
 powers (accounts.permissions.staff_powers: a second factor passed); otherwise everyone sees their own.
+Whoever may see a generation may cancel it (staff: a stuck job of their cohort); only its artist may
+re-run, retry or delete it.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from accounts.models import User
 from accounts.permissions import staff_powers
+from core.errors import ApplicationError
 from generations import selectors
 from generations.models import Generation
 
@@ -21,3 +25,9 @@ def generations_for(request) -> QuerySet[Generation]:
 def access_generation(request, public_id) -> Generation:
     """The generation if this request may see it; a 404 otherwise (never a hint that it exists)."""
     return get_object_or_404(generations_for(request), public_id=public_id)
+
+
+def check_artist_of(*, actor: User, generation: Generation) -> None:
+    """Refuse (403) unless ``actor`` made ``generation``: re-running, retrying and deleting are the artist's."""
+    if actor.pk != generation.artist_id:
+        raise ApplicationError("permission_denied", "Only the artist may do this with their clip.", status=403)

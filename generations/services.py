@@ -19,6 +19,7 @@ from accounts.services import audit_record
 from core.errors import ApplicationError
 from generations import dispatch, ledger, pricing, prompts, selectors
 from generations.models import CreditAccount, Generation, PromptRule
+from generations.permissions import check_artist_of
 
 
 def account_for(*, user: User, cohort: Cohort) -> CreditAccount:
@@ -282,6 +283,7 @@ def generation_retry(*, actor: User, generation: Generation) -> Generation:
     """A failed or canceled job again, linked to the original. The original was released, never charged,
     and retrying the same original twice returns the first retry (its idempotency key names the original)."""
     generation = Generation.objects.select_related("artist", "cohort").get(pk=generation.pk)
+    check_artist_of(actor=actor, generation=generation)
     if generation.status not in (Generation.Status.FAILED, Generation.Status.CANCELED):
         raise ApplicationError("not_retryable", "Only failed or canceled generations can be retried.", status=409)
     return _resubmit(generation, retry_of=generation, idempotency_key=f"retry-of-{generation.pk}")
@@ -289,13 +291,15 @@ def generation_retry(*, actor: User, generation: Generation) -> Generation:
 
 def generation_rerun(*, actor: User, generation: Generation) -> Generation:
     """Another clip with the same prompt, parameters and seed (the studio's "re-run" button)."""
+    check_artist_of(actor=actor, generation=generation)
     return _resubmit(generation)
 
 
 @transaction.atomic
 def generation_delete(*, actor: User, generation: Generation) -> None:
     """Remove the clip's files; the row stays (it is in the ledger), marked deleted."""
-    generation = Generation.objects.select_for_update().get(pk=generation.pk)
+    generation = Generation.objects.select_for_update().select_related("cohort", "artist").get(pk=generation.pk)
+    check_artist_of(actor=actor, generation=generation)
     if not generation.is_terminal:
         raise ApplicationError("not_deletable", "Cancel the generation before deleting it.", status=409)
     for field in (generation.video, generation.poster):
@@ -303,3 +307,7 @@ def generation_delete(*, actor: User, generation: Generation) -> None:
             field.delete(save=False)
     generation.deleted_at = timezone.now()
     generation.save(update_fields=["video", "poster", "deleted_at"])
+    audit_record(
+        action="generation.deleted", actor=actor, target=generation, subject_user=generation.artist,
+        cohort=generation.cohort,
+    )  # fmt: skip

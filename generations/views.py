@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.permissions import staff_page
 from accounts.selectors import access_notices_for
 from core.errors import ApplicationError
+from core.pages import refusals_as_messages, refusals_on
 from generations import dispatch, media, selectors, services
 from generations.forms import SettingsForm, SubmitForm
 from generations.models import Generation
@@ -57,18 +58,12 @@ def studio(request):
         form = SubmitForm(request.POST, user=request.user)
         settings = SettingsForm.adjusted(request.POST)
         if form.is_valid():
-            try:
+            with refusals_on(form):
                 services.generation_submit(
                     artist=request.user,
                     idempotency_key=request.POST.get("idempotency_key") or None,
                     **form.cleaned_data,
                 )
-            except ApplicationError as exc:
-                for field, message in exc.fields.items():
-                    if field in form.fields:
-                        form.add_error(field, message)
-                form.add_error(None, exc.message)  # the whole sentence once, above the form
-            else:
                 request.session[LAST_SUBMISSION_SESSION_KEY] = {name: request.POST.get(name) for name in KEPT_FIELDS}
                 messages.success(
                     request,
@@ -106,24 +101,28 @@ def generation_row(request, public_id):
 
 @login_required
 @require_POST
-def generation_action(request, public_id, action: str):
-    generation = access_generation(request, public_id)
-    try:
-        if action == "cancel":
-            services.generation_cancel(actor=request.user, generation=generation)
-            messages.success(
-                request, "Cancelled." if generation.status == "queued" else "Stopping after the current step."
-            )
-        elif action == "rerun" and generation.artist_id == request.user.pk:
-            services.generation_rerun(actor=request.user, generation=generation)
-            messages.success(request, "Queued again with the same seed.")
-        elif action == "delete" and generation.artist_id == request.user.pk:
-            services.generation_delete(actor=request.user, generation=generation)
-            messages.success(request, "Deleted.")
-        else:
-            raise Http404
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
+@refusals_as_messages(back="studio")
+def generation_cancel(request, public_id):
+    generation = services.generation_cancel(actor=request.user, generation=access_generation(request, public_id))
+    messages.success(request, "Cancelled." if generation.status == "canceled" else "Stopping after the current step.")
+    return redirect("studio")
+
+
+@login_required
+@require_POST
+@refusals_as_messages(back="studio")
+def generation_rerun(request, public_id):
+    services.generation_rerun(actor=request.user, generation=access_generation(request, public_id))
+    messages.success(request, "Queued again with the same seed.")
+    return redirect("studio")
+
+
+@login_required
+@require_POST
+@refusals_as_messages(back="studio")
+def generation_delete(request, public_id):
+    services.generation_delete(actor=request.user, generation=access_generation(request, public_id))
+    messages.success(request, "Deleted.")
     return redirect("studio")
 
 

@@ -1,0 +1,47 @@
+"""One way for pages to show a refusal (an ApplicationError from a service), used by every view.
+
+An action (a POST that then redirects) shows the refusal as a message and goes back; a form shows it
+on the fields it names, with the whole sentence once above the form.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.shortcuts import redirect
+
+from core.errors import ApplicationError
+
+
+def refusals_as_messages(back: str | Callable[..., str]):
+    """Decorator for an action view: an ApplicationError becomes an error message and a redirect to
+    ``back`` (a URL name, or a function of the view's arguments that returns a URL)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+                return redirect(back(request, *args, **kwargs) if callable(back) else back)
+
+        return wrapper
+
+    return decorator
+
+
+@contextlib.contextmanager
+def refusals_on(form):
+    """``with refusals_on(form): ...``: an ApplicationError inside ends the block and lands on the form, on
+    each field it names and as one sentence above it; the view goes on to render the form again."""
+    try:
+        yield
+    except ApplicationError as exc:
+        for field, message in exc.fields.items():
+            if field in form.fields:
+                form.add_error(field, message)
+        form.add_error(None, exc.message)
