@@ -1,25 +1,29 @@
 from django.contrib import admin
 
-from accounts.admin import ReadOnlyAdmin
+from accounts.admin import AuditedAdmin, ReadOnlyAdmin
 from generations.models import CreditAccount, Generation, LedgerEntry, PromptRule, QuotaOverride, QuotaPolicy
 
 
 @admin.register(QuotaPolicy)
-class QuotaPolicyAdmin(admin.ModelAdmin):
+class QuotaPolicyAdmin(AuditedAdmin):
+    audit_subject = "quota_policy"
     list_display = [
         "cohort", "credits_per_period", "period_days", "max_running_per_artist", "max_queued_per_artist", "weight",
     ]  # fmt: skip
 
 
 @admin.register(QuotaOverride)
-class QuotaOverrideAdmin(admin.ModelAdmin):
+class QuotaOverrideAdmin(AuditedAdmin):
+    audit_subject = "quota_override"
     list_display = ["user", "cohort", "credits_per_period", "max_running_per_artist", "max_queued_per_artist"]
     raw_id_fields = ["user"]
 
 
 @admin.register(PromptRule)
-class PromptRuleAdmin(admin.ModelAdmin):
+class PromptRuleAdmin(AuditedAdmin):
     """Blocked terms and patterns: global when no cohort is chosen."""
+
+    audit_subject = "prompt_rule"
 
     list_display = ["pattern", "is_regex", "cohort", "reason", "created_at"]
     list_filter = ["is_regex", "cohort"]

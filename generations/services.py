@@ -53,6 +53,24 @@ def credit_accounts_for(*, user: User) -> list[CreditAccount]:
     return current
 
 
+@transaction.atomic
+def credits_adjust_by_staff(
+    *, actor: User | None, user: User, cohort: Cohort, amount: int, note: str, key: str | None = None
+) -> CreditAccount:
+    """Add (or take away) credits with a note the artist sees in their ledger; audited. Once per ``key``:
+    the same key again changes nothing (and records nothing)."""
+    account = account_for(user=user, cohort=cohort)
+    key = key or f"adjust:{account.pk}:{note}:{amount}"
+    before = account.entries.filter(key=key).exists()
+    account = ledger.credits_adjust(account=account, amount=amount, key=key, note=note)
+    if not before:
+        audit_record(
+            action="credits.adjusted", actor=actor, target=account, subject_user=user, cohort=cohort,
+            data={"amount": amount, "note": note, "key": key},
+        )  # fmt: skip
+    return account
+
+
 def credits_refill(*, account: CreditAccount) -> CreditAccount:
     """When a period has ended, start the next and top the account up to its allowance.
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, Membership, User
 from generations import services, tasks
 from generations.checks import broker_outlasts_the_longest_job
-from generations.models import CreditAccount, Generation, LedgerEntry
+from generations.models import CreditAccount, Generation, LedgerEntry, PromptRule
 from tests.factories import MembershipFactory
 from tests.generations.conftest import SMALL
 
@@ -96,3 +96,41 @@ def test_operators_adjust_credits_once_per_key(artist, cohort):
     assert "125 available" in out.getvalue().splitlines()[-1]
     with pytest.raises(CommandError, match="you have 125 available"):
         call_command("adjust_credits", artist.email, cohort.slug, "-1000", "--note", "oops", stdout=out)
+
+
+def test_staff_writes_outside_the_pages_are_audited(artist, cohort, admin):
+    out = io.StringIO()
+    call_command("adjust_credits", artist.email, cohort.slug, "5", "--note", "thanks", "--key", "k9", stdout=out)
+    call_command("adjust_credits", artist.email, cohort.slug, "5", "--note", "thanks", "--key", "k9", stdout=out)
+    event = AuditEvent.objects.get(action="credits.adjusted")  # once, as the ledger entry
+    assert event.subject_user == artist and event.data["amount"] == 5 and event.cohort == cohort
+
+    from django.test import Client
+
+    from tests.factories import sign_in
+
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    site = Client()
+    sign_in(site, admin)
+    added = site.post(
+        "/django-admin/generations/promptrule/add/",
+        {"pattern": "famous person", "reason": "likeness", "cohort": "", "created_at_0": "2026-11-26",
+         "created_at_1": "12:00:00"},
+    )  # fmt: skip
+    assert added.status_code == 302, added.content[:500]
+    rule = PromptRule.objects.get()
+    created = AuditEvent.objects.get(action="prompt_rule.created")
+    assert created.actor == admin and created.data["fields"]["pattern"] == "famous person"
+    site.post(f"/django-admin/generations/promptrule/{rule.pk}/delete/", {"post": "yes"})
+    assert not PromptRule.objects.exists()
+    assert AuditEvent.objects.filter(action="prompt_rule.deleted", actor=admin).exists()
+    policy = cohort.quota_policy
+    changed = site.post(
+        f"/django-admin/generations/quotapolicy/{policy.pk}/change/",
+        {"cohort": cohort.pk, "credits_per_period": 250, "period_days": policy.period_days,
+         "max_running_per_artist": 1, "max_queued_per_artist": 5, "weight": 1.0},
+    )  # fmt: skip
+    assert changed.status_code == 302, changed.content[:500]
+    event = AuditEvent.objects.get(action="quota_policy.changed")
+    assert event.cohort == cohort and event.data["fields"] == {"credits_per_period": "250"}

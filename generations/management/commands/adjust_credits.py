@@ -2,8 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Cohort, User
 from core.errors import ApplicationError
-from generations.ledger import credits_adjust
-from generations.services import account_for
+from generations.services import credits_adjust_by_staff
 
 
 class Command(BaseCommand):
@@ -23,11 +22,8 @@ class Command(BaseCommand):
             raise CommandError(f"No account {email!r} or no cohort {cohort!r}.")
         if amount == 0:
             raise CommandError("The amount must not be zero.")
-        account = account_for(user=user, cohort=found)
         try:
-            account = credits_adjust(
-                account=account, amount=amount, key=key or f"adjust:{account.pk}:{note}:{amount}", note=note
-            )
+            account = credits_adjust_by_staff(actor=None, user=user, cohort=found, amount=amount, note=note, key=key)
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(f"{user.email} in {found.slug}: {account.available} available, {account.reserved} reserved.")
