@@ -134,6 +134,22 @@ class Cohort(models.Model):
         return self.name
 
 
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status="active")
+
+    def active_artists(self):
+        """Memberships that let their person generate: the artist role, active (one home for the rule)."""
+        return self.filter(role="artist", status="active")
+
+    def active_reviewers(self):
+        return self.filter(role="reviewer", status="active")
+
+
+# The same rules as filters across a relation (Cohort.objects.filter(**ACTIVE_ARTIST_MEMBERS)).
+ACTIVE_ARTIST_MEMBERS = {"memberships__role": "artist", "memberships__status": "active"}
+
+
 class Membership(models.Model):
     """A person's place in a cohort: an artist taking part, or a reviewer assigned to it."""
 
@@ -156,6 +172,8 @@ class Membership(models.Model):
     )
     status_changed_at = models.DateTimeField(default=timezone.now)
     joined_at = models.DateTimeField(default=timezone.now)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import (
+    ACTIVE_ARTIST_MEMBERS,
     ApiToken,
     AuditEvent,
     Cohort,
@@ -55,13 +57,34 @@ def terms_pending_for(*, user: User) -> list[TermsVersion]:
     """The newest terms of each active artist membership that ``user`` has not accepted yet."""
     latest = TermsVersion.objects.filter(cohort=OuterRef("cohort")).order_by("-version").values("pk")[:1]
     newest_ids = (
-        Membership.objects.filter(user=user, role=Membership.Role.ARTIST, status=Membership.Status.ACTIVE)
+        Membership.objects.active_artists()
+        .filter(user=user)
         .annotate(terms_id=Subquery(latest))
         .exclude(terms_id=None)
         .values_list("terms_id", flat=True)
     )
     accepted = TermsAcceptance.objects.filter(user=user).values("terms_id")
     return list(TermsVersion.objects.filter(pk__in=list(newest_ids)).exclude(pk__in=accepted).select_related("cohort"))
+
+
+def terms_pending_sql(*, user_column: str, cohort_column: str) -> str:
+    """terms_pending_for()'s rule as a SQL condition, for statements that read it beside other checks
+    (the submission's): the cohort has terms, and the person has not accepted the newest version."""
+    quote = connection.ops.quote_name
+    terms, accepted = quote(TermsVersion._meta.db_table), quote(TermsAcceptance._meta.db_table)
+
+    def col(model, name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    cohort, version = col(TermsVersion, "cohort"), col(TermsVersion, "version")
+    # Names from the models' metadata only; the columns passed in are the caller's, never input.
+    return (
+        f"EXISTS (SELECT 1 FROM {terms} t WHERE t.{cohort} = {cohort_column}"  # noqa: S608
+        f" AND t.{version} = (SELECT MAX(v.{version}) FROM {terms} v WHERE v.{cohort} = {cohort_column})"
+        f" AND NOT EXISTS (SELECT 1 FROM {accepted} ta"
+        f" WHERE ta.{col(TermsAcceptance, 'terms')} = t.{col(TermsVersion, 'id')}"
+        f" AND ta.{col(TermsAcceptance, 'user')} = {user_column}))"
+    )
 
 
 def tokens_for(*, user: User) -> QuerySet[ApiToken]:
@@ -71,9 +94,7 @@ def tokens_for(*, user: User) -> QuerySet[ApiToken]:
 def cohorts_for_admin() -> QuerySet[Cohort]:
     now = timezone.now()
     return Cohort.objects.annotate(
-        active_artists=Count(
-            "memberships", filter=Q(memberships__role="artist", memberships__status="active"), distinct=True
-        ),
+        active_artists=Count("memberships", filter=Q(**ACTIVE_ARTIST_MEMBERS), distinct=True),
         open_invitations=Count(
             "invitations",
             filter=Q(invitations__accepted_at=None, invitations__revoked_at=None, invitations__expires_at__gt=now),

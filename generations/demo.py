@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accounts.models import Cohort, Membership, User
+from accounts.models import ACTIVE_ARTIST_MEMBERS, Cohort, User
 from generations.models import CreditAccount, QuotaPolicy
 from generations.services import account_for
 
@@ -12,7 +12,5 @@ def demo_seed_credits(*, cohort: Cohort) -> list[CreditAccount]:
     QuotaPolicy.objects.get_or_create(
         cohort=cohort, defaults={"credits_per_period": 200, "period_days": 7, "max_running_per_artist": 1}
     )
-    artists = User.objects.filter(
-        memberships__cohort=cohort, memberships__role=Membership.Role.ARTIST, memberships__status="active"
-    )
+    artists = User.objects.filter(memberships__cohort=cohort, **ACTIVE_ARTIST_MEMBERS)
     return [account_for(user=artist, cohort=cohort) for artist in artists]

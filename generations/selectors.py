@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import statistics
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,7 +25,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Cohort, Membership, User
+from accounts.models import ACTIVE_ARTIST_MEMBERS, Cohort, Membership, ProgramSwitches, User
+from accounts.selectors import terms_pending_sql
 from generations.models import CreditAccount, Generation, LedgerEntry, QuotaOverride, QuotaPolicy
 
 Status = Generation.Status
@@ -39,7 +41,7 @@ def generations_visible_to(*, user: User, as_staff: bool = False) -> QuerySet[Ge
     if user.is_program_admin:
         return generations
     if user.is_program_staff:
-        cohorts = Membership.objects.filter(user=user, role=Membership.Role.REVIEWER, status="active").values("cohort")
+        cohorts = Membership.objects.active_reviewers().filter(user=user).values("cohort")
         return generations.filter(Q(cohort__in=cohorts) | Q(artist=user))
     return generations.filter(artist=user)
 
@@ -64,9 +66,7 @@ def fair_share_queue() -> QuerySet[Generation]:
     override_cap = QuotaOverride.objects.filter(user=OuterRef("artist"), cohort=OuterRef("cohort")).values(
         "max_running_per_artist"
     )[:1]
-    active_member = Membership.objects.filter(
-        user=OuterRef("artist"), cohort=OuterRef("cohort"), status=Membership.Status.ACTIVE
-    )
+    active_member = Membership.objects.active().filter(user=OuterRef("artist"), cohort=OuterRef("cohort"))
     return (
         Generation.objects.filter(
             status=Status.QUEUED, cohort__status=Cohort.Status.ACTIVE, artist__suspended_at__isnull=True
@@ -75,13 +75,17 @@ def fair_share_queue() -> QuerySet[Generation]:
         .annotate(
             used=Coalesce(Subquery(used_24h, output_field=FloatField()), Value(0.0)),
             running_now=Coalesce(Subquery(running, output_field=IntegerField()), Value(0)),
+            # The effective policy, as limits_with_overrides() computes it: the override, else the
+            # cohort's policy, else the policy's defaults.
             running_cap=Coalesce(
                 Subquery(override_cap, output_field=IntegerField()),
                 F("cohort__quota_policy__max_running_per_artist"),
-                Value(1),
+                Value(policy_default("max_running_per_artist")),
                 output_field=IntegerField(),
             ),
-            weight=Coalesce(F("cohort__quota_policy__weight"), Value(1.0), output_field=FloatField()),
+            weight=Coalesce(
+                F("cohort__quota_policy__weight"), Value(float(policy_default("weight"))), output_field=FloatField()
+            ),
         )
         .filter(running_now__lt=F("running_cap"))
         .annotate(share=ExpressionWrapper(F("used") / F("weight"), output_field=FloatField()))
@@ -150,9 +154,7 @@ def ledger_for(*, account: CreditAccount) -> QuerySet[LedgerEntry]:
 
 
 def artist_cohorts(*, user: User) -> QuerySet[Cohort]:
-    return Cohort.objects.filter(
-        memberships__user=user, memberships__role=Membership.Role.ARTIST, memberships__status="active"
-    ).order_by("name")
+    return Cohort.objects.filter(memberships__user=user, **ACTIVE_ARTIST_MEMBERS).order_by("name")
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,11 @@ def limits_for(*, user: User, cohort: Cohort) -> Limits:
         override and override.max_running_per_artist,
         override and override.max_queued_per_artist,
     )
+
+
+def policy_default(name: str):
+    """A quota policy's value when the cohort has none (the model's default: one place for it)."""
+    return QuotaPolicy._meta.get_field(name).default
 
 
 def limits_with_overrides(policy: QuotaPolicy, credits: int | None, running: int | None, queued: int | None) -> Limits:
@@ -224,34 +231,49 @@ class SubmissionGate:
 # Every check a submission makes, in one statement: the API's busiest write reads this once
 # (bench/api_submit.py measures it). Plain SQL because the ORM spends three times as long
 # building and compiling these joins as the database spends running them. Portable SQL
-# (PostgreSQL and SQLite); tests/generations/test_submit.py covers each column.
-_GATES_SQL = """
-SELECT m.status, c.id, c.name, c.slug, c.status,
-       p.id, p.credits_per_period, p.period_days, p.max_running_per_artist, p.max_queued_per_artist, p.weight,
-       o.credits_per_period, o.max_running_per_artist, o.max_queued_per_artist,
-       a.id,
-       EXISTS (
-           SELECT 1 FROM accounts_termsversion t
-           WHERE t.cohort_id = c.id
-             AND t.version = (SELECT MAX(v.version) FROM accounts_termsversion v WHERE v.cohort_id = c.id)
-             AND NOT EXISTS (
-                 SELECT 1 FROM accounts_termsacceptance ta WHERE ta.terms_id = t.id AND ta.user_id = m.user_id
-             )
-       ),
-       s.generation_paused, s.generation_paused_reason,
-       (SELECT g.id FROM generations_generation g WHERE g.artist_id = m.user_id AND g.idempotency_key = %s)
-FROM accounts_membership m
-JOIN accounts_cohort c ON c.id = m.cohort_id
-LEFT JOIN generations_quotapolicy p ON p.cohort_id = c.id
-LEFT JOIN generations_quotaoverride o ON o.cohort_id = c.id AND o.user_id = m.user_id
-LEFT JOIN generations_creditaccount a ON a.cohort_id = c.id AND a.user_id = m.user_id
-LEFT JOIN accounts_programswitches s ON s.id = 1
-WHERE m.user_id = %s AND m.role = 'artist' AND {which}
-ORDER BY c.name
-"""
-
-
+# (PostgreSQL and SQLite); table and column names come from the models, and the row is read by
+# the names it gives its columns; tests/generations/test_submit.py covers each column.
 _POLICY_FIELDS = ("credits_per_period", "period_days", "max_running_per_artist", "max_queued_per_artist", "weight")
+_OVERRIDE_FIELDS = ("credits_per_period", "max_running_per_artist", "max_queued_per_artist")
+
+
+def table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def column(model, name: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
+@functools.cache
+def _gates_sql() -> str:
+    policy = ", ".join(f"p.{column(QuotaPolicy, f)} AS policy_{f}" for f in _POLICY_FIELDS)
+    override = ", ".join(f"o.{column(QuotaOverride, f)} AS override_{f}" for f in _OVERRIDE_FIELDS)
+    # Short names for the tables, as the statement's aliases (m, c, p, o, a, g, s).
+    M, C, P, OV, A = Membership, Cohort, QuotaPolicy, QuotaOverride, CreditAccount
+    G, S = Generation, ProgramSwitches
+    # Names from the models' metadata, values as parameters: nothing a person sent is in the text.
+    return f"""
+SELECT m.{column(M, "status")} AS membership_status, c.{column(C, "id")} AS cohort_id,
+       c.{column(C, "name")} AS cohort_name, c.{column(C, "slug")} AS cohort_slug,
+       c.{column(C, "status")} AS cohort_status,
+       p.{column(P, "id")} AS policy_id, {policy}, {override},
+       a.{column(A, "id")} AS account_id,
+       {terms_pending_sql(user_column=f"m.{column(M, 'user')}", cohort_column=f"c.{column(C, 'id')}")} AS terms_pending,
+       s.{column(S, "generation_paused")} AS paused, s.{column(S, "generation_paused_reason")} AS paused_reason,
+       (SELECT g.{column(G, "id")} FROM {table(G)} g
+        WHERE g.{column(G, "artist")} = m.{column(M, "user")} AND g.{column(G, "idempotency_key")} = %s) AS existing_id
+FROM {table(M)} m
+JOIN {table(C)} c ON c.{column(C, "id")} = m.{column(M, "cohort")}
+LEFT JOIN {table(P)} p ON p.{column(P, "cohort")} = c.{column(C, "id")}
+LEFT JOIN {table(OV)} o
+       ON o.{column(OV, "cohort")} = c.{column(C, "id")} AND o.{column(OV, "user")} = m.{column(M, "user")}
+LEFT JOIN {table(A)} a
+       ON a.{column(A, "cohort")} = c.{column(C, "id")} AND a.{column(A, "user")} = m.{column(M, "user")}
+LEFT JOIN {table(S)} s ON s.{column(S, "id")} = 1
+WHERE m.{column(M, "user")} = %s AND m.{column(M, "role")} = %s AND {{which}}
+ORDER BY c.{column(C, "name")}
+"""  # noqa: S608
 
 
 def submission_gates(
@@ -262,31 +284,31 @@ def submission_gates(
     ``cohort`` picks it whatever the membership's status (the submission says why it cannot use
     it); ``cohort_slug``, or neither, picks among the artist's active memberships.
     """
+    status = f"m.{column(Membership, 'status')}"
     if cohort is not None:
-        which, params = "m.cohort_id = %s", [cohort.pk]
+        which, params = f"m.{column(Membership, 'cohort')} = %s", [cohort.pk]
     elif cohort_slug:
-        which, params = "m.status = 'active' AND c.slug = %s", [cohort_slug]
+        which, params = f"{status} = %s AND c.{column(Cohort, 'slug')} = %s", [Membership.Status.ACTIVE, cohort_slug]
     else:
-        which, params = "m.status = 'active'", []
+        which, params = f"{status} = %s", [Membership.Status.ACTIVE]
     with connection.cursor() as cursor:
-        cursor.execute(_GATES_SQL.format(which=which), [idempotency_key, artist.pk, *params])
-        rows = cursor.fetchall()
+        cursor.execute(_gates_sql().format(which=which), [idempotency_key, artist.pk, Membership.Role.ARTIST, *params])
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     gates = []
     for row in rows:
-        (membership_status, *cohort_values), row = row[:5], row[5:]
-        policy_pk, *policy_values = row[:6]
-        policy = QuotaPolicy(**dict(zip(_POLICY_FIELDS, policy_values, strict=True))) if policy_pk else QuotaPolicy()
-        credits, running, queued, account_pk, terms_pending, paused, paused_reason, existing_pk = row[6:]
+        policy = QuotaPolicy(**{f: row[f"policy_{f}"] for f in _POLICY_FIELDS}) if row["policy_id"] else QuotaPolicy()
+        cohort_values = [row["cohort_id"], row["cohort_name"], row["cohort_slug"], row["cohort_status"]]
         gates.append(
             SubmissionGate(
                 cohort=Cohort.from_db(connection.alias, ["id", "name", "slug", "status"], cohort_values),
-                membership_active=membership_status == Membership.Status.ACTIVE,
-                limits=limits_with_overrides(policy, credits, running, queued),
-                account_pk=account_pk,
-                terms_pending=bool(terms_pending),
-                paused=bool(paused),
-                paused_reason=paused_reason or "",
-                existing_pk=existing_pk,
+                membership_active=row["membership_status"] == Membership.Status.ACTIVE,
+                limits=limits_with_overrides(policy, *(row[f"override_{f}"] for f in _OVERRIDE_FIELDS)),
+                account_pk=row["account_id"],
+                terms_pending=bool(row["terms_pending"]),
+                paused=bool(row["paused"]),
+                paused_reason=row["paused_reason"] or "",
+                existing_pk=row["existing_id"],
             )
         )
     return gates

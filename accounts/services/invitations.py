@@ -72,7 +72,7 @@ def invitations_create(
     cohort.invitations.filter(
         email__in={email.lower() for email in emails}, accepted_at=None, revoked_at=None, expires_at__lte=timezone.now()
     ).update(revoked_at=timezone.now())
-    seats = cohort.capacity - cohort.memberships.filter(role="artist", status="active").count()
+    seats = cohort.capacity - cohort.memberships.active_artists().count()
     seats -= cohort.invitations.filter(
         accepted_at=None, revoked_at=None, expires_at__gt=timezone.now(), role="artist"
     ).count()

@@ -98,6 +98,6 @@ def check_capacity(cohort: Cohort, *, role: str) -> None:
     """Raise when an artist would take the cohort past its capacity. Caller holds the cohort's row lock."""
     if role != Membership.Role.ARTIST:
         return
-    active = cohort.memberships.filter(role=Membership.Role.ARTIST, status=Membership.Status.ACTIVE).count()
+    active = cohort.memberships.active_artists().count()
     if active >= cohort.capacity:
         raise ApplicationError("over_capacity", f"{cohort} is full ({cohort.capacity} artists).")
