@@ -156,7 +156,7 @@ class TokenRevokeApi(APIView):
         responses=TokenOutputSerializer,
         summary="Revoke a token (owner or admin)",
         description=(
-            "Scope: `tokens:write` to revoke another of your tokens (a token may always revoke itself); "
+            "Token scope: `tokens:write` to revoke another of your tokens (a token may always revoke itself); "
             "`staff:all` for an admin revoking someone else's."
         ),
     )

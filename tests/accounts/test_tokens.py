@@ -178,3 +178,17 @@ def test_a_token_made_on_the_page_is_shown_once_and_a_refresh_makes_no_second(wo
     assert 'id="new-token"' not in again
     assert ApiToken.objects.filter(user=world.artist).count() == 1
     assert "vnsg_" not in str(dict(browser.session))  # nothing of it left in the session
+
+
+def test_every_write_in_the_schema_names_the_scope_or_who_may_call_it(db):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    unnamed = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if method in ("post", "put", "patch", "delete")
+        and not any(word in operation.get("description", "") for word in ("scope", "Who:", "Public:"))
+    ]
+    assert unnamed == []
