@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import models
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -14,7 +15,14 @@ from accounts import selectors, services
 from accounts.models import ApiToken, Cohort, Membership
 from accounts.permissions import HasScopes, IsProgramAdmin, SessionOnly, staff_powers
 from accounts.throttles import RevokeExposedThrottle
-from core.api_fields import NOT_BLANK, StrictIntegerField
+from core.api_fields import (
+    NOT_BLANK,
+    StrictBooleanField,
+    StrictCharField,
+    StrictDateField,
+    StrictIntegerField,
+    StrictSlugField,
+)
 from core.client_ip import client_ip
 from core.errors import ApplicationError
 
@@ -104,10 +112,11 @@ class TokenListCreateApi(APIView):
     permission_classes = [IsAuthenticated, HasScopes]
 
     class TokenCreateInputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=80, validators=[NOT_BLANK])
+        name = StrictCharField(max_length=80, validators=[NOT_BLANK])
         scopes = serializers.ListField(
             child=serializers.ChoiceField(choices=ApiToken.Scope.choices),
             allow_empty=False,
+            min_length=1,
             help_text="reviews:write and staff:all are for staff only.",
         )
         days = StrictIntegerField(min_value=1, max_value=365, required=False)
@@ -191,7 +200,7 @@ class TokenRevokeExposedApi(APIView):
     throttle_classes = [RevokeExposedThrottle]
 
     class RevokeExposedInputSerializer(serializers.Serializer):
-        token = serializers.CharField(max_length=100, validators=[NOT_BLANK])
+        token = StrictCharField(max_length=100, validators=[NOT_BLANK])
 
     @extend_schema(
         request=RevokeExposedInputSerializer, responses={200: dict}, summary="Revoke a token found in public"
@@ -212,6 +221,17 @@ class TokenRevokeExposedApi(APIView):
 
 
 class CohortSerializer(serializers.ModelSerializer):
+    # Text and dates as JSON strings only (DRF would take a number for either).
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.SlugField: StrictSlugField,
+        models.DateField: StrictDateField,
+        models.PositiveIntegerField: StrictIntegerField,
+        models.BooleanField: StrictBooleanField,
+    }
+
     class Meta:
         model = Cohort
         fields = ["id", *Cohort.EDITABLE_FIELDS, "created_at"]
@@ -284,7 +304,9 @@ class CohortInvitationsApi(APIView):
     pagination_class = None
 
     class InvitationsInputSerializer(serializers.Serializer):
-        emails = serializers.ListField(child=serializers.CharField(max_length=320), allow_empty=False, max_length=1000)
+        emails = serializers.ListField(
+            child=StrictCharField(max_length=320), allow_empty=False, min_length=1, max_length=1000
+        )
         role = serializers.ChoiceField(choices=Membership.Role.choices, default=Membership.Role.ARTIST)
 
     class InvitationRowSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from accounts.permissions import IsProgramAdmin, SessionOnly, required_scopes
+from core.api_fields import NOT_BLANK, PYTHON_SPACES
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -37,7 +38,32 @@ ERRORS = {
 PUBLIC_ERRORS = ("400", "413", "415", "429")
 
 
+# DRF refuses a NUL in any CharField (PostgreSQL cannot store one); the schema says so too.
+NUL_FREE = "^[^\\x00]*$"
+NOT_BLANK_NUL_FREE = f"^[^\\x00]*[^\\x00{PYTHON_SPACES}][^\\x00]*$"
+
+
+# NOT_BLANK's pattern as drf-spectacular writes it (\x escapes become \u00).
+NOT_BLANK_AS_WRITTEN = NOT_BLANK.regex.pattern.replace(r"\x", r"\u00")
+
+
 class AutoSchema(openapi.AutoSchema):
+    _direction = "response"
+
+    def _map_basic_serializer(self, serializer, direction):
+        self._direction = direction  # the NUL rule is about input; what the server says may quote anything
+        return super()._map_basic_serializer(serializer, direction)
+
+    def _insert_field_validators(self, field, schema):
+        super()._insert_field_validators(field, schema)
+        if self._direction != "request":
+            return
+        if isinstance(field, serializers.CharField) and schema.get("type") == "string":
+            if schema.get("pattern") == NOT_BLANK_AS_WRITTEN:
+                schema["pattern"] = NOT_BLANK_NUL_FREE
+            elif not {"pattern", "format", "enum"} & set(schema):
+                schema["pattern"] = NUL_FREE
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         public = not self.get_auth()

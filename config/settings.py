@@ -263,6 +263,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The schema documents JSON bodies; forms are accepted too, but JSON can say null and nest.
     "PARSER_WHITELIST": ["core.parsers.JSONParser"],
+    # Separate request and response components: what a client may send is described on its own.
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Celery -----------------------------------------------------------------

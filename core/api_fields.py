@@ -29,6 +29,40 @@ class StrictFloatField(_RefusesBooleans, serializers.FloatField):
     pass
 
 
+class _StringsOnly:
+    """DRF's text fields turn a number into its digits; a JSON number is not a string here."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Send a string here.", code="invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(_StringsOnly, serializers.CharField):
+    pass
+
+
+class StrictSlugField(_StringsOnly, serializers.SlugField):
+    pass
+
+
+class StrictEmailField(_StringsOnly, serializers.EmailField):
+    pass
+
+
+class StrictDateField(_StringsOnly, serializers.DateField):
+    pass
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false; DRF would also take "yes", "on", 1 and 0."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class StrictIntegerField(_RefusesBooleans, serializers.IntegerField):
     pass
 
@@ -41,7 +75,7 @@ class StrictIntegerField(_RefusesBooleans, serializers.IntegerField):
         "pattern": f"^[^{CONTROLS}]*[^{CONTROLS}{PYTHON_SPACES}][^{CONTROLS}]*$",
     }
 )
-class PromptField(serializers.CharField):
+class PromptField(StrictCharField):
     """A prompt: up to 2,000 characters, no control characters, not blank (checked without backtracking)."""
 
     def __init__(self, **kwargs):
@@ -49,6 +83,6 @@ class PromptField(serializers.CharField):
 
 
 @extend_schema_field({"type": "string", "maxLength": 2000, "pattern": f"^[^{CONTROLS}]*$"})
-class NegativePromptField(serializers.CharField):
+class NegativePromptField(StrictCharField):
     def __init__(self, **kwargs):
         super().__init__(max_length=2000, trim_whitespace=False, allow_blank=True, validators=[NO_CONTROLS], **kwargs)

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Cohort
 from accounts.permissions import HasScopes
-from core.api_fields import NegativePromptField, PromptField, StrictFloatField, StrictIntegerField
+from core.api_fields import NegativePromptField, PromptField, StrictFloatField, StrictIntegerField, StrictSlugField
 from core.pagination import CursorPagination
 from generations import selectors, services
 from generations.media import signed_url
@@ -92,9 +92,7 @@ class QuoteSerializer(serializers.Serializer):
 
 
 class SubmitSerializer(QuoteSerializer):
-    cohort = serializers.SlugField(
-        max_length=64, required=False, help_text="Your cohort's slug; optional if you are in one."
-    )
+    cohort = StrictSlugField(max_length=64, required=False, help_text="Your cohort's slug; optional if you are in one.")
     prompt = PromptField()
     negative_prompt = NegativePromptField(required=False, default="")
     seed = StrictIntegerField(min_value=0, max_value=2**31 - 1, required=False)
@@ -264,7 +262,7 @@ class CreditsApi(APIView):
     required_scopes = ["generations:read"]
 
     class CreditsQuerySerializer(serializers.Serializer):
-        cohort = serializers.SlugField(max_length=64, required=False, help_text="Your cohort's slug.")
+        cohort = StrictSlugField(max_length=64, required=False, help_text="Your cohort's slug.")
 
     @extend_schema(
         parameters=[CreditsQuerySerializer],

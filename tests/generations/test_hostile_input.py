@@ -101,3 +101,16 @@ def test_a_duration_must_be_a_number(artist, cohort, path, value):
     body = {"prompt": "a boat", **SMALL, "duration_s": value}
     error = assert_error_shape(client.post(path, body, format="json"), 400, "invalid")
     assert "duration_s" in error["fields"]
+
+
+@pytest.mark.parametrize("value", [{}, [], 20260101, True])
+def test_a_date_or_text_that_is_not_a_string_is_a_400(db, value):
+    from tests.accounts.conftest import with_totp
+    from tests.factories import UserFactory
+
+    admin = UserFactory(role="admin")
+    with_totp(admin)
+    client = api_client_for(admin)
+    for body in ({"name": "x", "slug": "x-1", "ends_on": value}, {"name": value, "slug": "x-2"}):
+        error = assert_error_shape(client.post("/api/v1/cohorts/", body, format="json"), 400, "invalid")
+        assert set(error["fields"]) & {"ends_on", "name"}
