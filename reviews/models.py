@@ -1,1 +1,184 @@
-"""Publication requests, review decisions and publications arrive with the reviews issue."""
+"""Review before publish: requests, claims, decisions with written reasons, appeals and publications.
+
+The database holds the rules a person would otherwise have to trust: a negative decision names a
+reason code; one decision per request and stage (two reviewers deciding at once: one wins); one
+open request per clip; nobody claims their own request; a publication stands on an approving
+decision, or says plainly that the cohort's deadline passed without one.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import Cohort
+from generations.models import Generation
+
+
+class ReasonCode(models.Model):
+    """One written reason a clip may be refused or taken down, resting on a clause of the published policy.
+
+    Readable by every cohort member before they submit; admins manage the list, and retire a code by
+    clearing ``active`` (decisions that cite it keep it).
+    """
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=120)
+    description = models.TextField(help_text="What the reason covers, in words an artist can act on.")
+    policy_clause = models.CharField(max_length=200, help_text="The clause of the published policy it rests on.")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.label}"
+
+
+class PublicationRequest(models.Model):
+    """An artist's request to publish one of their succeeded clips, in the review queue until decided."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        IN_REVIEW = "in_review", "In review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    OPEN = (State.PENDING, State.IN_REVIEW)
+
+    generation = models.ForeignKey(Generation, on_delete=models.PROTECT, related_name="publication_requests")
+    artist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="publication_requests")
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="publication_requests")
+    title = models.CharField(max_length=120)
+    caption = models.CharField(max_length=2000, blank=True)
+    credit_line = models.CharField(max_length=120)
+    show_prompt = models.BooleanField(default=False)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    deadline_at = models.DateTimeField(help_text="When the cohort's review deadline passes.")
+    # A claim: the reviewer working on it now, until the lease ends (renewed while they work).
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["deadline_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    state__in=["pending", "in_review", "approved", "rejected", "changes_requested", "withdrawn"]
+                ),
+                name="publication_request_state_valid",
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="publication_request_has_title"),
+            models.UniqueConstraint(
+                fields=["generation"],
+                condition=Q(state__in=["pending", "in_review"]),
+                name="one_open_publication_request_per_generation",
+            ),
+            # Claimed exactly while in review, always with a lease.
+            models.CheckConstraint(
+                condition=Q(state="in_review", claimed_by__isnull=False, lease_expires_at__isnull=False)
+                | (~Q(state="in_review") & Q(claimed_by__isnull=True, lease_expires_at__isnull=True)),
+                name="publication_request_claim_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(claimed_by__isnull=True) | ~Q(claimed_by=F("artist")),
+                name="publication_request_not_claimed_by_its_artist",
+            ),
+        ]
+        indexes = [models.Index(fields=["cohort", "state", "deadline_at"], name="review_queue_order")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_state_display()})"
+
+
+class Decision(models.Model):
+    """A reviewer's decision on a request (stage review) or on its appeal (stage appeal, final)."""
+
+    class Outcome(models.TextChoices):
+        APPROVE = "approve", "Approve"
+        REJECT = "reject", "Reject"
+        REQUEST_CHANGES = "request_changes", "Request changes"
+
+    class Stage(models.TextChoices):
+        REVIEW = "review", "Review"
+        APPEAL = "appeal", "Appeal"
+
+    request = models.ForeignKey(PublicationRequest, on_delete=models.PROTECT, related_name="decisions")
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.REVIEW)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    reason_code = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=2000, blank=True, help_text="Shown to the artist with the reason.")
+    automated = models.BooleanField(default=False, help_text="Whether any part of the decision was automated.")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=["approve", "reject", "request_changes"]), name="decision_outcome_valid"
+            ),
+            models.CheckConstraint(condition=Q(stage__in=["review", "appeal"]), name="decision_stage_valid"),
+            # Nobody is refused for a reason that is not written down.
+            models.CheckConstraint(
+                condition=Q(outcome="approve") | Q(reason_code__isnull=False), name="negative_decision_has_reason"
+            ),
+            # Two reviewers deciding at once: exactly one decision counts.
+            models.UniqueConstraint(fields=["request", "stage"], name="one_decision_per_request_and_stage"),
+            # The target of Publication's (decision, decision_outcome) key.
+            models.UniqueConstraint(fields=["id", "outcome"], name="decision_id_outcome_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} ({self.get_stage_display().lower()})"
+
+
+class Publication(models.Model):
+    """A published clip: public, with the credit line the artist chose and its provenance.
+
+    It stands on an approving decision, or (``unreviewed``) on the cohort's deadline having passed
+    without one where the cohort allows the artist to publish then; never on nothing.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    request = models.OneToOneField(PublicationRequest, on_delete=models.PROTECT, related_name="publication")
+    decision = models.OneToOneField(
+        Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="publication"
+    )
+    # The decision's outcome, copied so the database can hold it to "approve" (see the migration's
+    # composite foreign key on PostgreSQL: (decision, decision_outcome) must match a decision row).
+    decision_outcome = models.CharField(max_length=20, blank=True)
+    unreviewed = models.BooleanField(default=False)
+    published_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    taken_down_at = models.DateTimeField(null=True, blank=True)
+    take_down_reason = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    take_down_note = models.CharField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision__isnull=False, decision_outcome="approve", unreviewed=False)
+                | Q(decision__isnull=True, decision_outcome="", unreviewed=True),
+                name="publication_approved_or_past_deadline",
+            ),
+            models.CheckConstraint(
+                condition=Q(taken_down_at__isnull=True) | Q(take_down_reason__isnull=False),
+                name="publication_take_down_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["-published_at"], name="gallery_order")]
+
+    def __str__(self) -> str:
+        return self.request.title
