@@ -56,9 +56,10 @@ def is_staff(user) -> bool:
 
 
 def session_passed_mfa(request) -> bool:
-    """Whether allauth recorded a second factor in this very session (not merely that one is set up)."""
+    """Whether allauth recorded a second factor in this very session, and the person still has one set up
+    (removing it ends staff powers in sessions that used it)."""
     records = get_authentication_records(request, request.user)
-    return any(record.get("method") == "mfa" for record in records)
+    return any(record.get("method") == "mfa" for record in records) and has_totp(request.user)
 
 
 def second_factor_passed(request) -> bool:

@@ -154,3 +154,13 @@ def test_failed_second_factors_and_set_up_and_removal_are_audited(world, django_
         secret = authenticator.wrap().instance.data["secret"]
         browser.post("/accounts/2fa/totp/deactivate/", {"code": pyotp.TOTP(secret).now()})
     assert AuditEvent.objects.filter(action="auth.second_factor_removed", subject_user=world.artist).exists()
+
+
+def test_removing_two_factor_ends_staff_powers_in_the_session_that_used_it(world):
+    client = APIClient()
+    sign_in(client, world.admin)
+    assert client.get("/staff/cohorts/").status_code == 200
+    Authenticator.objects.filter(user=world.admin).delete()
+    response = client.get("/staff/cohorts/")
+    assert response.status_code == 302 and response["Location"] == "/accounts/2fa/totp/activate/"
+    assert client.get("/api/v1/cohorts/").json()["error"]["code"] == "mfa_required"
