@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
-from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +25,7 @@ from accounts.models import (
     User,
 )
 from accounts.tokens import hash_secret
+from core.sql import column, table
 
 CONSENT_DEFAULTS = {
     ConsentRecord.Kind.TRAINING_USE: False,  # off unless the artist says yes
@@ -70,20 +70,15 @@ def terms_pending_for(*, user: User) -> list[TermsVersion]:
 def terms_pending_sql(*, user_column: str, cohort_column: str) -> str:
     """terms_pending_for()'s rule as a SQL condition, for statements that read it beside other checks
     (the submission's): the cohort has terms, and the person has not accepted the newest version."""
-    quote = connection.ops.quote_name
-    terms, accepted = quote(TermsVersion._meta.db_table), quote(TermsAcceptance._meta.db_table)
-
-    def col(model, name: str) -> str:
-        return quote(model._meta.get_field(name).column)
-
-    cohort, version = col(TermsVersion, "cohort"), col(TermsVersion, "version")
+    terms, accepted = table(TermsVersion), table(TermsAcceptance)
+    cohort, version = column(TermsVersion, "cohort"), column(TermsVersion, "version")
     # Names from the models' metadata only; the columns passed in are the caller's, never input.
     return (
         f"EXISTS (SELECT 1 FROM {terms} t WHERE t.{cohort} = {cohort_column}"  # noqa: S608
         f" AND t.{version} = (SELECT MAX(v.{version}) FROM {terms} v WHERE v.{cohort} = {cohort_column})"
         f" AND NOT EXISTS (SELECT 1 FROM {accepted} ta"
-        f" WHERE ta.{col(TermsAcceptance, 'terms')} = t.{col(TermsVersion, 'id')}"
-        f" AND ta.{col(TermsAcceptance, 'user')} = {user_column}))"
+        f" WHERE ta.{column(TermsAcceptance, 'terms')} = t.{column(TermsVersion, 'id')}"
+        f" AND ta.{column(TermsAcceptance, 'user')} = {user_column}))"
     )
 
 

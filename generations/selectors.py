@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.models import ACTIVE_ARTIST_MEMBERS, Cohort, Membership, ProgramSwitches, User
 from accounts.selectors import terms_pending_sql
+from core.sql import column, table
 from generations.models import CreditAccount, Generation, LedgerEntry, QuotaOverride, QuotaPolicy
 
 Status = Generation.Status
@@ -235,14 +236,6 @@ class SubmissionGate:
 # the names it gives its columns; tests/generations/test_submit.py covers each column.
 _POLICY_FIELDS = ("credits_per_period", "period_days", "max_running_per_artist", "max_queued_per_artist", "weight")
 _OVERRIDE_FIELDS = ("credits_per_period", "max_running_per_artist", "max_queued_per_artist")
-
-
-def table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def column(model, name: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(name).column)
 
 
 @functools.cache
