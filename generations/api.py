@@ -50,7 +50,8 @@ class GenerationSerializer(serializers.ModelSerializer):
         field = obj.video if kind == "video" else obj.poster
         if not field or obj.deleted_at:
             return None
-        return self.context["request"].build_absolute_uri(signed_url(obj, kind))
+        request = self.context["request"]
+        return request.build_absolute_uri(signed_url(obj, kind, viewer_id=request.user.pk))
 
     def get_video_url(self, obj) -> str | None:
         return self._url(obj, "video")
@@ -60,6 +61,21 @@ class GenerationSerializer(serializers.ModelSerializer):
 
     def get_retry_of(self, obj) -> str | None:
         return str(obj.retry_of.public_id) if obj.retry_of_id else None
+
+
+class StaffAccessSerializer(serializers.Serializer):
+    viewer = serializers.CharField(source="viewer.__str__", help_text="The staff member who opened the clip.")
+    via = serializers.CharField(help_text="page, api, video, poster or review")
+    at = serializers.DateTimeField()
+
+
+class GenerationDetailSerializer(GenerationSerializer):
+    staff_access = StaffAccessSerializer(
+        many=True, source="staff_access_list", help_text="Every time staff opened this clip, newest first."
+    )
+
+    class Meta(GenerationSerializer.Meta):
+        fields = [*GenerationSerializer.Meta.fields, "staff_access"]
 
 
 class QuoteSerializer(serializers.Serializer):
@@ -192,10 +208,15 @@ class GenerationDetailApi(APIView):
     permission_classes = [IsAuthenticated, HasScopes]
     required_scopes = ["generations:read"]
 
-    @extend_schema(responses=GenerationSerializer, summary="One generation, with signed, expiring media URLs")
+    @extend_schema(
+        responses=GenerationDetailSerializer,
+        summary="One generation, with signed, expiring media URLs and every staff access to it",
+    )
     def get(self, request, public_id):
         generation = selectors.with_queue_estimate(_generation(request, public_id))
-        return Response(GenerationSerializer(generation, context={"request": request}).data)
+        services.staff_access_record(viewer=request.user, generation=generation, via="api")
+        generation.staff_access_list = selectors.staff_access_to(generation=generation)
+        return Response(GenerationDetailSerializer(generation, context={"request": request}).data)
 
 
 class GenerationCancelApi(APIView):

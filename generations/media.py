@@ -16,35 +16,43 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CONTENT_TYPES = {"video": "video/mp4", "poster": "image/jpeg"}
 
 
-def signed_url(generation: Generation, kind: str) -> str:
-    """A URL that works without a session until MEDIA_URL_MAX_AGE_SECONDS pass; it cannot be forged or altered."""
-    token = signing.dumps({"g": generation.pk, "k": kind}, salt=SALT, compress=True)
+def signed_url(generation: Generation, kind: str, *, viewer_id: int | None = None) -> str:
+    """A URL that works without a session until MEDIA_URL_MAX_AGE_SECONDS pass; it cannot be forged or altered.
+    It names the person it was made for, so a staff member's use of it is recorded for the artist."""
+    token = signing.dumps({"g": generation.pk, "k": kind, "v": viewer_id}, salt=SALT, compress=True)
     return reverse("media_signed", kwargs={"token": token})
 
 
-def read_signed(token: str) -> tuple[int, str]:
+def read_signed(token: str) -> tuple[int, str, int | None]:
+    """The generation's id, the kind of file and the id of the person the URL was made for."""
     try:
         data = signing.loads(token, salt=SALT, max_age=settings.MEDIA_URL_MAX_AGE_SECONDS)
     except signing.BadSignature:  # SignatureExpired is a BadSignature too
         raise Http404("This link is invalid or has expired.") from None
     if data.get("k") not in CONTENT_TYPES:
         raise Http404
-    return int(data["g"]), data["k"]
+    return int(data["g"]), data["k"], data.get("v")
 
 
 def serve(request, generation: Generation, kind: str):
     field = generation.video if kind == "video" else generation.poster
     if not field or generation.deleted_at:
         raise Http404("This clip has no file (yet).")
+    return serve_file(request, field, CONTENT_TYPES[kind])
+
+
+def serve_file(request, field, content_type: str, *, public: bool = False):
+    """A stored file with HTTP Range; private (per-browser cache) unless ``public``."""
+    finish = _public if public else _private
     storage, name = field.storage, field.name
     size = storage.size(name)
     header = request.headers.get("Range", "")
     match = _RANGE.match(header.strip()) if header else None
     if not match or (not match.group(1) and not match.group(2)):
-        response = FileResponse(storage.open(name, "rb"), content_type=CONTENT_TYPES[kind])
+        response = FileResponse(storage.open(name, "rb"), content_type=content_type)
         response["Accept-Ranges"] = "bytes"
         response["Content-Length"] = str(size)
-        return _private(response)
+        return finish(response)
     first, last = (_position(group) for group in match.groups())
     if first is not None:
         start, end = first, min(last, size - 1) if last is not None else size - 1
@@ -67,11 +75,11 @@ def serve(request, generation: Generation, kind: str):
                 remaining -= len(data)
                 yield data
 
-    response = StreamingHttpResponse(chunks(), status=206, content_type=CONTENT_TYPES[kind])
+    response = StreamingHttpResponse(chunks(), status=206, content_type=content_type)
     response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
-    return _private(response)
+    return finish(response)
 
 
 def _position(digits: str) -> int | None:
@@ -84,5 +92,12 @@ def _position(digits: str) -> int | None:
 
 def _private(response):
     response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _public(response):
+    # Short: a withdrawn or taken-down clip must leave shared caches soon.
+    response["Cache-Control"] = "public, max-age=300"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -221,3 +221,35 @@ class PromptRule(models.Model):
                 re.compile(self.pattern)
             except re.error as exc:
                 raise ValidationError({"pattern": f"Not a valid regular expression: {exc}."}) from exc
+
+
+class StaffAccess(models.Model):
+    """A staff member opened an artist's private clip (page, API, video or poster): shown to the artist.
+
+    The artist's own views are not recorded. Repeated requests for the same clip by the same person
+    within a minute (a player seeking through the video) are one record.
+    """
+
+    class Via(models.TextChoices):
+        PAGE = "page", "Clip page"
+        API = "api", "API"
+        VIDEO = "video", "Video"
+        POSTER = "poster", "Poster"
+        REVIEW = "review", "Review queue"
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="staff_accesses")
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    via = models.CharField(max_length=10, choices=Via.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["generation", "-at"], name="staff_access_by_clip")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(via__in=["page", "api", "video", "poster", "review"]), name="staff_access_via_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.viewer} viewed {self.generation_id} ({self.via})"

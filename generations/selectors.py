@@ -28,7 +28,7 @@ from django.utils import timezone
 from accounts.models import ACTIVE_ARTIST_MEMBERS, Cohort, Membership, ProgramSwitches, User
 from accounts.selectors import terms_pending_sql
 from core.sql import column, table
-from generations.models import CreditAccount, Generation, LedgerEntry, QuotaOverride, QuotaPolicy
+from generations.models import CreditAccount, Generation, LedgerEntry, QuotaOverride, QuotaPolicy, StaffAccess
 
 Status = Generation.Status
 
@@ -45,6 +45,11 @@ def generations_visible_to(*, user: User, as_staff: bool = False) -> QuerySet[Ge
         cohorts = Membership.objects.active_reviewers().filter(user=user).values("cohort")
         return generations.filter(Q(cohort__in=cohorts) | Q(artist=user))
     return generations.filter(artist=user)
+
+
+def staff_access_to(*, generation: Generation, limit: int = 200) -> list[StaffAccess]:
+    """Who of the staff opened the clip and when, newest first (for its artist)."""
+    return list(generation.staff_accesses.select_related("viewer")[:limit])
 
 
 def fair_share_queue() -> QuerySet[Generation]:

@@ -11,6 +11,7 @@ import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -18,7 +19,7 @@ from accounts.models import Cohort, User
 from accounts.services import audit_record
 from core.errors import ApplicationError
 from generations import dispatch, ledger, pricing, prompts, selectors
-from generations.models import CreditAccount, Generation, PromptRule
+from generations.models import CreditAccount, Generation, PromptRule, StaffAccess
 from generations.permissions import check_artist_of
 
 
@@ -329,3 +330,16 @@ def generation_delete(*, actor: User, generation: Generation) -> None:
         action="generation.deleted", actor=actor, target=generation, subject_user=generation.artist,
         cohort=generation.cohort,
     )  # fmt: skip
+
+
+STAFF_ACCESS_REPEAT_SECONDS = 60
+
+
+def staff_access_record(*, viewer: User, generation: Generation, via: str) -> StaffAccess | None:
+    """Record that ``viewer`` opened someone else's clip (the artist sees who and when); nothing for the
+    artist's own views. A player fetching the same video again within a minute is not a new record."""
+    if viewer.pk == generation.artist_id:
+        return None
+    if not cache.add(f"staff-access:{viewer.pk}:{generation.pk}:{via}", 1, STAFF_ACCESS_REPEAT_SECONDS):
+        return None
+    return StaffAccess.objects.create(generation=generation, viewer=viewer, via=via)

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import User
 from accounts.permissions import staff_page
 from accounts.selectors import access_notices_for
 from core.errors import ApplicationError
@@ -92,6 +93,18 @@ def studio_quote(request):
 
 @login_required
 @require_GET
+def generation_page(request, public_id):
+    """One clip: the player, how it was made, and (for its artist) every time staff opened it."""
+    generation = access_generation(request, public_id)
+    services.staff_access_record(viewer=request.user, generation=generation, via="page")
+    context = {"g": generation, "own": generation.artist_id == request.user.pk}
+    if context["own"]:
+        context["staff_access"] = selectors.staff_access_to(generation=generation)
+    return render(request, "generations/generation.html", context)
+
+
+@login_required
+@require_GET
 def generation_row(request, public_id):
     """One row of the studio list; htmx polls it while the job is queued or running."""
     generation = access_generation(request, public_id)
@@ -131,12 +144,20 @@ def media_view(request, public_id, kind: str):
     if kind not in media.CONTENT_TYPES:
         raise Http404
     generation = access_generation(request, public_id)
-    return media.serve(request, generation, kind)
+    response = media.serve(request, generation, kind)
+    services.staff_access_record(viewer=request.user, generation=generation, via=kind)
+    return response
 
 
 def media_signed(request, token: str):
-    generation_id, kind = media.read_signed(token)
-    return media.serve(request, get_object_or_404(Generation, pk=generation_id), kind)
+    generation_id, kind, viewer_id = media.read_signed(token)
+    generation = get_object_or_404(Generation.objects.select_related("artist"), pk=generation_id)
+    response = media.serve(request, generation, kind)
+    if viewer_id is not None and viewer_id != generation.artist_id:
+        viewer = User.objects.filter(pk=viewer_id).first()
+        if viewer is not None:
+            services.staff_access_record(viewer=viewer, generation=generation, via=kind)
+    return response
 
 
 @staff_page()

@@ -1,0 +1,243 @@
+"""The reviewer's side: claiming with a lease, deciding with reasons, the deadline check and the digest.
+
+Lock contract: a request's state changes only under its row lock (select_for_update), so two reviewers
+deciding at once see each other: the second finds it decided and gets 409. The database's constraints
+(reviews.models) are the second line.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Notification, User
+from accounts.services import audit_record, notify, notify_admins
+from core.errors import ApplicationError
+from reviews import selectors
+from reviews.models import Appeal, Decision, PublicationRequest, ReasonCode
+from reviews.permissions import may_review, reviewable_cohorts, reviewers
+from reviews.services.publications import publication_create
+
+CLAIM_LEASE = timedelta(minutes=15)
+DIGEST_EVERY = timedelta(days=1)
+State = PublicationRequest.State
+
+
+def _lockable(queryset):
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset
+
+
+def _free(now) -> Q:
+    """Unclaimed, or claimed by someone whose lease ran out (an abandoned claim returns to the queue)."""
+    return Q(state=State.PENDING) | Q(state=State.IN_REVIEW, lease_expires_at__lte=now)
+
+
+def _claimable_by(reviewer: User):
+    return (
+        PublicationRequest.objects.filter(cohort__in=reviewable_cohorts(reviewer=reviewer))
+        .exclude(artist=reviewer)  # nobody reviews their own request
+        .exclude(excluded_reviewer=reviewer)  # an appeal goes to someone else
+    )
+
+
+def _claim(request: PublicationRequest, reviewer: User, now) -> PublicationRequest:
+    request.state, request.claimed_by, request.lease_expires_at = State.IN_REVIEW, reviewer, now + CLAIM_LEASE
+    request.save(update_fields=["state", "claimed_by", "lease_expires_at"])
+    return request
+
+
+@transaction.atomic
+def review_claim_next(*, reviewer: User) -> PublicationRequest | None:
+    """The most urgent request the reviewer may review and nobody holds, claimed with a lease; their own
+    live claim first (its lease renewed) if they hold one. None when nothing is left."""
+    now = timezone.now()
+    held = PublicationRequest.objects.filter(claimed_by=reviewer, state=State.IN_REVIEW, lease_expires_at__gt=now)
+    mine = _lockable(held).order_by("deadline_at", "id").first()
+    if mine is not None:
+        return _claim(mine, reviewer, now)
+    candidate = _lockable(_claimable_by(reviewer).filter(_free(now))).order_by("deadline_at", "id").first()
+    return _claim(candidate, reviewer, now) if candidate is not None else None
+
+
+@transaction.atomic
+def review_claim(*, reviewer: User, request: PublicationRequest) -> PublicationRequest:
+    """Claim this request (or renew the reviewer's own claim on it); 409 when someone else holds it."""
+    now = timezone.now()
+    found = _lockable(_claimable_by(reviewer).filter(pk=request.pk)).first()
+    if found is None:
+        if not _claimable_by(reviewer).filter(pk=request.pk).exists():
+            raise ApplicationError("not_found", "No such request in your review queue.", status=404)
+        raise ApplicationError("claimed", "Another reviewer is working on this request.", status=409)
+    if found.state not in PublicationRequest.OPEN:
+        raise ApplicationError("already_decided", "Someone decided this request already.", status=409)
+    if found.state == State.IN_REVIEW and found.claimed_by_id != reviewer.pk and found.lease_expires_at > now:
+        raise ApplicationError("claimed", "Another reviewer is working on this request.", status=409)
+    return _claim(found, reviewer, now)
+
+
+def review_claim_renew(*, reviewer: User, request: PublicationRequest) -> bool:
+    """Extend the reviewer's live claim while they work; False when it lapsed or is someone else's."""
+    now = timezone.now()
+    return bool(
+        PublicationRequest.objects.filter(
+            pk=request.pk, state=State.IN_REVIEW, claimed_by=reviewer, lease_expires_at__gt=now
+        ).update(lease_expires_at=now + CLAIM_LEASE)
+    )
+
+
+def review_claim_release(*, reviewer: User, request: PublicationRequest) -> bool:
+    """Hand a claim back to the queue before its lease ends."""
+    return bool(
+        PublicationRequest.objects.filter(pk=request.pk, state=State.IN_REVIEW, claimed_by=reviewer).update(
+            state=State.PENDING, claimed_by=None, lease_expires_at=None
+        )
+    )
+
+
+STATE_AFTER = {
+    Decision.Outcome.APPROVE: State.APPROVED,
+    Decision.Outcome.REJECT: State.REJECTED,
+    Decision.Outcome.REQUEST_CHANGES: State.CHANGES_REQUESTED,
+}
+
+
+@transaction.atomic
+def review_decide(
+    *, reviewer: User, request: PublicationRequest, outcome: str, reason_code: str | None = None, note: str = ""
+) -> Decision:
+    """Decide a request the reviewer holds: approve (which publishes it), reject or request changes (each
+    with a reason code). Exactly one decision counts: a request already decided is a 409. At the appeal
+    stage the decision is final."""
+    request = (
+        PublicationRequest.objects.select_for_update(of=("self",))
+        .select_related("cohort", "artist", "generation")
+        .get(pk=request.pk)
+    )
+    if not may_review(reviewer=reviewer, cohort_id=request.cohort_id) or request.artist_id == reviewer.pk:
+        raise ApplicationError("not_found", "No such request in your review queue.", status=404)
+    if request.state not in PublicationRequest.OPEN:
+        raise ApplicationError("already_decided", "Someone decided this request already.", status=409)
+    if request.claimed_by_id != reviewer.pk or request.lease_expires_at <= timezone.now():
+        raise ApplicationError("not_claimed", "Claim the request before deciding it.", status=409)
+    if outcome not in Decision.Outcome.values:
+        raise ApplicationError(
+            "invalid",
+            "Choose approve, reject or request_changes.",
+            fields={"outcome": ", ".join(Decision.Outcome.values)},
+        )
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise ApplicationError("invalid", "Notes are at most 2,000 characters.", fields={"note": "at most 2,000"})
+    reason = None
+    if outcome != Decision.Outcome.APPROVE:
+        reason = ReasonCode.objects.filter(code=reason_code or "", active=True).first()
+        if reason is None:
+            raise ApplicationError(
+                "invalid", "Choose a reason from the published list.", fields={"reason_code": "required"}
+            )
+    try:
+        with transaction.atomic():
+            decision = Decision.objects.create(
+                request=request, stage=request.stage, reviewer=reviewer, outcome=outcome, reason_code=reason, note=note
+            )
+            if request.stage == PublicationRequest.Stage.APPEAL:
+                Appeal.objects.filter(request=request).update(decision=decision, decided_by=reviewer)
+    except IntegrityError as exc:  # the lock makes this rare; the constraints still decide
+        raise ApplicationError("already_decided", "Someone decided this request already.", status=409) from exc
+    request.state = STATE_AFTER[outcome]
+    request.claimed_by, request.lease_expires_at, request.closed_at = None, None, timezone.now()
+    request.save(update_fields=["state", "claimed_by", "lease_expires_at", "closed_at"])
+    if outcome == Decision.Outcome.APPROVE:
+        publication_create(request=request, decision=decision)
+    audit_record(
+        action=f"review.{outcome}", actor=reviewer, target=request, subject_user=request.artist,
+        cohort=request.cohort, data={"reason_code": reason.code if reason else None, "stage": request.stage},
+    )  # fmt: skip
+    decision.request = request
+    statement = selectors.statement_of_reasons(decision)
+    notify(
+        user=request.artist,
+        kind="review_decided",
+        title=f"{request.title}: {statement['decision']}",
+        body=selectors.statement_as_text(statement),
+        email=True,
+    )
+    return decision
+
+
+def review_flag_overdue(*, now=None) -> int:
+    """Flag open requests past their deadline (once each) and tell the admins; where the cohort allows it,
+    tell the artist they may publish it themselves. Returns how many were flagged."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        overdue = list(
+            _lockable(
+                PublicationRequest.objects.filter(
+                    state__in=PublicationRequest.OPEN, deadline_at__lte=now, overdue_at__isnull=True
+                )
+            ).select_related("cohort", "artist")
+        )
+        if not overdue:
+            return 0
+        PublicationRequest.objects.filter(pk__in=[request.pk for request in overdue]).update(overdue_at=now)
+        for request in overdue:
+            if request.cohort.publish_after_deadline and request.stage == PublicationRequest.Stage.REVIEW:
+                notify(
+                    user=request.artist,
+                    kind="review_overdue",
+                    title=f"{request.title}: the review deadline passed",
+                    body=(
+                        "Staff did not decide in time. You may publish it yourself now; "
+                        "it will say it was not reviewed."
+                    ),
+                    email=True,
+                )
+        per_cohort: dict[str, int] = {}
+        for request in overdue:
+            per_cohort[request.cohort.name] = per_cohort.get(request.cohort.name, 0) + 1
+        notify_admins(
+            kind="review_overdue",
+            title=f"{len(overdue)} publication request(s) passed the review deadline",
+            body="; ".join(f"{name}: {count}" for name, count in sorted(per_cohort.items())),
+        )
+    return len(overdue)
+
+
+def review_send_digests(*, now=None) -> int:
+    """Tell each reviewer how many new requests wait in their cohorts, at most once a day. Returns how many
+    digests were sent."""
+    now = now or timezone.now()
+    sent = 0
+    for reviewer in reviewers():
+        last = (
+            Notification.objects.filter(user=reviewer, kind="review_digest")
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if last and now - last < DIGEST_EVERY:
+            continue
+        since = last or now - DIGEST_EVERY
+        waiting = (
+            _claimable_by(reviewer).filter(_free(now), created_at__gt=since).values_list("cohort__name").order_by()
+        )
+        counts: dict[str, int] = {}
+        for (name,) in waiting:
+            counts[name] = counts.get(name, 0) + 1
+        if not counts:
+            continue
+        with transaction.atomic():
+            notify(
+                user=reviewer,
+                kind="review_digest",
+                title=f"{sum(counts.values())} new publication request(s) to review",
+                body="; ".join(f"{name}: {count}" for name, count in sorted(counts.items())),
+                email=True,
+            )
+        sent += 1
+    return sent
