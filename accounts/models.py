@@ -100,6 +100,9 @@ class Cohort(models.Model):
     publish_after_deadline = models.BooleanField(
         default=False, help_text="Artists may publish a clip staff did not decide on before the deadline."
     )
+    appeal_window_days = models.PositiveIntegerField(
+        default=180, help_text="How long after a rejection the artist may appeal it."
+    )
     # Leak containment: a token used beyond these is suspended at once. A high request rate alone is
     # answered with 429 (the rate limits), never with a suspension: only spread across addresses, or
     # submissions far beyond what a person makes, look like a token relayed by a public front end.
@@ -113,7 +116,7 @@ class Cohort(models.Model):
     # What admins may set, on the pages, through the API and in services alike.
     EDITABLE_FIELDS = (
         "name", "slug", "description", "status", "starts_on", "ends_on", "capacity", "review_deadline_hours",
-        "publish_after_deadline", "leak_max_addresses", "leak_address_window_minutes",
+        "publish_after_deadline", "appeal_window_days", "leak_max_addresses", "leak_address_window_minutes",
         "leak_max_submissions_per_minute",
     )  # fmt: skip
 

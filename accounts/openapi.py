@@ -84,6 +84,8 @@ class AutoSchema(openapi.AutoSchema):
                 "Who: program admins whose session passed two-factor sign-in, or a token with the scope "
                 "`staff:all` whose owner has two-factor set up."
             )
+        # A permission class of another app says who passes it in its own ``who`` sentence.
+        lines += [f"Who: {permission.who}" for permission in permissions if getattr(permission, "who", "")]
         if SessionOnly in permissions:
             lines.append("Who: a signed-in session only; API tokens cannot do this.")
         elif scopes:

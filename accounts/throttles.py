@@ -61,3 +61,10 @@ class ApiRateThrottle(_AtomicThrottle):
 class RevokeExposedThrottle(_AtomicThrottle):
     def counters(self, request):
         return [(f"revoke-exposed:{client_ip(request)}", settings.API_REVOKE_EXPOSED_PER_IP_PER_MINUTE)]
+
+
+class PublicReadThrottle(_AtomicThrottle):
+    """Public, unauthenticated reads (the gallery's API): a limit per client address."""
+
+    def counters(self, request):
+        return [(f"public-read:{client_ip(request)}", settings.API_PUBLIC_READS_PER_IP_PER_MINUTE)]

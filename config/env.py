@@ -33,6 +33,7 @@ class Config:
     default_from_email: str
     media_root: Path
     static_root: Path
+    c2pa_dir: Path
     secure_ssl_redirect: bool
     secure_hsts_seconds: int
     session_cookie_secure: bool
@@ -140,6 +141,7 @@ def _read(env: Env) -> Config:
         default_from_email=env.str("DEFAULT_FROM_EMAIL", "Vernissage <noreply@localhost>"),
         media_root=Path(env.path("MEDIA_ROOT", str(var_dir / "media"))).resolve(),
         static_root=Path(env.path("STATIC_ROOT", str(var_dir / "static"))).resolve(),
+        c2pa_dir=Path(env.path("C2PA_DIR", str(var_dir / "c2pa"))).resolve(),
         secure_ssl_redirect=env.bool("SECURE_SSL_REDIRECT", False),
         secure_hsts_seconds=hsts,
         session_cookie_secure=env.bool("SECURE_COOKIES", False),

@@ -21,7 +21,7 @@ CSRF_TRUSTED_ORIGINS = CONFIG.csrf_trusted_origins
 VAR_DIR = CONFIG.var_dir
 DEMO_PASSWORD = CONFIG.demo_password
 # Each app adds its demo data after the accounts app's: called with the demo cohort.
-DEMO_SEED_STEPS = ["generations.demo.demo_seed_credits"]
+DEMO_SEED_STEPS = ["generations.demo.demo_seed_credits", "reviews.demo.demo_seed_reviews"]
 
 INSTALLED_APPS = [
     "config.apps.VernissageAdminConfig",
@@ -219,6 +219,7 @@ API_TOKEN_MAX_DAYS = 365
 API_RATE_PER_TOKEN_PER_MINUTE = CONFIG.api_rate_per_token
 API_RATE_PER_USER_PER_MINUTE = CONFIG.api_rate_per_user
 API_REVOKE_EXPOSED_PER_IP_PER_MINUTE = 10
+API_PUBLIC_READS_PER_IP_PER_MINUTE = 300  # the gallery API, without sign-in
 INVITATION_DAYS = 14
 
 # Generations (docs/generations.md).
@@ -229,6 +230,10 @@ GENERATION_MAX_ATTEMPTS = 3
 GENERATION_TIME_LIMIT_SECONDS = 3600  # the longest one job (or batch) may run on a worker
 GENERATION_PROMPT_MAX_LENGTH = 2000
 MEDIA_URL_MAX_AGE_SECONDS = 3600
+# The version named in published clips' provenance and Content Credentials (pyproject.toml's).
+PLATFORM_VERSION = "0.1.0"
+# Content Credentials signer (reviews.credentials): generated here on first use, or an operator's own.
+C2PA_DIR = CONFIG.c2pa_dir
 METRICS_TOKEN = CONFIG.metrics_token
 # /healthz must answer the plain-HTTP probes of a load balancer even with the redirect on.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
@@ -265,6 +270,11 @@ SPECTACULAR_SETTINGS = {
     "PARSER_WHITELIST": ["core.parsers.JSONParser"],
     # Separate request and response components: what a client may send is described on its own.
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" or "state": each enum gets its model's name.
+    "ENUM_NAME_OVERRIDES": {
+        "GenerationStatusEnum": "generations.models.Generation.Status",
+        "PublicationRequestStateEnum": "reviews.models.PublicationRequest.State",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------
@@ -313,6 +323,10 @@ CELERY_BEAT_SCHEDULE = {
     # No queued job depends on one wake-up message: while runnable jobs wait, a worker is woken.
     "generations.wake_workers": {"task": "generations.wake_workers", "schedule": timedelta(seconds=30)},
     "generations.refill_credits": {"task": "generations.refill_credits", "schedule": timedelta(minutes=15)},
+    "reviews.flag_overdue": {"task": "reviews.flag_overdue", "schedule": timedelta(minutes=5)},
+    # Checked hourly; each reviewer gets at most one digest a day.
+    "reviews.send_digests": {"task": "reviews.send_digests", "schedule": timedelta(hours=1)},
+    "reviews.sign_publications": {"task": "reviews.sign_publications", "schedule": timedelta(minutes=1)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Cohort
 from generations.models import Generation
+from generations.storage import private_storage
 
 
 class ReasonCode(models.Model):
@@ -50,6 +51,11 @@ class PublicationRequest(models.Model):
         REJECTED = "rejected", "Rejected"
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
         WITHDRAWN = "withdrawn", "Withdrawn"
+        SELF_PUBLISHED = "self_published", "Published without review"
+
+    class Stage(models.TextChoices):
+        REVIEW = "review", "Review"
+        APPEAL = "appeal", "Appeal"
 
     OPEN = (State.PENDING, State.IN_REVIEW)
 
@@ -61,8 +67,14 @@ class PublicationRequest(models.Model):
     credit_line = models.CharField(max_length=120)
     show_prompt = models.BooleanField(default=False)
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    # An appeal reopens the request at stage "appeal", for anyone but the reviewer who rejected it.
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.REVIEW)
+    excluded_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     deadline_at = models.DateTimeField(help_text="When the cohort's review deadline passes.")
+    overdue_at = models.DateTimeField(null=True, blank=True, help_text="When the deadline check found it undecided.")
     # A claim: the reviewer working on it now, until the lease ends (renewed while they work).
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -75,7 +87,15 @@ class PublicationRequest(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(
-                    state__in=["pending", "in_review", "approved", "rejected", "changes_requested", "withdrawn"]
+                    state__in=[
+                        "pending",
+                        "in_review",
+                        "approved",
+                        "rejected",
+                        "changes_requested",
+                        "withdrawn",
+                        "self_published",
+                    ]
                 ),
                 name="publication_request_state_valid",
             ),
@@ -95,8 +115,25 @@ class PublicationRequest(models.Model):
                 condition=Q(claimed_by__isnull=True) | ~Q(claimed_by=F("artist")),
                 name="publication_request_not_claimed_by_its_artist",
             ),
+            models.CheckConstraint(condition=Q(stage__in=["review", "appeal"]), name="publication_request_stage_valid"),
+            # An appeal goes to someone other than the reviewer who decided.
+            models.CheckConstraint(
+                condition=Q(claimed_by__isnull=True)
+                | Q(excluded_reviewer__isnull=True)
+                | ~Q(claimed_by=F("excluded_reviewer")),
+                name="appeal_not_claimed_by_first_reviewer",
+            ),
         ]
-        indexes = [models.Index(fields=["cohort", "state", "deadline_at"], name="review_queue_order")]
+        indexes = [
+            models.Index(fields=["cohort", "state", "deadline_at"], name="review_queue_order"),
+            # "Claim next" walks open requests by deadline and takes the first one the reviewer may
+            # review: no sort of the whole queue.
+            models.Index(
+                fields=["deadline_at", "id"],
+                condition=Q(state__in=["pending", "in_review"]),
+                name="review_queue_open_by_deadline",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.get_state_display()})"
@@ -143,6 +180,39 @@ class Decision(models.Model):
         return f"{self.get_outcome_display()} ({self.get_stage_display().lower()})"
 
 
+class Appeal(models.Model):
+    """The artist's one appeal against a rejection, with their message; decided by another reviewer, finally."""
+
+    request = models.OneToOneField(PublicationRequest, on_delete=models.PROTECT, related_name="appeal")
+    appealed_decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="appeal")
+    original_reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    message = models.CharField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    decision = models.OneToOneField(
+        Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="appeal_decided"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(message=""), name="appeal_has_message"),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("original_reviewer")),
+                name="appeal_decided_by_another_reviewer",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision__isnull=True, decided_by__isnull=True)
+                | Q(decision__isnull=False, decided_by__isnull=False),
+                name="appeal_decision_has_reviewer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"appeal of {self.request}"
+
+
 class Publication(models.Model):
     """A published clip: public, with the credit line the artist chose and its provenance.
 
@@ -164,6 +234,17 @@ class Publication(models.Model):
     taken_down_at = models.DateTimeField(null=True, blank=True)
     take_down_reason = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     take_down_note = models.CharField(max_length=2000, blank=True)
+    taken_down_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The public copy, signed with Content Credentials (reviews.credentials), under a name that says
+    # nothing about the private file; empty until signed (the gallery shows signed clips only).
+    video = models.FileField(storage=private_storage, max_length=200, blank=True)
+    poster = models.FileField(storage=private_storage, max_length=200, blank=True)
+    video_sha256 = models.CharField(max_length=64, blank=True, help_text="Of the public, signed file.")
+    signed_at = models.DateTimeField(null=True, blank=True)
+    # Provenance, copied when published so the public record never changes under it.
+    provenance = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -178,7 +259,11 @@ class Publication(models.Model):
                 name="publication_take_down_has_reason",
             ),
         ]
-        indexes = [models.Index(fields=["-published_at"], name="gallery_order")]
+        indexes = [models.Index(fields=["-published_at", "-id"], name="gallery_order")]
 
     def __str__(self) -> str:
         return self.request.title
+
+    @property
+    def is_public(self) -> bool:
+        return bool(self.video) and self.withdrawn_at is None and self.taken_down_at is None

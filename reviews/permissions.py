@@ -6,9 +6,12 @@ has two-factor set up) may use these powers; the edges check that with accounts.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission
 
-from accounts.models import Cohort, Membership, User
+from accounts.models import ApiToken, Cohort, Membership, User
+from accounts.permissions import has_totp, is_staff, session_passed_mfa
 
 
 def reviewable_cohorts(*, reviewer: User) -> QuerySet[Cohort]:
@@ -21,3 +24,48 @@ def reviewable_cohorts(*, reviewer: User) -> QuerySet[Cohort]:
 
 def may_review(*, reviewer: User, cohort_id: int) -> bool:
     return reviewable_cohorts(reviewer=reviewer).filter(pk=cohort_id).exists()
+
+
+def reviewers() -> QuerySet[User]:
+    """Everyone who reviews: admins, and reviewers with an active reviewer membership."""
+    return (
+        User.objects.filter(is_active=True, suspended_at__isnull=True)
+        .filter(
+            Q(role=User.Role.ADMIN)
+            | Q(role=User.Role.REVIEWER, pk__in=Membership.objects.active_reviewers().values("user"))
+        )
+        .order_by("pk")
+    )
+
+
+def review_powers(request) -> bool:
+    """May this request use its user's reviewer powers now: staff, not suspended, and a second factor
+    passed in this session, or a token with reviews:write (or staff:all) whose owner has two-factor set up."""
+    if not is_staff(request.user):
+        return False
+    token = getattr(request, "auth", None)
+    if isinstance(token, ApiToken):
+        scopes = set(token.scopes)
+        return bool(scopes & {ApiToken.Scope.REVIEWS_WRITE, ApiToken.Scope.STAFF}) and has_totp(request.user)
+    return session_passed_mfa(request)
+
+
+class CanReview(BasePermission):
+    """The API's gate for the review queue and staff actions on publications."""
+
+    who = (
+        "reviewers of the request's cohort and program admins, in a session that passed two-factor sign-in, "
+        "or with a token with the scope `reviews:write` (or `staff:all`) whose owner has two-factor set up."
+    )
+
+    def has_permission(self, request, view):
+        if not is_staff(request.user):
+            raise PermissionDenied("Only reviewers and program admins may do this.", code="permission_denied")
+        token = getattr(request, "auth", None)
+        if isinstance(token, ApiToken) and not {ApiToken.Scope.REVIEWS_WRITE, ApiToken.Scope.STAFF} & set(token.scopes):
+            raise PermissionDenied(
+                f"This token lacks the scope {ApiToken.Scope.REVIEWS_WRITE}.", code="insufficient_scope"
+            )
+        if not review_powers(request):
+            raise PermissionDenied("Set up two-factor sign-in (and use it) before reviewing.", code="mfa_required")
+        return True

@@ -13,7 +13,9 @@ from accounts.services import token_create
 from config.wsgi import application
 from core.errors import ApplicationError
 from generations import pricing
-from generations.models import QuotaPolicy
+from generations.demo import demo_rendered_clip
+from generations.models import Generation, QuotaPolicy
+from reviews.models import ReasonCode
 from tests.accounts.conftest import with_totp
 from tests.factories import CohortFactory, MembershipFactory
 
@@ -36,6 +38,8 @@ def caller(db, settings):
         cohort=cohort, role=Membership.Role.ARTIST, user__role=User.Role.ADMIN, user__email="schema@example.org"
     ).user
     with_totp(admin)
+    ReasonCode.objects.create(code="defect", label="Defect", description="Broken.", policy_clause="3.1")
+    demo_rendered_clip(admin, cohort, "a clip to publish", hue=0.5)
     yield admin
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
@@ -64,11 +68,22 @@ def filter_case(context, case):
         return body.get("cohort", "schema-cohort") == "schema-cohort" and _offered(body)
     if path.startswith("/api/v1/cohorts/") and body.get("starts_on") and body.get("ends_on"):
         return str(body["ends_on"]) >= str(body["starts_on"])
+    if path.endswith("/decision/"):  # a refusal names a published reason
+        return body.get("outcome") == "approve" or body.get("reason_code") == "defect"
     return True
+
+
+def name_own_clip(case) -> None:
+    """A positive request to publish names the caller's own rendered clip (a random id names nobody's)."""
+    positive = case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE
+    if positive and case.operation.path == "/api/v1/publication-requests/" and isinstance(case.body, dict):
+        clip = Generation.objects.get(artist__email="schema@example.org", status="succeeded")
+        case.body["generation"] = str(clip.public_id)
 
 
 @schema.parametrize()
 @hypothesis_settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_api_keeps_its_schema(case, caller):
     _, plaintext = token_create(user=caller, name="schemathesis", scopes=list(ApiToken.Scope.values))
+    name_own_clip(case)
     case.call_and_validate(headers={"Authorization": f"Bearer {plaintext}"})

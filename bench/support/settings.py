@@ -3,3 +3,6 @@
 from config.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.support.urls"
+
+# The emails decisions send are not what the benchmarks measure (and would fill the console).
+EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"

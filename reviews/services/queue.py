@@ -32,6 +32,10 @@ def _lockable(queryset):
     return queryset
 
 
+# What the queue shows about a claimed request, read with the claim itself (the row lock is on the request only).
+QUEUE_ITEM_RELATED = ("cohort", "generation", "artist", "appeal")
+
+
 def _free(now) -> Q:
     """Unclaimed, or claimed by someone whose lease ran out (an abandoned claim returns to the queue)."""
     return Q(state=State.PENDING) | Q(state=State.IN_REVIEW, lease_expires_at__lte=now)
@@ -57,10 +61,11 @@ def review_claim_next(*, reviewer: User) -> PublicationRequest | None:
     live claim first (its lease renewed) if they hold one. None when nothing is left."""
     now = timezone.now()
     held = PublicationRequest.objects.filter(claimed_by=reviewer, state=State.IN_REVIEW, lease_expires_at__gt=now)
-    mine = _lockable(held).order_by("deadline_at", "id").first()
+    mine = _lockable(held.select_related(*QUEUE_ITEM_RELATED)).order_by("deadline_at", "id").first()
     if mine is not None:
         return _claim(mine, reviewer, now)
-    candidate = _lockable(_claimable_by(reviewer).filter(_free(now))).order_by("deadline_at", "id").first()
+    free = _claimable_by(reviewer).filter(_free(now)).select_related(*QUEUE_ITEM_RELATED)
+    candidate = _lockable(free).order_by("deadline_at", "id").first()
     return _claim(candidate, reviewer, now) if candidate is not None else None
 
 

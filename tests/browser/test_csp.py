@@ -9,10 +9,13 @@ from tests.factories import PASSWORD, CohortFactory, MembershipFactory, UserFact
 
 pytestmark = [pytest.mark.browser]
 
-ARTIST_PAGES = ["/", "/studio/", "/tokens/", "/profile/", "/terms/", "/notifications/", "/accounts/email/"]
+ARTIST_PAGES = [
+    "/", "/studio/", "/tokens/", "/profile/", "/terms/", "/notifications/", "/accounts/email/", "/publishing/",
+    "/gallery/", "/reasons/",
+]  # fmt: skip
 ADMIN_PAGES = [
     "/staff/cohorts/", "/staff/queue/", "/staff/audit/", "/staff/switches/", "/accounts/2fa/", "/django-admin/",
-    "/django-admin/accounts/user/", "/api/docs/",
+    "/django-admin/accounts/user/", "/api/docs/", "/review/", "/staff/reasons/", "/staff/reviews/",
 ]  # fmt: skip
 
 

@@ -1,0 +1,64 @@
+"""The review pages' forms: the fields and limits the services check, shown before the artist submits."""
+
+from django import forms
+
+from reviews.models import Decision, ReasonCode
+
+
+class PublicationRequestForm(forms.Form):
+    title = forms.CharField(max_length=120, help_text="1 to 120 characters, shown in the gallery.")
+    caption = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    credit_line = forms.CharField(max_length=120, required=False, help_text="How the gallery credits you.")
+    show_prompt = forms.BooleanField(required=False, label="Show the prompt in the gallery")
+
+
+class AppealForm(forms.Form):
+    message = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), help_text="Why the decision should change."
+    )
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(choices=Decision.Outcome.choices, widget=forms.HiddenInput, required=False)
+    reason_code = forms.ChoiceField(
+        required=False, label="Reason (to reject or request changes)", help_text="From the published list."
+    )
+    note = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note to the artist"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason_code"].choices = [("", "Choose a reason…")] + [
+            (code.code, f"{code.label} ({code.policy_clause})") for code in ReasonCode.objects.filter(active=True)
+        ]
+
+
+class TakeDownForm(forms.Form):
+    reason_code = forms.ChoiceField(label="Reason")
+    note = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason_code"].choices = [("", "Choose a reason…")] + [
+            (code.code, code.label) for code in ReasonCode.objects.filter(active=True)
+        ]
+
+
+class ReasonCodeForm(forms.ModelForm):
+    class Meta:
+        model = ReasonCode
+        fields = ["code", "label", "description", "policy_clause", "active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class QueueFilterForm(forms.Form):
+    cohort = forms.ChoiceField(required=False)
+    state = forms.ChoiceField(
+        required=False, choices=[("", "Any"), ("pending", "Pending"), ("in_review", "In review (yours)")]
+    )
+    older_than_hours = forms.IntegerField(required=False, min_value=1, max_value=24 * 365, label="Older than (hours)")
+
+    def __init__(self, *args, cohorts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].choices = [("", "All")] + [(cohort.slug, cohort.name) for cohort in cohorts]

@@ -1,0 +1,277 @@
+"""Every non-trivial read of review before publish, shaped for its page or endpoint, with a query count
+that does not grow with the number of rows."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Cohort, User
+from reviews.models import Appeal, Decision, Publication, PublicationRequest, ReasonCode
+from reviews.permissions import reviewable_cohorts
+
+State = PublicationRequest.State
+OUTCOME_WORDS = {"approve": "approved", "reject": "rejected", "request_changes": "changes requested"}
+
+
+# --- Statements of reasons ------------------------------------------------------------------------
+
+
+def statement_of_reasons(decision: Decision) -> dict:
+    """What the artist is told about a decision, in the shape of DSA Article 17: what was decided, the
+    facts and the clause relied on, whether any part was automated, and how and until when to appeal."""
+    request = decision.request
+    reason = decision.reason_code
+    final = decision.stage == Decision.Stage.APPEAL
+    appeal_until = None
+    if not final and decision.outcome == Decision.Outcome.REJECT:
+        appeal_until = decision.decided_at + timedelta(days=request.cohort.appeal_window_days)
+    if decision.outcome == Decision.Outcome.APPROVE:
+        scope = "The clip is published in the public gallery with your credit line."
+    elif decision.outcome == Decision.Outcome.REJECT:
+        scope = "The clip is not published. It stays in your studio, private, and you keep every right to it."
+    else:
+        scope = "The clip is not published yet: change what the note asks and request publication again."
+    if final:
+        redress = "This was the decision on your appeal, by a reviewer other than the first; it is final."
+    elif appeal_until:
+        redress = (
+            f"You may appeal once, with a message, until {appeal_until:%Y-%m-%d %H:%M} UTC, from your "
+            "publication requests page or the API; another reviewer decides."
+        )
+    elif decision.outcome == Decision.Outcome.REQUEST_CHANGES:
+        redress = "Request publication again once the clip or its details are changed."
+    else:
+        redress = ""
+    return {
+        "decision": OUTCOME_WORDS[decision.outcome],
+        "outcome": decision.outcome,
+        "stage": decision.stage,
+        "decided_at": decision.decided_at,
+        "scope": scope,
+        "facts": decision.note,
+        "reason": (
+            {
+                "code": reason.code,
+                "label": reason.label,
+                "description": reason.description,
+                "policy_clause": reason.policy_clause,
+            }
+            if reason
+            else None
+        ),
+        "automated": decision.automated,
+        "automation": (
+            "Part of this decision was automated." if decision.automated else "A person decided; nothing was automated."
+        ),
+        "appeal_until": appeal_until,
+        "redress": redress,
+    }
+
+
+def statement_as_text(statement: dict) -> str:
+    lines = [f"Decision: {statement['decision']}.", statement["scope"]]
+    if statement["reason"]:
+        reason = statement["reason"]
+        lines.append(f"Reason: {reason['label']} ({reason['policy_clause']}). {reason['description']}")
+    if statement["facts"]:
+        lines.append(f"Reviewer's note: {statement['facts']}")
+    lines.append(statement["automation"])
+    if statement["redress"]:
+        lines.append(statement["redress"])
+    return "\n".join(lines)
+
+
+# --- The artist's requests -----------------------------------------------------------------------
+
+
+def requests_of(*, artist: User) -> QuerySet[PublicationRequest]:
+    """The artist's requests, newest first, with their decisions (and reasons), appeal and publication."""
+    return (
+        PublicationRequest.objects.filter(artist=artist)
+        .select_related("cohort", "generation", "appeal", "publication__take_down_reason")
+        .prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.select_related("reason_code").order_by("decided_at"),
+                to_attr="decision_list",
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def with_statements(requests: list[PublicationRequest]) -> list[PublicationRequest]:
+    """Attach each decision's statement of reasons (``statements``) and whether the artist may appeal now."""
+    now = timezone.now()
+    for request in requests:
+        for decision in request.decision_list:
+            decision.request = request
+        request.statements = [statement_of_reasons(decision) for decision in request.decision_list]
+        latest = request.statements[-1] if request.statements else None
+        request.may_appeal = bool(
+            latest
+            and request.state == State.REJECTED
+            and latest["appeal_until"]
+            and latest["appeal_until"] > now
+            and not hasattr_safe(request, "appeal")
+        )
+        request.may_self_publish = (
+            request.state in PublicationRequest.OPEN
+            and request.stage == PublicationRequest.Stage.REVIEW
+            and request.cohort.publish_after_deadline
+            and request.deadline_at <= now
+        )
+    return requests
+
+
+def hasattr_safe(obj, name: str) -> bool:
+    """Whether a reverse one-to-one exists (Django raises instead of returning None)."""
+    try:
+        return getattr(obj, name) is not None
+    except Exception:  # RelatedObjectDoesNotExist
+        return False
+
+
+# --- The review queue ----------------------------------------------------------------------------
+
+
+@dataclass
+class QueueFilters:
+    cohort: str | None = None
+    state: str | None = None
+    older_than_hours: int | None = None
+
+
+def review_queue(*, reviewer: User, filters: QueueFilters | None = None) -> QuerySet[PublicationRequest]:
+    """Open requests the reviewer may review, most urgent first; another reviewer's live claim is hidden."""
+    filters = filters or QueueFilters()
+    now = timezone.now()
+    queue = (
+        PublicationRequest.objects.filter(
+            state__in=PublicationRequest.OPEN, cohort__in=reviewable_cohorts(reviewer=reviewer)
+        )
+        .exclude(artist=reviewer)
+        .exclude(excluded_reviewer=reviewer)
+        .exclude(Q(state=State.IN_REVIEW, lease_expires_at__gt=now) & ~Q(claimed_by=reviewer))
+        .select_related("cohort", "generation", "artist", "claimed_by", "appeal")
+        .order_by("deadline_at", "id")
+    )
+    if filters.cohort:
+        queue = queue.filter(cohort__slug=filters.cohort)
+    if filters.state:
+        queue = queue.filter(state=filters.state)
+    if filters.older_than_hours:
+        queue = queue.filter(created_at__lte=now - timedelta(hours=filters.older_than_hours))
+    return queue
+
+
+def reason_codes(*, active_only: bool = True) -> QuerySet[ReasonCode]:
+    codes = ReasonCode.objects.all()
+    return codes.filter(active=True) if active_only else codes
+
+
+# --- The gallery ---------------------------------------------------------------------------------
+
+
+def gallery() -> QuerySet[Publication]:
+    """Publications in the gallery: signed, neither withdrawn nor taken down; newest first."""
+    return (
+        Publication.objects.filter(signed_at__isnull=False, withdrawn_at__isnull=True, taken_down_at__isnull=True)
+        .exclude(video="")
+        .select_related("request__generation", "request__cohort", "decision")
+        .order_by("-published_at", "-id")
+    )
+
+
+def publications_of(*, artist: User) -> QuerySet[Publication]:
+    return Publication.objects.filter(request__artist=artist).select_related("request", "take_down_reason")
+
+
+# --- Numbers: the review dashboard and the transparency page --------------------------------------
+
+
+@dataclass
+class ReviewNumbers:
+    decided: int = 0
+    median_hours: float | None = None
+    p90_hours: float | None = None
+    inside_deadline_share: float | None = None
+    appeals_decided: int = 0
+    appeal_reversals: int = 0
+    by_reason: list[tuple[str, str, int]] = field(default_factory=list)  # (code, label, count)
+    by_reviewer: list[tuple[str, int]] = field(default_factory=list)
+    overdue_by_cohort: list[tuple[str, int]] = field(default_factory=list)
+    weekly_median_hours: list[tuple[datetime, float]] = field(default_factory=list)
+
+    @property
+    def appeal_reversal_rate(self) -> float | None:
+        return self.appeal_reversals / self.appeals_decided if self.appeals_decided else None
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def review_numbers(*, cohorts: QuerySet[Cohort] | None = None, since_days: int = 365) -> ReviewNumbers:
+    """Time to decision, share inside the deadline, reasons, reviewers, appeals and overdue requests; a
+    fixed number of queries whatever the number of decisions."""
+    since = timezone.now() - timedelta(days=since_days)
+    decisions = Decision.objects.filter(decided_at__gte=since, automated=False)
+    requests = PublicationRequest.objects.all()
+    if cohorts is not None:
+        decisions = decisions.filter(request__cohort__in=cohorts)
+        requests = requests.filter(cohort__in=cohorts)
+    rows = list(
+        decisions.filter(stage=Decision.Stage.REVIEW).values_list(
+            "decided_at", "request__created_at", "request__deadline_at"
+        )
+    )
+    numbers = ReviewNumbers(decided=len(rows))
+    hours = [(decided - created).total_seconds() / 3600 for decided, created, _ in rows]
+    if hours:
+        numbers.median_hours = statistics.median(hours)
+        numbers.p90_hours = _percentile(hours, 0.9)
+        numbers.inside_deadline_share = sum(decided <= deadline for decided, _, deadline in rows) / len(rows)
+    weekly: dict[datetime, list[float]] = defaultdict(list)
+    for (decided, _created, _deadline), spent in zip(rows, hours, strict=True):
+        week = (decided - timedelta(days=decided.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+        weekly[week].append(spent)
+    numbers.weekly_median_hours = [(week, statistics.median(values)) for week, values in sorted(weekly.items())]
+    numbers.by_reason = list(
+        decisions.filter(reason_code__isnull=False)
+        .values_list("reason_code__code", "reason_code__label")
+        .annotate(count=Count("id"))
+        .order_by("-count", "reason_code__code")
+    )
+    numbers.by_reviewer = [
+        (name or email, count)
+        for name, email, count in decisions.values_list("reviewer__display_name", "reviewer__email")
+        .annotate(count=Count("id"))
+        .order_by("-count", "reviewer__email")
+    ]
+    appeals = Appeal.objects.filter(decision__isnull=False, decision__decided_at__gte=since)
+    if cohorts is not None:
+        appeals = appeals.filter(request__cohort__in=cohorts)
+    outcomes = Counter(
+        appeals.annotate(first=F("appealed_decision__outcome"), final=F("decision__outcome")).values_list(
+            "first", "final"
+        )
+    )
+    numbers.appeals_decided = sum(outcomes.values())
+    numbers.appeal_reversals = sum(count for (first, final), count in outcomes.items() if first != final)
+    numbers.overdue_by_cohort = list(
+        requests.filter(state__in=PublicationRequest.OPEN, deadline_at__lte=timezone.now())
+        .values_list("cohort__name")
+        .annotate(count=Count("id"))
+        .order_by("cohort__name")
+    )
+    return numbers

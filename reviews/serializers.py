@@ -1,0 +1,195 @@
+"""The reviews API's serializers: what the endpoints read and write, and how the schema names it."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from core.api_fields import StrictBooleanField, StrictCharField, StrictSlugField
+from generations.media import signed_url
+from reviews import selectors
+from reviews.models import Decision, Publication, PublicationRequest, ReasonCode
+
+
+class ReasonCodeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReasonCode
+        fields = ["code", "label", "description", "policy_clause"]
+
+
+class StatementSerializer(serializers.Serializer):
+    """A statement of reasons (DSA Article 17): what was decided, on which facts and clause, whether any
+    part was automated, and how and until when to appeal."""
+
+    decision = serializers.CharField()
+    outcome = serializers.CharField()
+    stage = serializers.CharField(help_text="review, or appeal (final)")
+    decided_at = serializers.DateTimeField()
+    scope = serializers.CharField()
+    facts = serializers.CharField(help_text="The reviewer's note.")
+    reason = ReasonCodeSerializer(allow_null=True)
+    automated = serializers.BooleanField()
+    automation = serializers.CharField()
+    appeal_until = serializers.DateTimeField(allow_null=True)
+    redress = serializers.CharField()
+
+
+class PublicationRequestSerializer(serializers.ModelSerializer):
+    generation = serializers.UUIDField(source="generation.public_id")
+    cohort = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    statements = StatementSerializer(many=True, help_text="One per decision, oldest first.")
+    appeal = serializers.SerializerMethodField()
+    publication = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PublicationRequest
+        fields = [
+            "id", "generation", "cohort", "title", "caption", "credit_line", "show_prompt", "state", "stage",
+            "created_at", "deadline_at", "overdue_at", "closed_at", "statements", "appeal", "publication",
+        ]  # fmt: skip
+
+    def get_appeal(self, obj) -> dict | None:
+        appeal = getattr(obj, "appeal", None) if selectors.hasattr_safe(obj, "appeal") else None
+        return {"message": appeal.message, "created_at": appeal.created_at.isoformat()} if appeal else None
+
+    def get_publication(self, obj) -> str | None:
+        publication = obj.publication if selectors.hasattr_safe(obj, "publication") else None
+        return str(publication.public_id) if publication else None
+
+
+class PublicationRequestInputSerializer(serializers.Serializer):
+    generation = serializers.UUIDField(help_text="The generation's id, as the generations API shows it.")
+    title = StrictCharField(min_length=1, max_length=120)
+    caption = StrictCharField(max_length=2000, required=False, default="", allow_blank=True)
+    credit_line = StrictCharField(
+        max_length=120, required=False, default="", allow_blank=True, help_text="Your credit name by default."
+    )
+    show_prompt = StrictBooleanField(required=False, default=False)
+
+
+class PublicationRequestCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    state = serializers.CharField()
+
+
+class QueueItemSerializer(serializers.ModelSerializer):
+    cohort = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    generation = serializers.UUIDField(source="generation.public_id")
+    prompt = serializers.CharField(source="generation.prompt")
+    artist = serializers.CharField(source="artist.__str__")
+    claimed_by_you = serializers.SerializerMethodField()
+    appeal_message = serializers.SerializerMethodField()
+    video_url = serializers.SerializerMethodField()
+    poster_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PublicationRequest
+        fields = [
+            "id", "cohort", "generation", "prompt", "artist", "title", "caption", "credit_line", "show_prompt",
+            "state", "stage", "created_at", "deadline_at", "lease_expires_at", "claimed_by_you", "appeal_message",
+            "video_url", "poster_url",
+        ]  # fmt: skip
+
+    def get_claimed_by_you(self, obj) -> bool:
+        return obj.claimed_by_id == self.context["request"].user.pk
+
+    def get_appeal_message(self, obj) -> str | None:
+        return obj.appeal.message if selectors.hasattr_safe(obj, "appeal") else None
+
+    def _url(self, obj, kind) -> str | None:
+        request = self.context["request"]
+        if not self.get_claimed_by_you(obj):
+            return None  # the clip opens to the reviewer who claimed it (and that opening is recorded)
+        return request.build_absolute_uri(signed_url(obj.generation, kind, viewer_id=request.user.pk))
+
+    def get_video_url(self, obj) -> str | None:
+        return self._url(obj, "video")
+
+    def get_poster_url(self, obj) -> str | None:
+        return self._url(obj, "poster")
+
+
+class DecisionInputSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Decision.Outcome.values)
+    reason_code = StrictSlugField(
+        max_length=40, required=False, default="", allow_blank=True, help_text="Required to reject or request changes."
+    )
+    note = StrictCharField(max_length=2000, required=False, default="", allow_blank=True)
+
+    def validate(self, data):
+        if data["outcome"] != Decision.Outcome.APPROVE and not data["reason_code"]:
+            raise serializers.ValidationError({"reason_code": "Choose a reason from GET /api/v1/reason-codes/."})
+        return data
+
+
+class AppealInputSerializer(serializers.Serializer):
+    message = StrictCharField(min_length=1, max_length=2000, help_text="Why the decision should change.")
+
+
+class TakeDownInputSerializer(serializers.Serializer):
+    reason_code = StrictSlugField(max_length=40)
+    note = StrictCharField(max_length=2000, required=False, default="", allow_blank=True)
+
+
+class PublicationSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id")
+    title = serializers.CharField(source="request.title")
+    caption = serializers.CharField(source="request.caption")
+    credit_line = serializers.CharField(source="request.credit_line")
+    prompt = serializers.SerializerMethodField(help_text="Only when the artist chose to show it.")
+    video_url = serializers.SerializerMethodField()
+    poster_url = serializers.SerializerMethodField()
+    reviewed = serializers.SerializerMethodField(help_text="False: published by the artist after the deadline.")
+    decided_at = serializers.SerializerMethodField()
+    model = serializers.CharField(source="provenance.model")
+    preset = serializers.CharField(source="provenance.preset")
+    seed = serializers.IntegerField(source="provenance.seed")
+    parameters = serializers.DictField(source="provenance.parameters")
+    platform_version = serializers.CharField(source="provenance.platform_version")
+
+    class Meta:
+        model = Publication
+        fields = [
+            "id", "title", "caption", "credit_line", "prompt", "video_url", "poster_url", "video_sha256",
+            "model", "preset", "seed", "parameters", "platform_version", "reviewed", "decided_at", "published_at",
+        ]  # fmt: skip
+
+    def get_prompt(self, obj) -> str | None:
+        return obj.request.generation.prompt if obj.request.show_prompt else None
+
+    def _url(self, obj, kind) -> str | None:
+        field = obj.video if kind == "video" else obj.poster
+        if not field or not obj.is_public:
+            return None
+        path = reverse("gallery_media", kwargs={"public_id": obj.public_id, "kind": kind})
+        return self.context["request"].build_absolute_uri(path)
+
+    def get_video_url(self, obj) -> str | None:
+        return self._url(obj, "video")
+
+    def get_poster_url(self, obj) -> str | None:
+        return self._url(obj, "poster")
+
+    def get_reviewed(self, obj) -> bool:
+        return not obj.unreviewed
+
+    def get_decided_at(self, obj) -> str | None:
+        return obj.decision.decided_at.isoformat() if obj.decision_id else None
+
+
+def page_of(item_serializer: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:
+    """The shape of a cursor-paginated list of ``item_serializer`` (for the schema)."""
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item_serializer(many=True),
+        },
+    )
+
+
+PublicationRequestPageSerializer = page_of(PublicationRequestSerializer, "PublicationRequestPageSerializer")
+QueuePageSerializer = page_of(QueueItemSerializer, "QueuePageSerializer")
+PublicationPageSerializer = page_of(PublicationSerializer, "PublicationPageSerializer")

@@ -1,0 +1,54 @@
+"""Every write of review before publish, one module per side: the artist's requests and appeals
+(requests), the reviewer's claims and decisions (queue), and publications (publications).
+
+Keyword-only functions, one transaction each, state changes under the row lock; the names are
+gathered here for callers (``from reviews import services``).
+"""
+
+from reviews.services.publications import (
+    publication_create,
+    publication_sign,
+    publication_sign_quietly,
+    publication_take_down,
+    publication_withdraw,
+)
+from reviews.services.queue import (
+    CLAIM_LEASE,
+    review_claim,
+    review_claim_next,
+    review_claim_release,
+    review_claim_renew,
+    review_decide,
+    review_flag_overdue,
+    review_send_digests,
+)
+from reviews.services.reasons import reason_code_save
+from reviews.services.requests import (
+    appeal_create,
+    appeal_open_until,
+    publication_request_create,
+    publication_request_withdraw,
+    publication_self_publish,
+)
+
+__all__ = [
+    "CLAIM_LEASE",
+    "appeal_create",
+    "appeal_open_until",
+    "publication_create",
+    "publication_request_create",
+    "publication_request_withdraw",
+    "publication_self_publish",
+    "publication_sign",
+    "publication_sign_quietly",
+    "publication_take_down",
+    "publication_withdraw",
+    "reason_code_save",
+    "review_claim",
+    "review_claim_next",
+    "review_claim_release",
+    "review_claim_renew",
+    "review_decide",
+    "review_flag_overdue",
+    "review_send_digests",
+]

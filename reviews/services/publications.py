@@ -1,0 +1,172 @@
+"""Publications: created only from an approval (or the deadline rule), signed with Content Credentials,
+withdrawn by the artist or taken down by staff with a written reason."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import consents_current
+from accounts.services import audit_record, notify
+from core.errors import ApplicationError
+from generations.pricing import presets
+from reviews import credentials
+from reviews.models import Decision, Publication, PublicationRequest, ReasonCode
+from reviews.permissions import may_review
+
+log = logging.getLogger(__name__)
+
+
+def provenance_of(request: PublicationRequest, decision: Decision | None) -> dict:
+    """What the public page and the manifest say about how the clip was made and reviewed."""
+    generation = request.generation
+    preset = presets().get(generation.preset)
+    model = (preset.model_id or preset.path.name) if preset else generation.preset
+    return {
+        "model": model, "preset": generation.preset, "seed": generation.seed,
+        "parameters": {
+            "width": generation.width, "height": generation.height, "num_frames": generation.num_frames,
+            "fps": generation.fps, "steps": generation.steps, "guidance": generation.guidance,
+        },
+        "source_sha256": generation.video_sha256,
+        "platform_version": settings.PLATFORM_VERSION,
+        "review": "approved" if decision else "not reviewed (published by the artist after the review deadline)",
+        "decided_at": decision.decided_at.isoformat() if decision else None,
+        "allow_training": bool(consents_current(user=request.artist).get("training_use")),
+    }  # fmt: skip
+
+
+def publication_create(*, request: PublicationRequest, decision: Decision | None) -> Publication:
+    """The only way a Publication is made (the database also holds it to an approval or the deadline
+    rule). Signing happens after commit; the gallery shows a clip once it is signed."""
+    publication = Publication.objects.create(
+        request=request, decision=decision, decision_outcome=decision.outcome if decision else "",
+        unreviewed=decision is None, provenance=provenance_of(request, decision),
+    )  # fmt: skip
+    transaction.on_commit(lambda: publication_sign_quietly(publication_id=publication.pk))
+    return publication
+
+
+def publication_sign_quietly(*, publication_id: int) -> None:
+    """Sign now; a failure is logged and left to the beat task's next sweep (reviews.sign_publications)."""
+    try:
+        publication_sign(publication_id=publication_id)
+    except Exception:
+        log.exception("signing publication %s failed; the next sweep tries again", publication_id)
+
+
+def publication_sign(*, publication_id: int) -> Publication:
+    """Write the public copy with its Content Credentials, hash it, keep the poster. Idempotent."""
+    publication = Publication.objects.select_related("request__generation", "request__artist").get(pk=publication_id)
+    generation = publication.request.generation
+    if publication.signed_at or publication.withdrawn_at or publication.taken_down_at:
+        return publication
+    if not generation.video:
+        raise ApplicationError("no_file", "The clip's file is gone; it cannot be published.", status=409)
+    provenance = publication.provenance
+    facts = credentials.ClipFacts(
+        title=publication.request.title, model=provenance["model"], preset=provenance["preset"],
+        seed=provenance["seed"], review=provenance["review"], allow_training=provenance["allow_training"],
+        platform_version=provenance["platform_version"],
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="vernissage-sign-") as scratch:
+        source, signed = Path(scratch) / "source.mp4", Path(scratch) / "signed.mp4"
+        with generation.video.open("rb") as stored, open(source, "wb") as out:
+            for chunk in iter(lambda: stored.read(1 << 20), b""):
+                out.write(chunk)
+        credentials.sign_mp4(source, signed, facts)
+        digest = hashlib.sha256(signed.read_bytes()).hexdigest()
+        name = f"public/{publication.public_id}"
+        with open(signed, "rb") as fh:
+            publication.video.save(f"{name}.mp4", File(fh), save=False)
+    if generation.poster:
+        with generation.poster.open("rb") as fh:
+            publication.poster.save(f"{name}.jpg", File(fh), save=False)
+    with transaction.atomic():
+        current = Publication.objects.select_for_update().get(pk=publication.pk)
+        if current.signed_at or current.withdrawn_at or current.taken_down_at:  # raced: keep what is there
+            _delete_files(publication)
+            return current
+        publication.video_sha256, publication.signed_at = digest, timezone.now()
+        publication.save(update_fields=["video", "poster", "video_sha256", "signed_at"])
+    return publication
+
+
+def _delete_files(publication: Publication) -> None:
+    for field in (publication.video, publication.poster):
+        if field:
+            field.delete(save=False)
+
+
+def _delete_files_after_commit(publication: Publication) -> None:
+    """Clear the public copy's fields now and delete its files once the change is committed."""
+    names = [field.name for field in (publication.video, publication.poster) if field]
+    storage = publication.video.storage
+    publication.video, publication.poster = "", ""
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+@transaction.atomic
+def publication_withdraw(*, actor: User, publication: Publication) -> Publication:
+    """The artist takes their clip out of the gallery, at any time; its public copy is deleted."""
+    publication = Publication.objects.select_for_update().select_related("request__cohort").get(pk=publication.pk)
+    if actor.pk != publication.request.artist_id:
+        raise ApplicationError("permission_denied", "Only the artist may withdraw their publication.", status=403)
+    if publication.withdrawn_at or publication.taken_down_at:
+        raise ApplicationError("not_published", "This clip is not in the gallery any more.", status=409)
+    publication.withdrawn_at = timezone.now()
+    _delete_files_after_commit(publication)
+    publication.save(update_fields=["withdrawn_at", "video", "poster"])
+    audit_record(
+        action="publication.withdrawn_by_artist", actor=actor, target=publication, subject_user=actor,
+        cohort=publication.request.cohort,
+    )  # fmt: skip
+    return publication
+
+
+@transaction.atomic
+def publication_take_down(*, actor: User, publication: Publication, reason_code: str, note: str = "") -> Publication:
+    """Staff remove a published clip, only with a reason from the published list; the artist is told why."""
+    publication = (
+        Publication.objects.select_for_update()
+        .select_related("request__cohort", "request__artist")
+        .get(pk=publication.pk)
+    )
+    request = publication.request
+    if not may_review(reviewer=actor, cohort_id=request.cohort_id):
+        raise ApplicationError("not_found", "No such publication.", status=404)
+    if publication.withdrawn_at or publication.taken_down_at:
+        raise ApplicationError("not_published", "This clip is not in the gallery any more.", status=409)
+    reason = ReasonCode.objects.filter(code=reason_code or "", active=True).first()
+    if reason is None:
+        raise ApplicationError(
+            "invalid", "Choose a reason from the published list.", fields={"reason_code": "required"}
+        )
+    publication.taken_down_at, publication.taken_down_by = timezone.now(), actor
+    publication.take_down_reason, publication.take_down_note = reason, (note or "").strip()[:2000]
+    _delete_files_after_commit(publication)
+    publication.save(
+        update_fields=["taken_down_at", "taken_down_by", "take_down_reason", "take_down_note", "video", "poster"]
+    )
+    audit_record(
+        action="publication.taken_down", actor=actor, target=publication, subject_user=request.artist,
+        cohort=request.cohort, data={"reason_code": reason.code},
+    )  # fmt: skip
+    notify(
+        user=request.artist,
+        kind="publication_taken_down",
+        title=f"{request.title} was taken down from the gallery",
+        body=(
+            f"Reason: {reason.label} ({reason.policy_clause}). {reason.description} {publication.take_down_note}"
+        ).strip(),
+        email=True,
+    )
+    return publication

@@ -1,0 +1,342 @@
+"""The review pages: the artist's requests, the reviewer's queue, the gallery, the reasons, the numbers.
+
+Thin over the services and selectors. The gallery, its clips and the list of reasons are public; the
+queue and the staff pages need the staff role and a second factor used in this session.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Cohort, Membership
+from accounts.permissions import is_admin, staff_page
+from core.errors import ApplicationError
+from core.pages import refusals_as_messages, refusals_on
+from generations import services as generation_services
+from generations.media import CONTENT_TYPES, serve_file, signed_url
+from generations.permissions import access_generation
+from reviews import selectors, services
+from reviews.forms import (
+    AppealForm,
+    DecisionForm,
+    PublicationRequestForm,
+    QueueFilterForm,
+    ReasonCodeForm,
+    TakeDownForm,
+)
+from reviews.models import Publication, PublicationRequest, ReasonCode
+from reviews.permissions import reviewable_cohorts
+
+GALLERY_PAGE_SIZE = 24
+
+# --- Public: the gallery and the reasons ---------------------------------------------------------
+
+
+@require_GET
+def gallery(request):
+    page = Paginator(selectors.gallery(), GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reviews/gallery.html", {"page": page})
+
+
+@require_GET
+def publication_page(request, public_id):
+    publication = Publication.objects.filter(public_id=public_id).select_related(
+        "request__generation", "request__cohort", "decision", "take_down_reason"
+    )
+    publication = get_object_or_404(publication)
+    own = request.user.is_authenticated and request.user.pk == publication.request.artist_id
+    if not publication.is_public and not own:
+        raise Http404("This clip is not in the gallery.")
+    may_take_down = (
+        publication.is_public
+        and request.user.is_authenticated
+        and reviewable_cohorts(reviewer=request.user).filter(pk=publication.request.cohort_id).exists()
+    )
+    context = {"publication": publication, "own": own, "take_down_form": TakeDownForm() if may_take_down else None}
+    return render(request, "reviews/publication.html", context)
+
+
+@require_GET
+def gallery_media(request, public_id, kind: str):
+    """The public, signed copy, with Range; its path says nothing about the private file."""
+    if kind not in CONTENT_TYPES:
+        raise Http404
+    publication = get_object_or_404(selectors.gallery(), public_id=public_id)
+    field = publication.video if kind == "video" else publication.poster
+    if not field:
+        raise Http404
+    return serve_file(request, field, CONTENT_TYPES[kind], public=True)
+
+
+@require_GET
+def reason_codes(request):
+    return render(request, "reviews/reasons.html", {"reasons": selectors.reason_codes()})
+
+
+# --- The artist's requests -----------------------------------------------------------------------
+
+
+@login_required
+def publication_request_new(request, public_id):
+    generation = access_generation(request, public_id)
+    if generation.artist_id != request.user.pk:
+        raise Http404
+    if request.method == "POST":
+        form = PublicationRequestForm(request.POST)
+        if form.is_valid():
+            with refusals_on(form):
+                services.publication_request_create(artist=request.user, generation=generation, **form.cleaned_data)
+                messages.success(request, "Requested: a reviewer decides before the deadline shown below.")
+                return redirect("publication_requests")
+    else:
+        form = PublicationRequestForm()
+    context = {"form": form, "generation": generation, "reasons": selectors.reason_codes()}
+    return render(request, "reviews/request_new.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def publication_requests(request):
+    requests = selectors.with_statements(list(selectors.requests_of(artist=request.user)[:100]))
+    return render(request, "reviews/requests.html", {"requests": requests, "appeal_form": AppealForm()})
+
+
+def _own_request(request, request_id) -> PublicationRequest:
+    return get_object_or_404(PublicationRequest, pk=request_id, artist=request.user)
+
+
+@login_required
+@require_POST
+@refusals_as_messages(back="publication_requests")
+def publication_request_withdraw(request, request_id: int):
+    services.publication_request_withdraw(actor=request.user, request=_own_request(request, request_id))
+    messages.success(request, "Withdrawn. You may ask again at any time.")
+    return redirect("publication_requests")
+
+
+@login_required
+@require_POST
+@refusals_as_messages(back="publication_requests")
+def publication_request_appeal(request, request_id: int):
+    form = AppealForm(request.POST)
+    if not form.is_valid():
+        raise ApplicationError("invalid", "Say in 1 to 2,000 characters why the decision should change.")
+    services.appeal_create(
+        artist=request.user, request=_own_request(request, request_id), message=form.cleaned_data["message"]
+    )
+    messages.success(request, "Appealed: a reviewer other than the first one decides, and that decision is final.")
+    return redirect("publication_requests")
+
+
+@login_required
+@require_POST
+@refusals_as_messages(back="publication_requests")
+def publication_request_publish(request, request_id: int):
+    publication = services.publication_self_publish(artist=request.user, request=_own_request(request, request_id))
+    messages.success(request, "Published without review; the gallery page says so.")
+    return redirect("publication_page", public_id=publication.public_id)
+
+
+@login_required
+@require_POST
+@refusals_as_messages(back="publication_requests")
+def publication_withdraw(request, public_id):
+    publication = get_object_or_404(Publication, public_id=public_id, request__artist=request.user)
+    services.publication_withdraw(actor=request.user, publication=publication)
+    messages.success(request, "Withdrawn from the gallery.")
+    return redirect("publication_requests")
+
+
+# --- The reviewer's queue ------------------------------------------------------------------------
+
+
+def _filters(request, cohorts) -> tuple[QueueFilterForm, selectors.QueueFilters]:
+    form = QueueFilterForm(request.GET or None, cohorts=cohorts)
+    if form.is_bound and form.is_valid():
+        data = {name: value for name, value in form.cleaned_data.items() if value}
+        return form, selectors.QueueFilters(**data)
+    return form, selectors.QueueFilters()
+
+
+@staff_page(admin_only=False)
+@require_GET
+def review_queue(request):
+    cohorts = list(reviewable_cohorts(reviewer=request.user))
+    form, filters = _filters(request, cohorts)
+    queue = list(selectors.review_queue(reviewer=request.user, filters=filters)[:200])
+    return render(request, "reviews/queue.html", {"queue": queue, "form": form, "cohorts": cohorts})
+
+
+@staff_page(admin_only=False)
+@require_POST
+def review_claim_next(request):
+    claimed = services.review_claim_next(reviewer=request.user)
+    if claimed is None:
+        messages.info(request, "Nothing is waiting for you.")
+        return redirect("review_queue")
+    return redirect("review_item", request_id=claimed.pk)
+
+
+def _queue_item(request, request_id) -> PublicationRequest:
+    item = (
+        PublicationRequest.objects.filter(pk=request_id, cohort__in=reviewable_cohorts(reviewer=request.user))
+        .exclude(artist=request.user)
+        .select_related("cohort", "generation", "artist", "claimed_by", "appeal")
+        .first()
+    )
+    if item is None:
+        raise Http404
+    return item
+
+
+@staff_page(admin_only=False)
+@require_GET
+def review_item(request, request_id: int):
+    item = _queue_item(request, request_id)
+    holds = item.claimed_by_id == request.user.pk and item.state == PublicationRequest.State.IN_REVIEW
+    neighbours = list(selectors.review_queue(reviewer=request.user).values_list("pk", flat=True)[:500])
+    position = neighbours.index(item.pk) if item.pk in neighbours else None
+    context = {
+        "item": item,
+        "holds": holds,
+        "form": DecisionForm(),
+        "previous_id": neighbours[position - 1] if position else None,
+        "next_id": neighbours[position + 1] if position is not None and position + 1 < len(neighbours) else None,
+        "history": selectors.with_statements(list(selectors.requests_of(artist=item.artist).filter(pk=item.pk)))[
+            0
+        ].statements,
+    }
+    if holds:
+        generation_services.staff_access_record(viewer=request.user, generation=item.generation, via="review")
+        context["video_url"] = signed_url(item.generation, "video", viewer_id=request.user.pk)
+        context["poster_url"] = signed_url(item.generation, "poster", viewer_id=request.user.pk)
+    return render(request, "reviews/item.html", context)
+
+
+def _back_to_item(request, request_id, *args, **kwargs):
+    return reverse("review_item", kwargs={"request_id": request_id})
+
+
+@staff_page(admin_only=False)
+@require_POST
+@refusals_as_messages(back=_back_to_item)
+def review_claim_item(request, request_id: int):
+    services.review_claim(reviewer=request.user, request=_queue_item(request, request_id))
+    return redirect("review_item", request_id=request_id)
+
+
+@staff_page(admin_only=False)
+@require_POST
+def review_renew(request, request_id: int):
+    """htmx, every few minutes while the page is open: keep the claim."""
+    kept = services.review_claim_renew(reviewer=request.user, request=_queue_item(request, request_id))
+    return render(request, "reviews/_lease.html", {"kept": kept})
+
+
+@staff_page(admin_only=False)
+@require_POST
+@refusals_as_messages(back=_back_to_item)
+def review_release(request, request_id: int):
+    services.review_claim_release(reviewer=request.user, request=_queue_item(request, request_id))
+    messages.info(request, "Handed back to the queue.")
+    return redirect("review_queue")
+
+
+@staff_page(admin_only=False)
+@require_POST
+@refusals_as_messages(back=_back_to_item)
+def review_decide(request, request_id: int):
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        raise ApplicationError("invalid", "Choose approve, reject or request changes, with a reason to refuse.")
+    outcome = request.POST.get("decide") or form.cleaned_data["outcome"]
+    decision = services.review_decide(
+        reviewer=request.user,
+        request=_queue_item(request, request_id),
+        outcome=outcome,
+        reason_code=form.cleaned_data["reason_code"],
+        note=form.cleaned_data["note"],
+    )
+    messages.success(request, f"Decided: {decision.get_outcome_display().lower()}. The artist is told why.")
+    return redirect("review_queue")
+
+
+@staff_page(admin_only=False)
+@require_POST
+def publication_take_down(request, public_id):
+    publication = get_object_or_404(Publication, public_id=public_id)
+    form = TakeDownForm(request.POST)
+    back = reverse("publication_page", kwargs={"public_id": public_id})
+    if not form.is_valid():
+        messages.error(request, "Choose a reason from the published list to take a clip down.")
+        return redirect(back)
+    try:
+        services.publication_take_down(actor=request.user, publication=publication, **form.cleaned_data)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(request, "Taken down. The artist is told why.")
+    return redirect("gallery")
+
+
+# --- Admin: the reasons and the numbers; members: their cohort's transparency page --------------
+
+
+@staff_page()
+def reason_codes_admin(request, code: str | None = None):
+    instance = get_object_or_404(ReasonCode, code=code) if code else None
+    form = ReasonCodeForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        saved = services.reason_code_save(actor=request.user, form=form)
+        messages.success(request, f"Saved {saved.code}.")
+        return redirect("reason_codes_admin")
+    context = {"form": form, "editing": instance, "reasons": selectors.reason_codes(active_only=False)}
+    return render(request, "reviews/reasons_admin.html", context, status=400 if form.errors else 200)
+
+
+CHART_WIDTH, CHART_HEIGHT = 560, 160
+
+
+def _weekly_chart(numbers: selectors.ReviewNumbers) -> dict:
+    """Median hours to decision per week as SVG coordinates (server-rendered; no script, no library)."""
+    series = numbers.weekly_median_hours
+    if not series:
+        return {}
+    top = max(hours for _, hours in series) or 1
+    step = CHART_WIDTH / max(1, len(series) - 1)
+    points = [
+        {"x": round(index * step, 1), "y": round(CHART_HEIGHT - hours / top * (CHART_HEIGHT - 10), 1),
+         "week": week, "hours": hours}
+        for index, (week, hours) in enumerate(series)
+    ]  # fmt: skip
+    return {
+        "points": points,
+        "polyline": " ".join(f"{point['x']},{point['y']}" for point in points),
+        "top": top,
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+    }
+
+
+@staff_page()
+@require_GET
+def review_dashboard(request):
+    numbers = selectors.review_numbers()
+    return render(request, "reviews/dashboard.html", {"numbers": numbers, "chart": _weekly_chart(numbers)})
+
+
+@login_required
+@require_GET
+def transparency(request, slug: str):
+    cohort = get_object_or_404(Cohort, slug=slug)
+    member = Membership.objects.active().filter(user=request.user, cohort=cohort).exists()
+    if not (member or is_admin(request.user)):
+        raise Http404
+    numbers = selectors.review_numbers(cohorts=Cohort.objects.filter(pk=cohort.pk))
+    return render(request, "reviews/transparency.html", {"cohort": cohort, "numbers": numbers})

@@ -1,0 +1,62 @@
+from dataclasses import dataclass
+
+import pytest
+
+from accounts.models import Cohort, Membership, User
+from generations import services as generation_services
+from generations.demo import demo_rendered_clip
+from generations.models import Generation, QuotaPolicy
+from reviews.models import ReasonCode
+from tests.accounts.conftest import with_totp
+from tests.factories import CohortFactory, MembershipFactory, UserFactory
+
+
+@dataclass
+class Team:
+    cohort: Cohort
+    other_cohort: Cohort
+    artist: User
+    other_artist: User  # in the other cohort
+    reviewer: User
+    second_reviewer: User  # same cohort: takes appeals
+    other_reviewer: User  # reviews the other cohort only
+    admin: User
+
+
+def reviewer_in(cohort: Cohort, email: str) -> User:
+    user = MembershipFactory(
+        cohort=cohort, role=Membership.Role.REVIEWER, user__role=User.Role.REVIEWER, user__email=email
+    ).user
+    with_totp(user)
+    return user
+
+
+@pytest.fixture
+def team(db, monkeypatch) -> Team:
+    monkeypatch.setattr(generation_services, "wake_workers", lambda generation_id: None)
+    cohort, other = CohortFactory(name="Review cohort"), CohortFactory(name="Elsewhere")
+    for each in (cohort, other):
+        QuotaPolicy.objects.create(cohort=each, credits_per_period=100, max_queued_per_artist=10)
+    artist = MembershipFactory(cohort=cohort, user__email="maker@example.org", user__display_name="Mo Maker").user
+    other_artist = MembershipFactory(cohort=other, user__email="other@example.org").user
+    admin = UserFactory(role=User.Role.ADMIN, email="boss@example.org")
+    with_totp(admin)
+    for code, label in (("likeness", "Likeness of a real person"), ("defect", "Technical defect")):
+        ReasonCode.objects.create(
+            code=code, label=label, description=f"{label}, described.", policy_clause=f"Policy {code}"
+        )
+    return Team(
+        cohort=cohort,
+        other_cohort=other,
+        artist=artist,
+        other_artist=other_artist,
+        reviewer=reviewer_in(cohort, "rev@example.org"),
+        second_reviewer=reviewer_in(cohort, "rev2@example.org"),
+        other_reviewer=reviewer_in(other, "rev-other@example.org"),
+        admin=admin,
+    )
+
+
+def rendered(artist: User, cohort: Cohort, prompt: str = "a heron at dusk") -> Generation:
+    """A succeeded clip with real MP4 and poster files (made without the model)."""
+    return demo_rendered_clip(artist, cohort, prompt, hue=0.3)

@@ -1,0 +1,92 @@
+"""The review pages as each role uses them: forms that say what to fix, the reviewer's desk, the admin's
+reason list, and who may read which numbers."""
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditEvent
+from generations.models import StaffAccess
+from reviews import services
+from reviews.models import PublicationRequest, ReasonCode
+from tests.accounts.conftest import api_client_for
+from tests.reviews.conftest import rendered
+
+
+def test_asking_to_publish_from_the_clip_page_says_what_to_fix(team):
+    generation = rendered(team.artist, team.cohort)
+    artist = api_client_for(team.artist)
+    page = artist.get(reverse("generation_page", args=[generation.public_id])).content.decode()
+    assert reverse("publication_request_new", args=[generation.public_id]) in page
+    form_url = reverse("publication_request_new", args=[generation.public_id])
+    refused = artist.post(form_url, {"title": "", "caption": "x" * 2001})
+    assert refused.status_code == 400
+    text = refused.content.decode()
+    assert "This field is required" in text and "at most 2000 characters" in text
+    done = artist.post(form_url, {"title": "Heron", "show_prompt": "on"})
+    assert done.status_code == 302 and done["Location"] == reverse("publication_requests")
+    twice = artist.post(form_url, {"title": "Again"})
+    assert twice.status_code == 400 and "already waits for review" in twice.content.decode()
+    # Nobody else may ask for it, staff included.
+    assert api_client_for(team.other_artist).get(form_url).status_code == 404
+    assert api_client_for(team.admin).get(form_url).status_code == 404
+
+
+def test_the_reviewers_desk_claims_decides_renews_and_records_the_viewing(team):
+    generation = rendered(team.artist, team.cohort)
+    request = services.publication_request_create(artist=team.artist, generation=generation, title="Heron")
+    desk = api_client_for(team.reviewer)
+    queue = desk.get(reverse("review_queue")).content.decode()
+    assert "Heron" in queue and "Claim next" in queue
+    claimed = desk.post(reverse("review_claim_next"))
+    assert claimed["Location"] == reverse("review_item", args=[request.pk])
+    item = desk.get(claimed["Location"]).content.decode()
+    assert "<video" in item and 'data-shortcut="a"' in item
+    assert StaffAccess.objects.filter(viewer=team.reviewer, via="review").count() == 1
+
+    PublicationRequest.objects.filter(pk=request.pk).update(lease_expires_at=timezone.now() + timedelta(minutes=1))
+    assert "kept for 15 more minutes" in desk.post(reverse("review_renew", args=[request.pk])).content.decode()
+    request.refresh_from_db()
+    assert request.lease_expires_at > timezone.now() + timedelta(minutes=14)
+
+    no_reason = desk.post(reverse("review_decide", args=[request.pk]), {"decide": "reject"}, follow=True)
+    assert "Choose a reason from the published list" in no_reason.content.decode()
+    decided = desk.post(
+        reverse("review_decide", args=[request.pk]), {"decide": "reject", "reason_code": "likeness", "note": "Face."}
+    )
+    assert decided.status_code == 302
+    mine = api_client_for(team.artist).get(reverse("publication_requests")).content.decode()
+    assert "Likeness of a real person" in mine and "Policy likeness" in mine and "Appeal this decision" in mine
+    # Another cohort's reviewer sees nothing of it.
+    other = api_client_for(team.other_reviewer)
+    assert "Heron" not in other.get(reverse("review_queue")).content.decode()
+    assert other.get(reverse("review_item", args=[request.pk])).status_code == 404
+
+
+def test_admins_manage_the_reasons_and_everyone_reads_them(team):
+    admin = api_client_for(team.admin)
+    created = admin.post(
+        reverse("reason_codes_admin"),
+        {"code": "ip", "label": "Third-party IP", "description": "Someone else's work.", "policy_clause": "2.4",
+         "active": "on"},
+    )  # fmt: skip
+    assert created.status_code == 302
+    assert AuditEvent.objects.filter(action="reason_code.created", actor=team.admin).exists()
+    admin.post(
+        reverse("reason_code_edit", args=["ip"]),
+        {"code": "ip", "label": "Third-party IP", "description": "Someone else's work.", "policy_clause": "2.4"},
+    )
+    assert not ReasonCode.objects.get(code="ip").active  # retired, kept
+    listed = api_client_for(None).get(reverse("reason_codes")).content.decode()
+    assert "Likeness of a real person" in listed and "Third-party IP" not in listed
+    assert api_client_for(team.reviewer).get(reverse("reason_codes_admin")).status_code == 403
+
+
+def test_who_reads_the_numbers(team):
+    assert api_client_for(team.admin).get(reverse("review_dashboard")).status_code == 200
+    assert api_client_for(team.reviewer).get(reverse("review_dashboard")).status_code == 403
+    transparency = reverse("transparency", args=[team.cohort.slug])
+    assert api_client_for(team.artist).get(transparency).status_code == 200
+    assert api_client_for(team.other_artist).get(transparency).status_code == 404
+    assert api_client_for(None).get(transparency).status_code == 302  # sign in first
