@@ -187,6 +187,7 @@ def _queue_item(request, request_id) -> PublicationRequest:
     item = (
         PublicationRequest.objects.filter(pk=request_id, cohort__in=reviewable_cohorts(reviewer=request.user))
         .exclude(artist=request.user)
+        .exclude(excluded_reviewer=request.user)  # an appeal is for someone else
         .select_related("cohort", "generation", "artist", "claimed_by", "appeal")
         .first()
     )
