@@ -14,17 +14,24 @@ def navigation(request):
         ("Studio", reverse("studio")),
         ("Publishing", reverse("publication_requests")),
         ("Gallery", reverse("gallery")),
+        ("Reports", reverse("reports")),
+        ("Earnings", reverse("earnings")),
         ("Tokens", reverse("tokens")),
         ("Profile", reverse("profile")),
         (f"Notifications ({unread})" if unread else "Notifications", reverse("notifications")),
     ]
     if user.is_program_staff:
-        links += [("Review", reverse("review_queue")), ("Two-factor", reverse("mfa_index"))]
+        links += [
+            ("Review", reverse("review_queue")),
+            ("Triage", reverse("triage_board")),
+            ("Two-factor", reverse("mfa_index")),
+        ]
     if user.is_program_admin:
         links += [
             ("Cohorts", reverse("staff_cohorts")),
             ("Queue", reverse("staff_queue")),
             ("Review numbers", reverse("review_dashboard")),
+            ("Payouts", reverse("payouts_admin")),
             ("Audit log", reverse("staff_audit")),
             ("Switches", reverse("staff_switches")),
             ("API reference", reverse("api-docs")),

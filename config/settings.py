@@ -21,7 +21,11 @@ CSRF_TRUSTED_ORIGINS = CONFIG.csrf_trusted_origins
 VAR_DIR = CONFIG.var_dir
 DEMO_PASSWORD = CONFIG.demo_password
 # Each app adds its demo data after the accounts app's: called with the demo cohort.
-DEMO_SEED_STEPS = ["generations.demo.demo_seed_credits", "reviews.demo.demo_seed_reviews"]
+DEMO_SEED_STEPS = [
+    "generations.demo.demo_seed_credits",
+    "reviews.demo.demo_seed_reviews",
+    "feedback.demo.demo_seed_feedback",
+]
 
 INSTALLED_APPS = [
     "config.apps.VernissageAdminConfig",
@@ -274,6 +278,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "GenerationStatusEnum": "generations.models.Generation.Status",
         "PublicationRequestStateEnum": "reviews.models.PublicationRequest.State",
+        "ReportStateEnum": "feedback.models.Report.State",
+        "ReportKindEnum": "feedback.models.Report.Kind",
+        "SeverityEnum": "feedback.models.SEVERITY_CHOICES",
     },
 }
 

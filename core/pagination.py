@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
-from rest_framework import pagination
+from rest_framework import pagination, serializers
 from rest_framework.exceptions import NotFound
 
 from core.errors import ApplicationError
@@ -40,3 +40,16 @@ class CursorPagination(pagination.CursorPagination):
             except (ValidationError, ValueError, TypeError):
                 raise invalid_cursor() from None
         return cursor
+
+
+def page_of(item_serializer: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:
+    """The shape of one page of ``item_serializer`` (``next``, ``previous``, ``results``), for the schema."""
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item_serializer(many=True),
+        },
+    )

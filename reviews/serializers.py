@@ -6,6 +6,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from core.api_fields import StrictBooleanField, StrictCharField, StrictSlugField
+from core.pagination import page_of
 from generations.media import signed_url
 from reviews import selectors
 from reviews.models import Decision, Publication, PublicationRequest, ReasonCode
@@ -175,19 +176,6 @@ class PublicationSerializer(serializers.ModelSerializer):
 
     def get_decided_at(self, obj) -> str | None:
         return obj.decision.decided_at.isoformat() if obj.decision_id else None
-
-
-def page_of(item_serializer: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:
-    """The shape of a cursor-paginated list of ``item_serializer`` (for the schema)."""
-    return type(
-        name,
-        (serializers.Serializer,),
-        {
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": item_serializer(many=True),
-        },
-    )
 
 
 PublicationRequestPageSerializer = page_of(PublicationRequestSerializer, "PublicationRequestPageSerializer")

@@ -68,6 +68,12 @@ def filter_case(context, case):
         return body.get("cohort", "schema-cohort") == "schema-cohort" and _offered(body)
     if path.startswith("/api/v1/cohorts/") and body.get("starts_on") and body.get("ends_on"):
         return str(body["ends_on"]) >= str(body["starts_on"])
+    if path == "/api/v1/reports/" and case.method == "POST":  # in the caller's cohort; a bug says how bad
+        return (
+            body.get("cohort", "schema-cohort") == "schema-cohort"
+            and (body.get("kind") != "bug" or body.get("severity"))
+            and not body.get("generations")
+        )
     if path.endswith("/decision/"):  # a refusal names a published reason
         return body.get("outcome") == "approve" or body.get("reason_code") == "defect"
     return True

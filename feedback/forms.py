@@ -1,0 +1,83 @@
+"""The feedback pages' forms."""
+
+from django import forms
+
+from feedback.models import SEVERITIES, Contribution, Report
+
+
+class ReportForm(forms.Form):
+    cohort = forms.ChoiceField()
+    kind = forms.ChoiceField(choices=Report.Kind.choices)
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(max_length=20000, widget=forms.Textarea(attrs={"rows": 8}), help_text="Markdown works.")
+    severity = forms.ChoiceField(choices=[("", "—")] + [(s, s.capitalize()) for s in SEVERITIES], required=False)
+    generations = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, cohorts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].choices = [(cohort.slug, cohort.name) for cohort in cohorts]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Report.Kind.BUG and not data.get("severity"):
+            self.add_error("severity", "Say how bad the bug is.")
+        return data
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(max_length=10000, widget=forms.Textarea(attrs={"rows": 3}), label="Comment")
+
+
+class TriageForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[(state, label) for state, label in Report.State.choices if state != Report.State.NEW]
+    )
+    duplicate_of = forms.IntegerField(required=False, min_value=1, label="Duplicate of report #")
+    reason = forms.CharField(max_length=2000, required=False, label="Reason (the reporter sees it)")
+    staff_note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Staff-only note")
+
+
+class DisputeForm(forms.Form):
+    message = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DisputeAnswerForm(forms.Form):
+    answer = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    new_outcome = forms.ChoiceField(
+        required=False, choices=[("", "Keep the outcome")] + [c for c in Report.State.choices if c[0] != "new"]
+    )
+    raise_minor = forms.IntegerField(required=False, min_value=0, label="Raise by (minor units)")
+    raise_credits = forms.IntegerField(required=False, min_value=0, label="Raise by (credits)")
+
+
+class RateCardForm(forms.Form):
+    cohort = forms.ChoiceField()
+    currency = forms.CharField(max_length=3, initial="EUR")
+    note = forms.CharField(max_length=500, required=False)
+
+    def __init__(self, *args, cohorts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].choices = [(cohort.pk, cohort.name) for cohort in cohorts]
+        for value, label in Contribution.choices:
+            self.fields[f"{value}_amount"] = forms.IntegerField(min_value=0, initial=0, label=f"{label}: minor units")
+            self.fields[f"{value}_credits"] = forms.IntegerField(min_value=0, initial=0, label="credits")
+
+    def lines(self) -> dict[str, tuple[int, int]]:
+        return {
+            value: (self.cleaned_data[f"{value}_amount"] or 0, self.cleaned_data[f"{value}_credits"] or 0)
+            for value in Contribution.values
+        }
+
+
+class ClosePeriodForm(forms.Form):
+    period = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM", max_length=7)
+
+
+class MarkPaidForm(forms.Form):
+    reference = forms.CharField(max_length=200)
+    paid_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PromotionForm(forms.Form):
+    publication = forms.UUIDField(label="Publication id (from its gallery address)")
+    use = forms.CharField(max_length=500)

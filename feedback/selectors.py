@@ -1,0 +1,132 @@
+"""Every non-trivial read of the feedback app, shaped for its page or endpoint."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connection
+from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models.functions import Greatest, TruncMonth
+from django.utils import timezone
+
+from accounts.models import Cohort, User
+from feedback.models import (
+    ContributionEntry,
+    FeedbackPolicy,
+    PayoutStatement,
+    PromotionRequest,
+    RateCard,
+    Report,
+    ReportComment,
+)
+
+
+def policy_for(*, cohort: Cohort) -> FeedbackPolicy:
+    return FeedbackPolicy.objects.filter(cohort=cohort).first() or FeedbackPolicy(cohort=cohort)
+
+
+def rate_card_in_force(*, cohort: Cohort, at: datetime | None = None) -> RateCard | None:
+    at = at or timezone.now()
+    return (
+        RateCard.objects.filter(cohort=cohort, published_at__lte=at)
+        .prefetch_related("lines")
+        .order_by("-version")
+        .first()
+    )
+
+
+def board(queryset: QuerySet[Report]) -> QuerySet[Report]:
+    """Reports shaped for a board: reporter, cohort, counts of votes, comments and attachments."""
+    return queryset.select_related("cohort", "reporter", "duplicate_of", "rate_card").annotate(
+        vote_count=Count("votes", distinct=True), comment_count=Count("comments", distinct=True)
+    )
+
+
+def report_detail(queryset: QuerySet[Report], pk: int) -> Report | None:
+    return (
+        queryset.filter(pk=pk)
+        .select_related("cohort", "reporter", "duplicate_of", "rate_card", "triaged_by")
+        .prefetch_related(
+            Prefetch("comments", queryset=ReportComment.objects.select_related("author")),
+            "attachments",
+            "entries",
+            "generations",
+        )
+        .annotate(vote_count=Count("votes", distinct=True))
+        .first()
+    )
+
+
+def similar_reports(*, cohort: Cohort, text: str, exclude_id: int | None = None, limit: int = 5) -> list[Report]:
+    """Likely duplicates in the cohort: trigram similarity on PostgreSQL, a plain match elsewhere."""
+    text = (text or "").strip()[:300]
+    if len(text) < 4:
+        return []
+    reports = Report.objects.filter(cohort=cohort).exclude(pk=exclude_id)
+    if connection.vendor == "postgresql":
+        similarity = Greatest(TrigramWordSimilarity(text, "title"), TrigramWordSimilarity(text, "body"))
+        return list(
+            reports.annotate(similarity=similarity)
+            .filter(similarity__gte=0.4)
+            .order_by("-similarity", "-created_at")[:limit]
+        )
+    return list(reports.filter(title__icontains=text).order_by("-created_at")[:limit])
+
+
+def contributions_of(*, artist: User) -> QuerySet[ContributionEntry]:
+    return ContributionEntry.objects.filter(artist=artist).select_related("report", "promotion", "cohort")
+
+
+def period_bounds(period: str) -> tuple[datetime, datetime]:
+    year, month = (int(part) for part in period.split("-"))
+    start = datetime(year, month, 1, tzinfo=timezone.get_current_timezone())
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=timezone.get_current_timezone())
+    return start, end
+
+
+def period_totals(*, period: str, artist: User | None = None) -> dict[int, dict]:
+    """Per artist: {currency: minor units}, credits and entry count, from the ledger for the period."""
+    start, end = period_bounds(period)
+    entries = ContributionEntry.objects.filter(created_at__gte=start, created_at__lt=end)
+    if artist is not None:
+        entries = entries.filter(artist=artist)
+    totals: dict[int, dict] = defaultdict(lambda: {"money": defaultdict(int), "credits": 0, "entries": 0})
+    for artist_id, currency, amount, credits, count in (
+        entries.values_list("artist_id", "currency")
+        .annotate(amount=Sum("amount_minor"), credits=Sum("credits"), count=Count("id"))
+        .order_by()
+    ):
+        row = totals[artist_id]
+        if currency:
+            row["money"][currency] += amount
+        row["credits"] += credits
+        row["entries"] += count
+    return totals
+
+
+def earnings_per_month(*, artist: User) -> list[tuple[date, dict[str, int], int]]:
+    """(first day of month, {currency: minor}, credits) for the artist's earnings chart."""
+    rows = (
+        ContributionEntry.objects.filter(artist=artist)
+        .annotate(month=TruncMonth("created_at"))
+        .values_list("month", "currency")
+        .annotate(amount=Sum("amount_minor"), credits=Sum("credits"))
+        .order_by("month")
+    )
+    months: dict[date, list] = {}
+    for month, currency, amount, credits in rows:
+        entry = months.setdefault(month.date(), [defaultdict(int), 0])
+        if currency:
+            entry[0][currency] += amount
+        entry[1] += credits
+    return [(month, dict(money), credits) for month, (money, credits) in months.items()]
+
+
+def statements_of(*, artist: User) -> QuerySet[PayoutStatement]:
+    return PayoutStatement.objects.filter(artist=artist)
+
+
+def promotion_requests_for(*, artist: User) -> QuerySet[PromotionRequest]:
+    return PromotionRequest.objects.filter(artist=artist).select_related("publication__request")

@@ -1,0 +1,124 @@
+"""Filing reports, commenting, +1 on shared boards and attachments."""
+
+from __future__ import annotations
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+
+from accounts.models import Membership, User
+from accounts.services import audit_record, notify
+from core.errors import ApplicationError
+from feedback import selectors
+from feedback.models import SEVERITIES, Attachment, Report, ReportComment, ReportVote
+from feedback.uploads import MAX_PER_REPORT, UploadRefused, check_upload
+from generations.models import Generation
+
+
+def _invalid(message: str, **fields) -> ApplicationError:
+    return ApplicationError("invalid", message, status=400, fields=fields)
+
+
+def generation_context(generation: Generation) -> dict:
+    """What staff need to reproduce a problem with a clip, captured when the report is filed."""
+    return {
+        "id": str(generation.public_id), "preset": generation.preset, "status": generation.status,
+        "parameters": {"width": generation.width, "height": generation.height, "num_frames": generation.num_frames,
+                       "fps": generation.fps, "steps": generation.steps, "guidance": generation.guidance},
+        "seed": generation.seed, "error": generation.failure_message, "worker": generation.lease_owner,
+        "attempts": generation.attempts, "queued_at": generation.queued_at.isoformat(),
+    }  # fmt: skip
+
+
+@transaction.atomic
+def report_create(
+    *,
+    reporter: User,
+    cohort_slug: str | None,
+    kind: str,
+    title: str,
+    body: str,
+    severity: str = "",
+    generation_ids: list[str] | None = None,
+) -> Report:
+    """File a bug, feedback or an idea in one of the reporter's cohorts, at the rate card in force now."""
+    memberships = Membership.objects.active().filter(user=reporter).select_related("cohort")
+    if cohort_slug:
+        memberships = memberships.filter(cohort__slug=cohort_slug)
+    cohorts = [membership.cohort for membership in memberships]
+    if len(cohorts) != 1:
+        raise _invalid(
+            "Name one of your cohorts." if cohorts else "You are not an active member of that cohort.",
+            cohort="unknown" if not cohorts else "choose one",
+        )
+    cohort = cohorts[0]
+    title, body = (title or "").strip(), (body or "").strip()
+    if kind not in Report.Kind.values:
+        raise _invalid("Choose bug, feedback or idea.", kind="bug, feedback or idea")
+    if not 1 <= len(title) <= 200:
+        raise _invalid("Give the report a title of 1 to 200 characters.", title="1-200 characters")
+    if not body or len(body) > 20000:
+        raise _invalid("Describe it in 1 to 20,000 characters.", body="1-20,000 characters")
+    if kind == Report.Kind.BUG and severity not in SEVERITIES:
+        raise _invalid("Say how bad the bug is: low, medium, high or critical.", severity="low, medium, high, critical")
+    wanted = list(dict.fromkeys(generation_ids or []))
+    generations = list(Generation.objects.filter(artist=reporter, public_id__in=wanted)) if wanted else []
+    if len(generations) != len(wanted):
+        raise _invalid("Link only your own clips.", generations="not yours or unknown")
+    report = Report.objects.create(
+        cohort=cohort, reporter=reporter, kind=kind, title=title, body=body,
+        severity=severity if kind == Report.Kind.BUG else "", rate_card=selectors.rate_card_in_force(cohort=cohort),
+        context=[generation_context(generation) for generation in generations],
+    )  # fmt: skip
+    report.generations.set(generations)
+    audit_record(action="report.filed", actor=reporter, target=report, subject_user=reporter, cohort=cohort)
+    return report
+
+
+@transaction.atomic
+def report_comment(*, author: User, report: Report, body: str, as_staff: bool) -> ReportComment:
+    """A comment the reporter sees (staff replies notify the reporter)."""
+    body = (body or "").strip()
+    if not body or len(body) > 10000:
+        raise _invalid("Write 1 to 10,000 characters.", body="1-10,000 characters")
+    comment = ReportComment.objects.create(report=report, author=author, body=body, by_staff=as_staff)
+    if as_staff and report.reporter_id != author.pk:
+        notify(
+            user=report.reporter, kind="report_comment", title=f"Staff replied on “{report.title}”",
+            body=body[:1000], email=True,
+        )  # fmt: skip
+    return comment
+
+
+def report_vote(*, user: User, report: Report) -> bool:
+    """+1 on a shared board's report (once per member); False when it was there already."""
+    try:
+        with transaction.atomic():
+            ReportVote.objects.create(report=report, user=user)
+    except IntegrityError:
+        return False
+    return True
+
+
+@transaction.atomic
+def attachment_add(*, actor: User, report: Report, data: bytes, name: str) -> Attachment:
+    """Attach a checked file to the reporter's own report; nothing is stored when it is refused."""
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if actor.pk != report.reporter_id:
+        raise ApplicationError("permission_denied", "Only the reporter attaches files.", status=403)
+    if report.attachments.count() >= MAX_PER_REPORT:
+        raise _invalid(f"A report takes at most {MAX_PER_REPORT} attachments.", file="too many")
+    try:
+        checked = check_upload(data)
+    except UploadRefused as exc:
+        raise _invalid(str(exc), file=str(exc)) from None
+    attachment = Attachment(
+        report=report, content_type=checked.content_type, size=len(checked.content),
+        original_name=(name or "attachment")[:200],
+    )  # fmt: skip
+    attachment.file.save(f"{report.pk}.{checked.extension}", ContentFile(checked.content), save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment

@@ -1,0 +1,387 @@
+"""The feedback pages: filing and following reports, the boards, triage, the rate card, earnings, and the
+admin pages for rate cards, payouts and promotion requests. Thin over the services and selectors."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Cohort, Membership
+from accounts.permissions import is_staff, session_passed_mfa, staff_page
+from core.errors import ApplicationError
+from core.pages import refusals_as_messages, refusals_on
+from feedback import selectors, services
+from feedback.api import PERIOD
+from feedback.forms import (
+    ClosePeriodForm,
+    CommentForm,
+    DisputeAnswerForm,
+    DisputeForm,
+    MarkPaidForm,
+    PromotionForm,
+    RateCardForm,
+    ReportForm,
+    TriageForm,
+)
+from feedback.markup import render_markdown
+from feedback.models import Dispute, PayoutStatement, PromotionRequest, Report
+from feedback.permissions import reports_visible_to, triage_cohorts
+from feedback.uploads import MAX_BYTES
+from generations.models import Generation
+from reviews.models import Publication
+
+
+def _staff(request) -> bool:
+    return is_staff(request.user) and session_passed_mfa(request)
+
+
+def _member_cohorts(user):
+    return [m.cohort for m in Membership.objects.active().filter(user=user).select_related("cohort")]
+
+
+# --- Reports --------------------------------------------------------------------------------------
+
+
+@login_required
+def report_new(request):
+    cohorts = _member_cohorts(request.user)
+    if not cohorts:
+        raise Http404("You are not in a cohort.")
+    if request.method == "POST":
+        form = ReportForm(request.POST, cohorts=cohorts)
+        if form.is_valid():
+            data = form.cleaned_data
+            with refusals_on(form):
+                report = services.report_create(
+                    reporter=request.user, cohort_slug=data["cohort"], kind=data["kind"], title=data["title"],
+                    body=data["body"], severity=data["severity"],
+                    generation_ids=[value for value in data["generations"].split(",") if value],
+                )  # fmt: skip
+                messages.success(request, "Filed. Staff triage it in the open; you are told of every outcome.")
+                return redirect("report_page", report_id=report.pk)
+    else:
+        form = ReportForm(cohorts=cohorts, initial=_prefill(request))
+    context = {
+        "form": form,
+        "cohorts": cohorts,
+        "severities": selectors.policy_for(cohort=cohorts[0]).severity_definitions,
+        "linked": _linked(request, form),
+    }
+    return render(request, "feedback/report_new.html", context, status=400 if form.errors else 200)
+
+
+def _prefill(request) -> dict:
+    """From a clip in the studio: a bug report about it, its context shown and linked."""
+    public_id = request.GET.get("generation")
+    generation = Generation.objects.filter(artist=request.user, public_id=public_id).first() if public_id else None
+    if generation is None:
+        return {}
+    return {
+        "kind": "bug", "cohort": generation.cohort.slug, "generations": str(generation.public_id),
+        "title": f"Clip {generation.get_status_display().lower()}: {generation.prompt[:60]}",
+        "body": f"What I expected:\n\nWhat happened:\n\n{generation.failure_message}".strip(),
+    }  # fmt: skip
+
+
+def _linked(request, form) -> list[Generation]:
+    raw = form.data.get("generations") if form.is_bound else form.initial.get("generations")
+    ids = [value for value in (raw or "").split(",") if value]
+    return list(Generation.objects.filter(artist=request.user, public_id__in=ids)) if ids else []
+
+
+@login_required
+@require_GET
+def report_similar(request):
+    """htmx: likely duplicates while the title is typed."""
+    cohort = Cohort.objects.filter(slug=request.GET.get("cohort"), memberships__user=request.user).first()
+    similar = selectors.similar_reports(cohort=cohort, text=request.GET.get("title", "")) if cohort else []
+    visible = set(
+        reports_visible_to(user=request.user).filter(pk__in=[r.pk for r in similar]).values_list("pk", flat=True)
+    )
+    shown = [report for report in similar if report.pk in visible]  # a private board's titles stay private
+    context = {"similar": similar, "shown": shown, "hidden": len(similar) - len(shown)}
+    return render(request, "feedback/_similar.html", context)
+
+
+@login_required
+@require_GET
+def reports_mine(request):
+    board = request.GET.get("board") == "cohort"
+    reports = reports_visible_to(user=request.user)
+    if not board:
+        reports = reports.filter(reporter=request.user)
+    shared = [c for c in _member_cohorts(request.user) if selectors.policy_for(cohort=c).board_shared]
+    rows = list(selectors.board(reports)[:200])
+    return render(request, "feedback/reports.html", {"reports": rows, "board": board, "shared": shared})
+
+
+def _report_for(request, report_id) -> Report:
+    report = selectors.report_detail(reports_visible_to(user=request.user, as_staff=_staff(request)), report_id)
+    if report is None:
+        raise Http404
+    return report
+
+
+@login_required
+@require_GET
+def report_page(request, report_id: int):
+    report = _report_for(request, report_id)
+    staff = _staff(request) and report.reporter_id != request.user.pk
+    own = report.reporter_id == request.user.pk
+    dispute = getattr(report, "dispute", None) if Dispute.objects.filter(report=report).exists() else None
+    context = {
+        "report": report, "staff": staff, "own": own, "body_html": render_markdown(report.body),
+        "comments": [(c, render_markdown(c.body)) for c in report.comments.all()],
+        "comment_form": CommentForm(), "triage_form": TriageForm(initial={"outcome": report.state}) if staff else None,
+        "dispute": dispute, "dispute_form": DisputeForm() if own and dispute is None and report.triaged_by_id else None,
+        "answer_form": DisputeAnswerForm() if staff and dispute and not dispute.answered_by_id else None,
+        "max_mb": MAX_BYTES // (1024 * 1024), "context_json": json.dumps(report.context, indent=2) if staff else "",
+    }  # fmt: skip
+    return render(request, "feedback/report.html", context)
+
+
+def _back(request, report_id, *args, **kwargs):
+    return reverse("report_page", kwargs={"report_id": report_id})
+
+
+@login_required
+@require_POST
+@refusals_as_messages(back=_back)
+def report_comment(request, report_id: int):
+    report = _report_for(request, report_id)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        raise ApplicationError("invalid", "Write a comment of 1 to 10,000 characters.")
+    as_staff = _staff(request) and report.reporter_id != request.user.pk
+    services.report_comment(author=request.user, report=report, body=form.cleaned_data["body"], as_staff=as_staff)
+    return redirect("report_page", report_id=report_id)
+
+
+@login_required
+@require_POST
+@refusals_as_messages(back=_back)
+def report_vote(request, report_id: int):
+    report = _report_for(request, report_id)
+    services.report_vote(user=request.user, report=report)
+    return redirect("report_page", report_id=report_id)
+
+
+@login_required
+@require_POST
+@refusals_as_messages(back=_back)
+def report_attach(request, report_id: int):
+    report = _report_for(request, report_id)
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise ApplicationError("invalid", "Choose a file to attach.")
+    if upload.size > MAX_BYTES:
+        raise ApplicationError("invalid", "Attachments are at most 20 MB.")
+    services.attachment_add(actor=request.user, report=report, data=upload.read(), name=upload.name)
+    messages.success(request, "Attached.")
+    return redirect("report_page", report_id=report_id)
+
+
+@login_required
+@require_POST
+@refusals_as_messages(back=_back)
+def report_dispute(request, report_id: int):
+    report = _report_for(request, report_id)
+    form = DisputeForm(request.POST)
+    if not form.is_valid():
+        raise ApplicationError("invalid", "Say in 1 to 2,000 characters what is wrong.")
+    services.dispute_create(artist=request.user, report=report, message=form.cleaned_data["message"])
+    messages.success(request, "Disputed: someone other than the person who decided answers, with reasons.")
+    return redirect("report_page", report_id=report_id)
+
+
+@staff_page(admin_only=False)
+@require_POST
+@refusals_as_messages(back=_back)
+def report_triage(request, report_id: int):
+    report = _report_for(request, report_id)
+    form = TriageForm(request.POST)
+    if not form.is_valid():
+        raise ApplicationError("invalid", "Choose an outcome.")
+    data = form.cleaned_data
+    original = Report.objects.filter(pk=data["duplicate_of"]).first() if data["duplicate_of"] else None
+    services.report_triage(
+        actor=request.user, report=report, outcome=data["outcome"], reason=data["reason"], duplicate_of=original,
+        staff_note=data["staff_note"] if "staff_note" in request.POST else None,
+    )  # fmt: skip
+    messages.success(request, "Triaged; the reporter is told.")
+    return redirect(request.POST.get("next") or reverse("report_page", kwargs={"report_id": report_id}))
+
+
+@staff_page(admin_only=False)
+@require_POST
+@refusals_as_messages(back=_back)
+def dispute_answer(request, report_id: int):
+    report = _report_for(request, report_id)
+    form = DisputeAnswerForm(request.POST)
+    if not form.is_valid():
+        raise ApplicationError("invalid", "Give your reasons.")
+    data = form.cleaned_data
+    services.dispute_answer(
+        actor=request.user, dispute=get_object_or_404(Dispute, report=report), answer=data["answer"],
+        new_outcome=data["new_outcome"], raise_minor=data["raise_minor"] or 0, raise_credits=data["raise_credits"] or 0,
+    )  # fmt: skip
+    messages.success(request, "Answered; the answer is final and the artist is told.")
+    return redirect("report_page", report_id=report_id)
+
+
+@staff_page(admin_only=False)
+@require_GET
+def triage_board(request):
+    reports = Report.objects.filter(cohort__in=triage_cohorts(user=request.user))
+    filters = {key: request.GET.get(key) for key in ("state", "kind", "severity", "cohort") if request.GET.get(key)}
+    if "cohort" in filters:
+        reports = reports.filter(cohort__slug=filters.pop("cohort"))
+    reports = reports.filter(**{key: value for key, value in filters.items() if value})
+    context = {
+        "reports": list(selectors.board(reports)[:200]), "states": Report.State.choices, "kinds": Report.Kind.choices,
+        "cohorts": triage_cohorts(user=request.user), "query": request.GET,
+    }  # fmt: skip
+    return render(request, "feedback/triage.html", context)
+
+
+# --- Rate card and earnings -----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def rate_card(request):
+    cards = [(cohort, selectors.rate_card_in_force(cohort=cohort)) for cohort in _member_cohorts(request.user)]
+    return render(request, "feedback/rate_card.html", {"cards": cards, "format": services.format_minor})
+
+
+@login_required
+@require_GET
+def earnings(request):
+    entries = list(selectors.contributions_of(artist=request.user)[:200])
+    months = selectors.earnings_per_month(artist=request.user)
+    context = {
+        "entries": [(entry, services.format_minor(entry.amount_minor, entry.currency) if entry.currency else "")
+                    for entry in entries],
+        "statements": selectors.statements_of(artist=request.user),
+        "promotions": selectors.promotion_requests_for(artist=request.user),
+        "chart": _earnings_chart(months),
+    }  # fmt: skip
+    return render(request, "feedback/earnings.html", context)
+
+
+def _earnings_chart(months) -> dict:
+    """Bars of money earned per month (the first currency) as SVG coordinates, server-rendered."""
+    rows = [(month, sum(money.values()), credits) for month, money, credits in months]
+    if not rows:
+        return {}
+    top = max(max(amount for _, amount, _ in rows), 1)
+    width = 40
+    return {
+        "bars": [
+            {"x": index * width, "height": round(amount / top * 120, 1), "y": round(120 - amount / top * 120, 1),
+             "month": month, "amount": amount / 100, "credits": credits}
+            for index, (month, amount, credits) in enumerate(rows)
+        ],
+        "width": width * len(rows), "bar": width - 8,
+    }  # fmt: skip
+
+
+@login_required
+@require_GET
+def statement_csv(request, period: str):
+    if not PERIOD.fullmatch(period):
+        raise Http404
+    response = HttpResponse(services.payouts_csv(period=period, artist=request.user), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="vernissage-earnings-{period}.csv"'
+    return response
+
+
+@login_required
+@require_POST
+@refusals_as_messages(back="earnings")
+def promotion_answer(request, promotion_id: int):
+    promotion = get_object_or_404(PromotionRequest, pk=promotion_id, artist=request.user)
+    accept = request.POST.get("answer") == "accept"
+    services.promotion_request_answer(artist=request.user, promotion=promotion, accept=accept)
+    messages.success(request, "Accepted: the fee is in your earnings." if accept else "Declined.")
+    return redirect("earnings")
+
+
+# --- Admin pages ----------------------------------------------------------------------------------
+
+
+@staff_page()
+def rate_cards_admin(request):
+    cohorts = list(Cohort.objects.all())
+    form = RateCardForm(request.POST or None, cohorts=cohorts)
+    if request.method == "POST" and form.is_valid():
+        with refusals_on(form):
+            card = services.rate_card_publish(
+                actor=request.user, cohort=Cohort.objects.get(pk=form.cleaned_data["cohort"]),
+                currency=form.cleaned_data["currency"], lines=form.lines(), note=form.cleaned_data["note"],
+            )  # fmt: skip
+            messages.success(request, f"Published {card}: reports filed from now on earn at it.")
+            return redirect("rate_cards_admin")
+    cards = [(cohort, selectors.rate_card_in_force(cohort=cohort)) for cohort in cohorts]
+    context = {"form": form, "cards": cards, "format": services.format_minor}
+    return render(request, "feedback/rate_cards_admin.html", context, status=400 if form.errors else 200)
+
+
+@staff_page()
+def payouts_admin(request):
+    close_form = ClosePeriodForm(request.POST or None)
+    if request.method == "POST" and close_form.is_valid():
+        try:
+            closed = services.statements_close(actor=request.user, period=close_form.cleaned_data["period"])
+            messages.success(request, f"Closed {len(closed)} statements.")
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return redirect("payouts_admin")
+    statements = PayoutStatement.objects.select_related("artist")[:300]
+    context = {"close_form": close_form, "statements": statements, "paid_form": MarkPaidForm()}
+    return render(request, "feedback/payouts_admin.html", context)
+
+
+@staff_page()
+@require_POST
+@refusals_as_messages(back="payouts_admin")
+def statement_paid(request, statement_id: int):
+    form = MarkPaidForm(request.POST)
+    if not form.is_valid():
+        raise ApplicationError("invalid", "Give the payment's reference and date.")
+    services.statement_mark_paid(
+        actor=request.user, statement=get_object_or_404(PayoutStatement, pk=statement_id), **form.cleaned_data
+    )
+    messages.success(request, "Marked paid; the artist is told.")
+    return redirect("payouts_admin")
+
+
+@staff_page()
+@require_GET
+def payouts_csv(request, period: str):
+    if not PERIOD.fullmatch(period):
+        raise Http404
+    response = HttpResponse(services.payouts_csv(period=period), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="vernissage-payouts-{period}.csv"'
+    return response
+
+
+@staff_page()
+def promotions_admin(request):
+    form = PromotionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        publication = Publication.objects.filter(public_id=form.cleaned_data["publication"]).first()
+        with refusals_on(form):
+            if publication is None:
+                raise ApplicationError("invalid", "No such publication.", fields={"publication": "unknown"})
+            services.promotion_request_create(actor=request.user, publication=publication, use=form.cleaned_data["use"])
+            messages.success(request, "Asked; the artist accepts or declines.")
+            return redirect("promotions_admin")
+    promotions = PromotionRequest.objects.select_related("publication__request", "artist")[:200]
+    return render(request, "feedback/promotions_admin.html", {"form": form, "promotions": promotions})

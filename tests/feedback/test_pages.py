@@ -1,0 +1,90 @@
+"""The feedback pages as each role uses them."""
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from feedback import services
+from feedback.models import ContributionEntry, PayoutStatement, RateCard
+from tests.accounts.conftest import api_client_for
+from tests.feedback.conftest import RATES, bug
+
+
+def test_the_report_form_says_what_to_fix_and_suggests_duplicates(board):
+    bug(board, title="Cancel button ignored near the end")
+    artist = api_client_for(board.artist)
+    refused = artist.post(reverse("report_new"), {"cohort": board.cohort.slug, "kind": "bug", "title": "", "body": ""})
+    assert refused.status_code == 400
+    text = refused.content.decode()
+    assert "This field is required" in text and "Say how bad the bug is" in text
+    similar = artist.get(reverse("report_similar"), {"cohort": board.cohort.slug, "title": "cancel button ignored"})
+    assert "Cancel button ignored near the end" in similar.content.decode()
+    filed = artist.post(
+        reverse("report_new"),
+        {"cohort": board.cohort.slug, "kind": "idea", "title": "Loop the preview", "body": "Please **loop** it."},
+    )
+    assert filed.status_code == 302
+    page = artist.get(filed["Location"]).content.decode()
+    assert "<strong>loop</strong>" in page
+
+
+def test_triage_board_quick_confirm_and_the_earnings_page(board):
+    report = bug(board)
+    desk = api_client_for(board.reviewer)
+    board_page = desk.get(reverse("triage_board"), {"state": "new"}).content.decode()
+    assert report.title in board_page
+    desk.post(reverse("report_triage", args=[report.pk]), {"outcome": "confirmed", "next": reverse("triage_board")})
+    earnings = api_client_for(board.artist).get(reverse("earnings")).content.decode()
+    assert "60.00 EUR" in earnings and "<svg" in earnings
+    assert api_client_for(board.artist).get(reverse("triage_board")).status_code == 403
+
+
+def test_admins_publish_rate_cards_close_and_pay_statements(board):
+    admin = api_client_for(board.admin)
+    data = {"cohort": board.cohort.pk, "currency": "usd", "note": "Raised for launch"}
+    for kind, (amount, credits) in RATES.items():
+        data[f"{kind}_amount"], data[f"{kind}_credits"] = amount * 2, credits
+    assert admin.post(reverse("rate_cards_admin"), data).status_code == 302
+    assert RateCard.objects.filter(cohort=board.cohort).latest("version").currency == "USD"
+    assert admin.post(reverse("rate_cards_admin"), {**data, "currency": "XYZ"}).status_code == 400
+    rate_page = api_client_for(board.artist).get(reverse("rate_card")).content.decode()
+    assert "Version 2" in rate_page
+
+    last_month = timezone.now().replace(day=1) - timedelta(days=2)
+    ContributionEntry.objects.create(
+        artist=board.artist, cohort=board.cohort, kind="feedback", amount_minor=1500, currency="EUR",
+        key="page-test", created_at=last_month,
+    )  # fmt: skip
+    period = f"{last_month:%Y-%m}"
+    admin.post(reverse("payouts_admin"), {"period": period})
+    statement = PayoutStatement.objects.get(artist=board.artist, period=period)
+    admin.post(reverse("statement_paid", args=[statement.pk]), {"reference": "SEPA-77", "paid_on": "2026-11-02"})
+    statement.refresh_from_db()
+    assert statement.state == "paid" and statement.paid_reference == "SEPA-77"
+    csv_text = admin.get(reverse("payouts_csv", args=[period])).content.decode()
+    assert "15.00" in csv_text and "SEPA-77" in csv_text
+    own = api_client_for(board.artist).get(reverse("statement_csv", args=[period])).content.decode()
+    assert "15.00" in own and board.artist.email in own
+    assert api_client_for(board.reviewer).get(reverse("payouts_admin")).status_code == 403
+
+
+def test_staff_see_the_triage_form_and_reporters_the_dispute_form(board):
+    report = bug(board)
+    services.report_triage(actor=board.reviewer, report=report, outcome="wont_fix", reason="By design.")
+    artist_page = api_client_for(board.artist).get(reverse("report_page", args=[report.pk])).content.decode()
+    assert "Dispute the outcome" in artist_page and "Triage (staff)" not in artist_page
+    staff_page = api_client_for(board.second_reviewer).get(reverse("report_page", args=[report.pk])).content.decode()
+    assert "Triage (staff)" in staff_page
+
+
+def test_a_private_boards_titles_are_not_suggested_to_other_members(board):
+    bug(board, title="Cancel button ignored near the end")
+    board.cohort.feedback_policy.board_shared = False
+    board.cohort.feedback_policy.save()
+    from tests.factories import MembershipFactory
+
+    member = api_client_for(MembershipFactory(cohort=board.cohort).user)
+    similar = member.get(reverse("report_similar"), {"cohort": board.cohort.slug, "title": "cancel button ignored"})
+    text = similar.content.decode()
+    assert "Cancel button ignored near the end" not in text and "1 similar report by other members" in text
