@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Cohort, Membership
 from accounts.permissions import HasScopes, IsProgramAdmin
-from core.api_fields import StrictCharField, StrictIntegerField, StrictSlugField
+from core.api_fields import NOT_BLANK, StrictCharField, StrictIntegerField, StrictSlugField
 from core.errors import ApplicationError
 from core.pagination import CursorPagination, page_of
 from feedback import selectors, services
@@ -92,8 +92,10 @@ class StaffReportSerializer(ReportDetailSerializer):
 class ReportInputSerializer(serializers.Serializer):
     cohort = StrictSlugField(max_length=64, required=False, help_text="Your cohort's slug; optional if you are in one.")
     kind = serializers.ChoiceField(choices=Report.Kind.values)
-    title = StrictCharField(min_length=1, max_length=200)
-    body = StrictCharField(min_length=1, max_length=20000, help_text="Markdown; raw HTML is shown as text.")
+    title = StrictCharField(min_length=1, max_length=200, validators=[NOT_BLANK])
+    body = StrictCharField(
+        min_length=1, max_length=20000, help_text="Markdown; raw HTML is shown as text.", validators=[NOT_BLANK]
+    )
     severity = serializers.ChoiceField(choices=SEVERITY_CHOICES, required=False, help_text="Required for bugs.")
     generations = serializers.ListField(
         child=serializers.UUIDField(), required=False, max_length=10, help_text="Ids of your own generations."
@@ -101,7 +103,7 @@ class ReportInputSerializer(serializers.Serializer):
 
 
 class CommentInputSerializer(serializers.Serializer):
-    body = StrictCharField(min_length=1, max_length=10000, help_text="Markdown.")
+    body = StrictCharField(min_length=1, max_length=10000, help_text="Markdown.", validators=[NOT_BLANK])
 
 
 class TriageInputSerializer(serializers.Serializer):

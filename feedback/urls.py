@@ -11,6 +11,7 @@ urlpatterns = [
     path("reports/<int:report_id>/vote/", views.report_vote, name="report_vote"),
     path("reports/<int:report_id>/attach/", views.report_attach, name="report_attach"),
     path("reports/<int:report_id>/dispute/", views.report_dispute, name="report_dispute"),
+    path("reports/<int:report_id>/attachments/<int:attachment_id>/", views.attachment_view, name="report_attachment"),
     path("reports/<int:report_id>/triage/", views.report_triage, name="report_triage"),
     path("reports/<int:report_id>/dispute/answer/", views.dispute_answer, name="dispute_answer"),
     path("staff/triage/", views.triage_board, name="triage_board"),

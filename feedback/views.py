@@ -33,6 +33,7 @@ from feedback.markup import render_markdown
 from feedback.models import Dispute, PayoutStatement, PromotionRequest, Report
 from feedback.permissions import reports_visible_to, triage_cohorts
 from feedback.uploads import MAX_BYTES
+from generations.media import serve_file
 from generations.models import Generation
 from reviews.models import Publication
 
@@ -185,6 +186,18 @@ def report_attach(request, report_id: int):
     services.attachment_add(actor=request.user, report=report, data=upload.read(), name=upload.name)
     messages.success(request, "Attached.")
     return redirect("report_page", report_id=report_id)
+
+
+@login_required
+@require_GET
+def attachment_view(request, report_id: int, attachment_id: int):
+    """An attachment, to whoever may see its report, from private storage (it was checked and re-encoded
+    on the way in; served as the type found then, never sniffed)."""
+    report = _report_for(request, report_id)
+    attachment = get_object_or_404(report.attachments, pk=attachment_id)
+    response = serve_file(request, attachment.file, attachment.content_type)
+    response["Content-Disposition"] = "inline"
+    return response
 
 
 @login_required

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from core.api_fields import StrictBooleanField, StrictCharField, StrictSlugField
+from core.api_fields import NOT_BLANK, StrictBooleanField, StrictCharField, StrictSlugField
 from core.pagination import page_of
 from generations.media import signed_url
 from reviews import selectors
@@ -60,7 +60,7 @@ class PublicationRequestSerializer(serializers.ModelSerializer):
 
 class PublicationRequestInputSerializer(serializers.Serializer):
     generation = serializers.UUIDField(help_text="The generation's id, as the generations API shows it.")
-    title = StrictCharField(min_length=1, max_length=120)
+    title = StrictCharField(min_length=1, max_length=120, validators=[NOT_BLANK])
     caption = StrictCharField(max_length=2000, required=False, default="", allow_blank=True)
     credit_line = StrictCharField(
         max_length=120, required=False, default="", allow_blank=True, help_text="Your credit name by default."
@@ -124,7 +124,9 @@ class DecisionInputSerializer(serializers.Serializer):
 
 
 class AppealInputSerializer(serializers.Serializer):
-    message = StrictCharField(min_length=1, max_length=2000, help_text="Why the decision should change.")
+    message = StrictCharField(
+        min_length=1, max_length=2000, help_text="Why the decision should change.", validators=[NOT_BLANK]
+    )
 
 
 class TakeDownInputSerializer(serializers.Serializer):

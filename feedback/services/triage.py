@@ -76,7 +76,7 @@ def _grant_credits(report: Report, *, actor, credits: int, key: str) -> None:
 
 def settle_report(*, report: Report, actor: User | None) -> list[ContributionEntry]:
     """Bring the report's base award in line with what its state earns (call under the report's lock)."""
-    entries = ContributionEntry.objects.filter(report=report)
+    entries = ContributionEntry.objects.filter(report=report).order_by("id")  # oldest first
     base = [entry for entry in entries if entry.key.startswith(f"report:{report.pk}:award:")]
     net_amount = sum(entry.amount_minor for entry in base)
     net_credits = sum(entry.credits for entry in base)

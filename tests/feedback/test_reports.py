@@ -78,6 +78,11 @@ def test_attachments_are_checked_by_content_and_refusals_store_nothing(board, tm
     with Image.open(attachment.file.path) as stored:
         assert not stored.getexif()  # metadata stripped
     assert upload(client, report, mp4(tmp_path), "clip.mp4").status_code == 201
+    served = client.get(reverse("report_attachment", args=[report.pk, attachment.pk]))
+    assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
+    assert served["X-Content-Type-Options"] == "nosniff"
+    outsider = api_client_for(board.other_artist)
+    assert outsider.get(reverse("report_attachment", args=[report.pk, attachment.pk])).status_code == 404
     other = api_client_for(board.second_reviewer)
     assert upload(other, report, png(), "x.png").status_code in (403, 404)
 
