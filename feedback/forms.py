@@ -2,7 +2,7 @@
 
 from django import forms
 
-from feedback.models import SEVERITIES, Contribution, Report
+from feedback.models import MAX_AMOUNT, MAX_CREDITS, SEVERITIES, Contribution, Report
 
 
 class ReportForm(forms.Form):
@@ -46,8 +46,8 @@ class DisputeAnswerForm(forms.Form):
     new_outcome = forms.ChoiceField(
         required=False, choices=[("", "Keep the outcome")] + [c for c in Report.State.choices if c[0] != "new"]
     )
-    raise_minor = forms.IntegerField(required=False, min_value=0, label="Raise by (minor units)")
-    raise_credits = forms.IntegerField(required=False, min_value=0, label="Raise by (credits)")
+    raise_minor = forms.IntegerField(required=False, min_value=0, max_value=MAX_AMOUNT, label="Raise by (minor units)")
+    raise_credits = forms.IntegerField(required=False, min_value=0, max_value=MAX_CREDITS, label="Raise by (credits)")
 
 
 class RateCardForm(forms.Form):
@@ -59,8 +59,12 @@ class RateCardForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["cohort"].choices = [(cohort.pk, cohort.name) for cohort in cohorts]
         for value, label in Contribution.choices:
-            self.fields[f"{value}_amount"] = forms.IntegerField(min_value=0, initial=0, label=f"{label}: minor units")
-            self.fields[f"{value}_credits"] = forms.IntegerField(min_value=0, initial=0, label="credits")
+            self.fields[f"{value}_amount"] = forms.IntegerField(
+                min_value=0, max_value=MAX_AMOUNT, initial=0, label=f"{label}: minor units"
+            )
+            self.fields[f"{value}_credits"] = forms.IntegerField(
+                min_value=0, max_value=MAX_CREDITS, initial=0, label="credits"
+            )
 
     def lines(self) -> dict[str, tuple[int, int]]:
         return {
@@ -70,7 +74,7 @@ class RateCardForm(forms.Form):
 
 
 class ClosePeriodForm(forms.Form):
-    period = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM", max_length=7)
+    period = forms.RegexField(regex=r"^[12]\d{3}-(0[1-9]|1[0-2])$", help_text="YYYY-MM", max_length=7)
 
 
 class MarkPaidForm(forms.Form):

@@ -21,6 +21,8 @@ from generations.storage import private_storage
 from reviews.models import Publication
 
 SEVERITIES = ("low", "medium", "high", "critical")
+# The most one award, raise or rate may be: ten million in major units, a million credits.
+MAX_AMOUNT, MAX_CREDITS = 1_000_000_000, 1_000_000
 SEVERITY_CHOICES = [(severity, severity.capitalize()) for severity in SEVERITIES]
 DEFAULT_SEVERITY_DEFINITIONS = {
     "low": "Cosmetic or rare; a workaround is easy.",

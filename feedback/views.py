@@ -4,6 +4,7 @@ admin pages for rate cards, payouts and promotion requests. Thin over the servic
 from __future__ import annotations
 
 import json
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -79,8 +80,11 @@ def report_new(request):
 
 def _prefill(request) -> dict:
     """From a clip in the studio: a bug report about it, its context shown and linked."""
-    public_id = request.GET.get("generation")
-    generation = Generation.objects.filter(artist=request.user, public_id=public_id).first() if public_id else None
+    try:
+        public_id = uuid.UUID(request.GET.get("generation") or "")
+    except ValueError:
+        return {}
+    generation = Generation.objects.filter(artist=request.user, public_id=public_id).first()
     if generation is None:
         return {}
     return {
@@ -92,7 +96,12 @@ def _prefill(request) -> dict:
 
 def _linked(request, form) -> list[Generation]:
     raw = form.data.get("generations") if form.is_bound else form.initial.get("generations")
-    ids = [value for value in (raw or "").split(",") if value]
+    ids = []
+    for value in (raw or "").split(","):
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            continue  # not a clip id: the service refuses it with a sentence; nothing to show here
     return list(Generation.objects.filter(artist=request.user, public_id__in=ids)) if ids else []
 
 

@@ -15,6 +15,8 @@ from accounts.services import audit_record, notify
 from core.errors import ApplicationError
 from feedback import selectors
 from feedback.models import (
+    MAX_AMOUNT,
+    MAX_CREDITS,
     Contribution,
     ContributionEntry,
     Dispute,
@@ -52,7 +54,9 @@ def rate_card_publish(
             "invalid", "Use an ISO 4217 currency code such as EUR.", fields={"currency": "ISO 4217"}
         ) from None
     unknown = set(lines) - set(Contribution.values)
-    if unknown or any(amount < 0 or credits < 0 for amount, credits in lines.values()):
+    if unknown or any(
+        not (0 <= amount <= MAX_AMOUNT and 0 <= credits <= MAX_CREDITS) for amount, credits in lines.values()
+    ):
         raise ApplicationError(
             "invalid", "Amounts are zero or more, for known contributions.", fields={"lines": "invalid"}
         )

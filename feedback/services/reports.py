@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
@@ -60,7 +62,10 @@ def report_create(
         raise _invalid("Describe it in 1 to 20,000 characters.", body="1-20,000 characters")
     if kind == Report.Kind.BUG and severity not in SEVERITIES:
         raise _invalid("Say how bad the bug is: low, medium, high or critical.", severity="low, medium, high, critical")
-    wanted = list(dict.fromkeys(generation_ids or []))
+    try:
+        wanted = list(dict.fromkeys(uuid.UUID(str(value)) for value in generation_ids or []))
+    except ValueError:
+        raise _invalid("Link clips by their ids.", generations="not a clip id") from None
     generations = list(Generation.objects.filter(artist=reporter, public_id__in=wanted)) if wanted else []
     if len(generations) != len(wanted):
         raise _invalid("Link only your own clips.", generations="not yours or unknown")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_record, notify
 from core.errors import ApplicationError
-from feedback.models import Contribution, ContributionEntry, RateCardLine, Report
+from feedback.models import MAX_AMOUNT, MAX_CREDITS, Contribution, ContributionEntry, RateCardLine, Report
 from feedback.permissions import may_triage
 from generations.ledger import InsufficientCredits
 from generations.services import credits_adjust_by_staff
@@ -211,7 +211,7 @@ def award_raise(*, actor: User, report: Report, amount_minor: int, credits: int,
     if not may_triage(user=actor, cohort_id=report.cohort_id):
         raise ApplicationError("not_found", "No such report.", status=404)
     reason = (reason or "").strip()
-    if amount_minor < 0 or credits < 0 or not (amount_minor or credits):
+    if not (0 <= amount_minor <= MAX_AMOUNT and 0 <= credits <= MAX_CREDITS) or not (amount_minor or credits):
         raise ApplicationError(
             "invalid", "Awards are only raised: give a positive amount or credits.", fields={"amount": "positive"}
         )

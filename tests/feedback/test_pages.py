@@ -88,3 +88,27 @@ def test_a_private_boards_titles_are_not_suggested_to_other_members(board):
     similar = member.get(reverse("report_similar"), {"cohort": board.cohort.slug, "title": "cancel button ignored"})
     text = similar.content.decode()
     assert "Cancel button ignored near the end" not in text and "1 similar report by other members" in text
+
+
+def test_hostile_form_input_is_refused_in_words_never_a_500(board):
+    admin, artist = api_client_for(board.admin), api_client_for(board.artist)
+    assert admin.post(reverse("payouts_admin"), {"period": "0000-01"}).status_code == 200  # the form, again
+    assert not PayoutStatement.objects.exists()
+    huge = {"cohort": board.cohort.pk, "currency": "EUR"}
+    for kind in RATES:
+        huge[f"{kind}_amount"], huge[f"{kind}_credits"] = 10**30, 0
+    assert admin.post(reverse("rate_cards_admin"), huge).status_code == 400
+    filed = artist.post(
+        reverse("report_new"),
+        {"cohort": board.cohort.slug, "kind": "idea", "title": "t", "body": "b", "generations": "not-a-uuid,x"},
+    )
+    assert filed.status_code == 400 and "Link clips by their ids" in filed.content.decode()
+    report = bug(board)
+    services.report_triage(actor=board.reviewer, report=report, outcome="confirmed")
+    services.dispute_create(artist=board.artist, report=report, message="More, please.")
+    answered = api_client_for(board.second_reviewer).post(
+        reverse("dispute_answer", args=[report.pk]), {"answer": "Fine.", "raise_minor": 10**30}, follow=True
+    )
+    assert answered.status_code == 200 and "Give your reasons" in answered.content.decode()
+    assert api_client_for(board.artist).get(reverse("statement_csv", args=["0000-01"])).status_code == 404
+    assert api_client_for(board.artist).get(reverse("report_new"), {"generation": "nonsense"}).status_code == 200
