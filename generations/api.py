@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Cohort
-from accounts.permissions import HasScopes
+from accounts.permissions import HasScopes, staff_powers
 from core.api_fields import NegativePromptField, PromptField, StrictFloatField, StrictIntegerField, StrictSlugField
 from core.pagination import CursorPagination
 from generations import selectors, services
@@ -29,6 +29,10 @@ class GenerationSerializer(serializers.ModelSerializer):
     video_url = serializers.SerializerMethodField()
     poster_url = serializers.SerializerMethodField()
     retry_of = serializers.SerializerMethodField()
+    phase_ms = serializers.SerializerMethodField(
+        help_text="Staff only: milliseconds per phase of a succeeded job (queue_wait, load, denoise, decode, "
+        "encode, store, settle); null for others."
+    )
 
     class Meta:
         model = Generation
@@ -36,7 +40,7 @@ class GenerationSerializer(serializers.ModelSerializer):
             "id", "cohort", "prompt", "negative_prompt", "preset", "width", "height", "num_frames", "fps",
             "duration_s", "steps", "seed", "cost", "status", "progress", "queued_at", "started_at", "finished_at",
             "attempts", "gpu_seconds", "failure_message", "queue_position", "estimated_start", "video_url",
-            "poster_url", "video_sha256", "retry_of",
+            "poster_url", "video_sha256", "retry_of", "phase_ms",
         ]  # fmt: skip
 
     def get_queue_position(self, obj) -> int | None:
@@ -58,6 +62,12 @@ class GenerationSerializer(serializers.ModelSerializer):
 
     def get_poster_url(self, obj) -> str | None:
         return self._url(obj, "poster")
+
+    def get_phase_ms(self, obj) -> dict[str, float] | None:
+        root = self.root
+        if not hasattr(root, "_staff_powers"):
+            root._staff_powers = staff_powers(self.context["request"])
+        return obj.phase_ms if root._staff_powers and obj.phase_ms else None
 
     def get_retry_of(self, obj) -> str | None:
         return str(obj.retry_of.public_id) if obj.retry_of_id else None

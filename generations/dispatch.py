@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -123,9 +124,17 @@ def _settle(generation_id: int, owner: str, **fields) -> Generation | None:
 
 
 def finish_succeeded(
-    *, generation_id: int, owner: str, video_path: Path, poster_path: Path, gpu_seconds: float
+    *,
+    generation_id: int,
+    owner: str,
+    video_path: Path,
+    poster_path: Path,
+    gpu_seconds: float,
+    module_ms: dict[str, float] | None = None,
 ) -> bool:
-    """Store the clip, record its hash, charge the reservation. Returns False when the lease was lost."""
+    """Store the clip, record its hash, charge the reservation, and record the job's phase timings
+    (``module_ms``: the inference module's own). Returns False when the lease was lost."""
+    store_started = time.perf_counter()
     digest = hashlib.sha256()
     with open(video_path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -136,6 +145,7 @@ def finish_succeeded(
             f"clips/{generation_id}/{digest.hexdigest()[:16]}.mp4", File(video)
         )
         stored_poster = Generation.poster.field.storage.save(f"clips/{generation_id}/poster.jpg", File(poster))
+    settle_started = time.perf_counter()
     with transaction.atomic():
         generation = _settle(
             generation_id, owner, status=Status.SUCCEEDED, progress=100, gpu_seconds=gpu_seconds,
@@ -148,6 +158,15 @@ def finish_succeeded(
         Generation.video.field.storage.delete(stored_video)
         Generation.poster.field.storage.delete(stored_poster)
         return False
+    settled = time.perf_counter()
+    phases = {
+        **(module_ms or {}),
+        "queue_wait": (generation.started_at - generation.queued_at).total_seconds() * 1000,
+        "store": (settle_started - store_started) * 1000,
+        "settle": (settled - settle_started) * 1000,
+    }
+    # Written after the settle it measures (one small update, outside the timed phases).
+    Generation.objects.filter(pk=generation_id).update(phase_ms={k: round(v, 2) for k, v in phases.items()})
     return True
 
 

@@ -9,10 +9,17 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, FloatField, Q, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    SummaryMetricFamily,
+)
 
 from accounts.permissions import staff_powers
 from generations.models import Generation, LedgerEntry
@@ -53,6 +60,30 @@ class GenerationCollector:
         spent = CounterMetricFamily("vernissage_credits_spent", "Credits charged for succeeded generations")
         spent.add_metric([], LedgerEntry.objects.filter(kind="charge").aggregate(total=Sum("amount"))["total"] or 0)
         yield spent
+        yield phase_histogram()
+
+
+PHASE_BUCKETS_MS = (1, 2, 5, 10, 20, 40, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 120000)
+
+
+def phase_histogram() -> HistogramMetricFamily:
+    """Seconds per phase of succeeded jobs (Generation.PHASES), counted in one aggregate query."""
+    aggregates = {}
+    for phase in Generation.PHASES:
+        recorded = Q(phase_ms__has_key=phase)
+        aggregates[f"{phase}:count"] = Count("id", filter=recorded)
+        aggregates[f"{phase}:sum"] = Sum(Cast(KeyTextTransform(phase, "phase_ms"), FloatField()), filter=recorded)
+        for bucket in PHASE_BUCKETS_MS:
+            aggregates[f"{phase}:{bucket}"] = Count("id", filter=Q(**{f"phase_ms__{phase}__lte": bucket}))
+    values = Generation.objects.filter(status="succeeded").aggregate(**aggregates)
+    histogram = HistogramMetricFamily(
+        "vernissage_generation_phase_seconds", "Time per phase of succeeded generations", labels=["phase"]
+    )
+    for phase in Generation.PHASES:
+        buckets = [(f"{bucket / 1000:g}", values[f"{phase}:{bucket}"]) for bucket in PHASE_BUCKETS_MS]
+        buckets.append(("+Inf", values[f"{phase}:count"]))
+        histogram.add_metric([phase], buckets=buckets, sum_value=(values[f"{phase}:sum"] or 0.0) / 1000)
+    return histogram
 
 
 def metrics_view(request):

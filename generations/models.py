@@ -130,6 +130,10 @@ class Generation(models.Model):
         CANCELED = "canceled", "Canceled"
 
     TERMINAL = (Status.SUCCEEDED, Status.FAILED, Status.CANCELED)
+    # queue_wait: queued to claimed; load, denoise, decode, encode: the inference module's own (load only
+    # when the pipeline was cold); store: hash and store the files; settle: the final state and the charge.
+    PHASES = ("queue_wait", "load", "denoise", "decode", "encode", "store", "settle")
+    PLATFORM_PHASES = ("queue_wait", "store", "settle")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     artist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="generations")
@@ -164,6 +168,8 @@ class Generation(models.Model):
     video_sha256 = models.CharField(max_length=64, blank=True)
     video_bytes = models.PositiveBigIntegerField(default=0)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Milliseconds per phase of a succeeded job, measured inside the job (PHASES); staff and /metrics read them.
+    phase_ms = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-queued_at", "-id"]

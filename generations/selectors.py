@@ -322,7 +322,16 @@ def queue_overview() -> dict:
         Generation.objects.filter(status=Status.RUNNING).select_related("artist", "cohort").order_by("started_at")
     )
     gpu_today = Generation.objects.filter(finished_at__gte=today).aggregate(total=Sum("gpu_seconds"))["total"] or 0.0
-    return {"depth": depth, "running": running, "gpu_seconds_today": gpu_today}
+    recent = list(
+        Generation.objects.filter(status=Status.SUCCEEDED)
+        .exclude(phase_ms={})
+        .select_related("artist", "cohort")
+        .order_by("-finished_at")[:20]
+    )
+    for generation in recent:  # in the order of Generation.PHASES, for the table
+        generation.phase_row = [generation.phase_ms.get(phase) for phase in Generation.PHASES]
+    return {"depth": depth, "running": running, "gpu_seconds_today": gpu_today, "recent": recent,
+            "phases": Generation.PHASES}  # fmt: skip
 
 
 def usage_per_artist(*, since_days: int = 7) -> QuerySet:

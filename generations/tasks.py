@@ -141,7 +141,9 @@ def _record(owner: str, outcome: inference.Outcome) -> None:
         video_path=outcome.video_path,
         poster_path=outcome.poster_path,
         gpu_seconds=t.load_s + t.denoise_s + t.decode_s,
-    )
+        module_ms={"load": t.load_s * 1000, "denoise": t.denoise_s * 1000, "decode": t.decode_s * 1000,
+                   "encode": t.encode_s * 1000},
+    )  # fmt: skip
 
 
 @shared_task(name="generations.requeue_expired", ignore_result=True, soft_time_limit=50, time_limit=60)
