@@ -119,7 +119,7 @@ def _settle(generation_id: int, owner: str, **fields) -> Generation | None:
         setattr(generation, name, value)
     generation.finished_at = timezone.now()
     generation.lease_owner, generation.lease_expires_at = "", None
-    generation.save()
+    generation.save(update_fields=[*fields, "finished_at", "lease_owner", "lease_expires_at"])  # not every column
     return generation
 
 
