@@ -334,6 +334,7 @@ CELERY_BEAT_SCHEDULE = {
     # Checked hourly; each reviewer gets at most one digest a day.
     "reviews.send_digests": {"task": "reviews.send_digests", "schedule": timedelta(hours=1)},
     "reviews.sign_publications": {"task": "reviews.sign_publications", "schedule": timedelta(minutes=1)},
+    "feedback.flag_overdue_disputes": {"task": "feedback.flag_overdue_disputes", "schedule": timedelta(minutes=15)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -333,6 +333,7 @@ class Dispute(models.Model):
     answer = models.CharField(max_length=2000, blank=True)
     outcome = models.CharField(max_length=10, blank=True, choices=Outcome.choices)
     answered_at = models.DateTimeField(null=True, blank=True)
+    overdue_at = models.DateTimeField(null=True, blank=True, help_text="When the deadline check found it unanswered.")
 
     class Meta:
         constraints = [

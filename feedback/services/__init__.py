@@ -5,6 +5,7 @@ The names are gathered here for callers (``from feedback import services``)."""
 from feedback.services.payouts import (
     dispute_answer,
     dispute_create,
+    disputes_flag_overdue,
     format_minor,
     payouts_csv,
     promotion_request_answer,
@@ -22,6 +23,7 @@ __all__ = [
     "award_raise",
     "dispute_answer",
     "dispute_create",
+    "disputes_flag_overdue",
     "format_minor",
     "payouts_csv",
     "promotion_request_answer",

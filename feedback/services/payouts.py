@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Cohort, User
-from accounts.services import audit_record, notify
+from accounts.services import audit_record, notify, notify_admins
 from core.errors import ApplicationError
 from feedback import selectors
 from feedback.models import (
@@ -242,6 +242,26 @@ def dispute_create(*, artist: User, report: Report, message: str) -> Dispute:
         raise ApplicationError("already_disputed", "A report can be disputed once.", status=409) from exc
     audit_record(action="report.disputed", actor=artist, target=report, subject_user=artist, cohort=report.cohort)
     return dispute
+
+
+def disputes_flag_overdue(*, now=None) -> int:
+    """Flag disputes still unanswered at their due time (once each) and tell the admins."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        overdue = list(
+            Dispute.objects.select_for_update(skip_locked=True)
+            .filter(answered_by__isnull=True, answer_due_at__lte=now, overdue_at__isnull=True)
+            .select_related("report")
+        )
+        if not overdue:
+            return 0
+        Dispute.objects.filter(pk__in=[dispute.pk for dispute in overdue]).update(overdue_at=now)
+        notify_admins(
+            kind="dispute_overdue",
+            title=f"{len(overdue)} dispute(s) passed their answer deadline",
+            body="; ".join(f"#{dispute.report_id} {dispute.report.title}" for dispute in overdue)[:2000],
+        )
+    return len(overdue)
 
 
 @transaction.atomic

@@ -319,3 +319,17 @@ def test_promotion_needs_the_artists_yes_and_pays_its_fee(board, django_capture_
     services.promotion_request_answer(artist=board.artist, promotion=declined, accept=False)
     assert PromotionRequest.objects.get(pk=declined.pk).state == "declined"
     assert ContributionEntry.objects.filter(promotion=declined).count() == 0
+
+
+def test_a_dispute_unanswered_past_its_deadline_is_flagged_once(board):
+    report = bug(board)
+    services.report_triage(actor=board.reviewer, report=report, outcome="wont_fix", reason="By design.")
+    dispute = services.dispute_create(artist=board.artist, report=report, message="It loses my credits.")
+    assert services.disputes_flag_overdue() == 0
+    later = dispute.answer_due_at + timedelta(minutes=1)  # time travel past the cohort's deadline
+    assert services.disputes_flag_overdue(now=later) == 1
+    assert services.disputes_flag_overdue(now=later) == 0
+    assert board.admin.notifications.filter(kind="dispute_overdue").count() == 1
+    Dispute.objects.filter(pk=dispute.pk).update(overdue_at=None)
+    services.dispute_answer(actor=board.second_reviewer, dispute=dispute, answer="Upheld: it is by design.")
+    assert services.disputes_flag_overdue(now=later) == 0  # answered ones are never flagged
