@@ -192,6 +192,11 @@ def statement_mark_paid(*, actor: User, statement: PayoutStatement, reference: s
     return statement
 
 
+def _cell(text: str) -> str:
+    """A text cell a spreadsheet will not run: a leading =, +, -, @ (or tab, CR) is quoted away."""
+    return f"'{text}" if text and text[0] in "=+-@\t\r" else text
+
+
 def payouts_csv(*, period: str, artist: User | None = None) -> str:
     """Every artist's earnings in the period, one row per currency (credits on their own row), straight
     from the ledger; a closed statement's state and payment are added."""
@@ -205,12 +210,12 @@ def payouts_csv(*, period: str, artist: User | None = None) -> str:
     for artist_id in sorted(totals, key=lambda pk: people[pk].email):
         row, person, statement = totals[artist_id], people[artist_id], statements.get(artist_id)
         status = statement.state if statement else "open"
-        paid = (statement.paid_reference, statement.paid_on or "") if statement else ("", "")
+        paid = (_cell(statement.paid_reference), statement.paid_on or "") if statement else ("", "")
         lines = [(currency, amount, 0) for currency, amount in sorted(row["money"].items())]
         if row["credits"] or not lines:
             lines.append(("", 0, row["credits"]))
         for currency, amount, credits in lines:
-            writer.writerow([period, person.email, person.display_name, currency,
+            writer.writerow([period, _cell(person.email), _cell(person.display_name), currency,
                              format_minor(amount, currency) if currency else "", amount, credits, row["entries"],
                              status, *paid])  # fmt: skip
     return out.getvalue()

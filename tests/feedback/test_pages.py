@@ -112,3 +112,12 @@ def test_hostile_form_input_is_refused_in_words_never_a_500(board):
     assert answered.status_code == 200 and "Give your reasons" in answered.content.decode()
     assert api_client_for(board.artist).get(reverse("statement_csv", args=["0000-01"])).status_code == 404
     assert api_client_for(board.artist).get(reverse("report_new"), {"generation": "nonsense"}).status_code == 200
+
+
+def test_the_csv_does_not_carry_spreadsheet_formulas(board):
+    board.artist.display_name = '=HYPERLINK("http://evil.example")'
+    board.artist.save()
+    report = bug(board)
+    services.report_triage(actor=board.reviewer, report=report, outcome="confirmed")
+    text = services.payouts_csv(period=f"{timezone.now():%Y-%m}")
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
