@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Cohort, Membership
-from accounts.permissions import is_staff, session_passed_mfa, staff_page
+from accounts.permissions import staff_page, staff_powers
 from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on
 from feedback import selectors, services
@@ -37,10 +37,6 @@ from feedback.uploads import MAX_BYTES
 from generations.media import serve_file
 from generations.models import Generation
 from reviews.models import Publication
-
-
-def _staff(request) -> bool:
-    return is_staff(request.user) and session_passed_mfa(request)
 
 
 def _member_cohorts(user):
@@ -132,7 +128,7 @@ def reports_mine(request):
 
 
 def _report_for(request, report_id) -> Report:
-    report = selectors.report_detail(reports_visible_to(user=request.user, as_staff=_staff(request)), report_id)
+    report = selectors.report_detail(reports_visible_to(user=request.user, as_staff=staff_powers(request)), report_id)
     if report is None:
         raise Http404
     return report
@@ -142,7 +138,7 @@ def _report_for(request, report_id) -> Report:
 @require_GET
 def report_page(request, report_id: int):
     report = _report_for(request, report_id)
-    staff = _staff(request) and report.reporter_id != request.user.pk
+    staff = staff_powers(request) and report.reporter_id != request.user.pk
     own = report.reporter_id == request.user.pk
     dispute = getattr(report, "dispute", None) if Dispute.objects.filter(report=report).exists() else None
     context = {
@@ -168,7 +164,7 @@ def report_comment(request, report_id: int):
     form = CommentForm(request.POST)
     if not form.is_valid():
         raise ApplicationError("invalid", "Write a comment of 1 to 10,000 characters.")
-    as_staff = _staff(request) and report.reporter_id != request.user.pk
+    as_staff = staff_powers(request) and report.reporter_id != request.user.pk
     services.report_comment(author=request.user, report=report, body=form.cleaned_data["body"], as_staff=as_staff)
     return redirect("report_page", report_id=report_id)
 

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -134,7 +135,7 @@ def hasattr_safe(obj, name: str) -> bool:
     """Whether a reverse one-to-one exists (Django raises instead of returning None)."""
     try:
         return getattr(obj, name) is not None
-    except Exception:  # RelatedObjectDoesNotExist
+    except ObjectDoesNotExist:
         return False
 
 
