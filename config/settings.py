@@ -324,6 +324,9 @@ CELERY_TASK_ROUTES = {"generations.gpu.*": {"queue": "gpu"}}
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_WORKER_SEND_TASK_EVENTS = False
+# Connections live as in a request (CONN_MAX_AGE, health checks; see config/celery.py); Celery's own
+# close around every task would then run only once in this many tasks.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE = {
     "accounts.clear_expired_sessions": {"task": "accounts.clear_expired_sessions", "schedule": timedelta(hours=6)},
     "generations.requeue_expired": {"task": "generations.requeue_expired", "schedule": timedelta(minutes=1)},

@@ -16,6 +16,16 @@ def remember(key: str) -> None:
     cache.set(key, "done", timeout=60)
 
 
+@app.task(name="tests.remember_connection", ignore_result=True)
+def remember_connection(key: str) -> None:
+    """Test-only task: leaves the PostgreSQL backend serving this task's queries in the shared cache."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        cache.set(key, cursor.fetchone()[0], timeout=60)
+
+
 def test_configuration_is_safe_for_gpu_work():
     conf = app.conf
     assert conf.task_acks_late is True
@@ -44,6 +54,33 @@ def test_real_worker_runs_a_task_through_redis(celery_worker):
     while cache.get(key) is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert cache.get(key) == "done"
+
+
+def wait_for_cache(key: str, timeout: float = 20):
+    deadline = time.monotonic() + timeout
+    while cache.get(key) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return cache.get(key)
+
+
+@pytest.mark.redis
+def test_worker_keeps_its_database_connection_between_tasks(celery_worker):
+    """A GPU job claims with its first query: reconnecting before each task cost ~10 ms of queue wait."""
+    if connection_vendor() != "postgresql":
+        pytest.skip("backend ids are PostgreSQL's")
+    backends = []
+    for _ in range(3):
+        key = f"connection:{uuid.uuid4()}"
+        remember_connection.delay(key)
+        backends.append(wait_for_cache(key))
+    assert None not in backends
+    assert len(set(backends)) == 1, backends
+
+
+def connection_vendor() -> str:
+    from django.db import connection
+
+    return connection.vendor
 
 
 @pytest.mark.redis
