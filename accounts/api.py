@@ -123,9 +123,12 @@ class TokenListCreateApi(APIView):
 
     class TokenCreatedSerializer(TokenOutputSerializer):
         token = serializers.CharField(help_text="The token itself. Shown this once; it is stored nowhere.")
+        webhook_secret = serializers.CharField(
+            help_text="Signs the webhooks of the jobs this token submits (HMAC-SHA256). Shown this once."
+        )
 
         class Meta(TokenOutputSerializer.Meta):
-            fields = [*TokenOutputSerializer.Meta.fields, "token"]
+            fields = [*TokenOutputSerializer.Meta.fields, "token", "webhook_secret"]
 
     @extend_schema(responses=TokenOutputSerializer(many=True), summary="Your API tokens")
     def get(self, request):
@@ -179,6 +182,30 @@ class TokenRevokeApi(APIView):
         reason = "revoked by its owner" if token.user_id == request.user.pk else f"revoked by {request.user.email}"
         token = services.token_revoke(actor=request.user, token=token, reason=reason, ip=client_ip(request))
         return Response(TokenOutputSerializer(token).data)
+
+
+class TokenWebhookSecretApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class WebhookSecretSerializer(serializers.Serializer):
+        webhook_secret = serializers.CharField(help_text="The new secret. Shown this once; the old one stops now.")
+
+    @extend_schema(
+        request=None,
+        responses=WebhookSecretSerializer,
+        summary="Make a new webhook secret for your token",
+        description=(
+            "Who: the owner, signed in, or with that same token (no scope needed). Deliveries are signed with "
+            "the new secret at once."
+        ),
+    )
+    def post(self, request, token_id: int):
+        token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+        acting = request.auth if isinstance(request.auth, ApiToken) else None
+        if acting is not None and acting.pk != token.pk:
+            raise PermissionDenied("A token may make a new webhook secret for itself only.", code="insufficient_scope")
+        secret = services.token_webhook_secret_rotate(actor=request.user, token=token, ip=client_ip(request))
+        return Response({"webhook_secret": secret})
 
 
 class TokenReactivateApi(APIView):

@@ -319,6 +319,9 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     last_used_ip = models.GenericIPAddressField(null=True, blank=True)
     last_used_user_agent = models.CharField(max_length=300, blank=True)
+    # Signs the webhooks of jobs this token submits (HMAC-SHA256 needs the key itself, so it is kept);
+    # shown to the owner once, at creation and at each rotation.
+    webhook_secret = models.CharField(max_length=64, blank=True)
     # Leak and rate windows are keyed by this, so reactivating starts them afresh.
     reactivated_at = models.DateTimeField(null=True, blank=True)
 

@@ -62,3 +62,11 @@ def visible_prefix(token: str) -> str:
 
 def new_invitation_secret() -> str:
     return secrets.token_urlsafe(32)
+
+
+WEBHOOK_SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
+
+
+def new_webhook_secret() -> str:
+    """A key for signing webhooks (HMAC-SHA256): 256 bits, kept as it is, since signing needs it."""
+    return WEBHOOK_SECRET_PREFIX + secrets.token_urlsafe(32)

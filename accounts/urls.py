@@ -11,6 +11,7 @@ urlpatterns = [
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("tokens/<int:token_id>/reactivate/", views.token_reactivate, name="token_reactivate"),
     path("tokens/<int:token_id>/rotate/", views.token_rotate, name="token_rotate"),
+    path("tokens/<int:token_id>/webhook-secret/", views.token_webhook_secret, name="token_webhook_secret"),
     path("staff/cohorts/", staff_views.staff_cohorts, name="staff_cohorts"),
     path("staff/cohorts/<int:cohort_id>/", staff_views.staff_cohort, name="staff_cohort"),
     path("staff/cohorts/<int:cohort_id>/do/pause/", staff_views.staff_cohort_pause, name="staff_cohort_pause"),

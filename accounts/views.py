@@ -155,6 +155,7 @@ def notifications(request):
 # A new token's plaintext waits in the session only between the POST that made it and the page that
 # shows it (popped there), so a refresh neither shows it again nor creates a second token.
 NEW_TOKEN_SESSION_KEY = "vernissage_new_token"  # noqa: S105  (a session key, not a secret)
+NEW_WEBHOOK_SECRET_SESSION_KEY = "vernissage_new_webhook_secret"  # noqa: S105  (a session key, not a secret)
 
 
 @login_required
@@ -163,7 +164,7 @@ def tokens_page(request):
     form = TokenCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         with refusals_on(form):
-            _token, plaintext = services.token_create(
+            token, plaintext = services.token_create(
                 user=request.user,
                 name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"],
@@ -171,6 +172,7 @@ def tokens_page(request):
                 ip=client_ip(request),
             )
             request.session[NEW_TOKEN_SESSION_KEY] = plaintext
+            request.session[NEW_WEBHOOK_SECRET_SESSION_KEY] = token.webhook_secret
             return redirect("tokens")
     return render(
         request,
@@ -178,6 +180,7 @@ def tokens_page(request):
         {
             "form": form,
             "created": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
+            "webhook_secret": request.session.pop(NEW_WEBHOOK_SECRET_SESSION_KEY, None),
             "tokens": selectors.tokens_for(user=request.user),
         },
         status=400 if form.errors else 200,
@@ -209,8 +212,19 @@ def token_reactivate(request, token_id: int):
 @refusals_as_messages(back="tokens")
 def token_rotate(request, token_id: int):
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
-    _new_token, plaintext = services.token_rotate(actor=request.user, token=token, ip=client_ip(request))
+    new_token, plaintext = services.token_rotate(actor=request.user, token=token, ip=client_ip(request))
     request.session[NEW_TOKEN_SESSION_KEY] = plaintext
+    request.session[NEW_WEBHOOK_SECRET_SESSION_KEY] = new_token.webhook_secret
+    return redirect("tokens")
+
+
+@login_required
+@require_POST
+@refusals_as_messages(back="tokens")
+def token_webhook_secret(request, token_id: int):
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    secret = services.token_webhook_secret_rotate(actor=request.user, token=token, ip=client_ip(request))
+    request.session[NEW_WEBHOOK_SECRET_SESSION_KEY] = secret
     return redirect("tokens")
 
 

@@ -46,6 +46,8 @@ class Config:
     generation_lease_seconds: int
     api_rate_per_user: int
     sqlite_busy_timeout_ms: int
+    site_url: str
+    webhooks_allow_loopback: bool
 
 
 def _local_secret_key(var_dir: Path) -> str:
@@ -128,6 +130,10 @@ def _read(env: Env) -> Config:
             f"EMAIL_URL {email_url!r} must start with smtp://, smtp+tls://, smtp+ssl:// or console://."
         )
 
+    site_url = env.str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    if not site_url.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(f"SITE_URL {site_url!r} must start with http:// or https://.")
+
     return Config(
         debug=debug,
         secret_key=secret_key,
@@ -154,6 +160,8 @@ def _read(env: Env) -> Config:
         api_rate_per_token=_positive(env, "API_RATE_PER_TOKEN_PER_MINUTE", 30),
         api_rate_per_user=_positive(env, "API_RATE_PER_USER_PER_MINUTE", 60),
         sqlite_busy_timeout_ms=sqlite_busy_timeout_ms,
+        site_url=site_url,
+        webhooks_allow_loopback=env.bool("WEBHOOKS_ALLOW_LOOPBACK", False),
     )
 
 

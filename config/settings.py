@@ -234,6 +234,16 @@ GENERATION_MAX_ATTEMPTS = 3
 GENERATION_TIME_LIMIT_SECONDS = 3600  # the longest one job (or batch) may run on a worker
 GENERATION_PROMPT_MAX_LENGTH = 2000
 MEDIA_URL_MAX_AGE_SECONDS = 3600
+
+# The platform's public address, for links made outside a request (webhook payloads).
+SITE_URL = CONFIG.site_url
+# Webhooks (generations/webhooks.py): HTTPS to public addresses only; plain HTTP to this machine only
+# when a developer says so.
+WEBHOOKS_ALLOW_LOOPBACK = CONFIG.webhooks_allow_loopback
+WEBHOOK_TIMEOUT_SECONDS = 10
+WEBHOOK_RETRY_BASE_SECONDS = 30  # then doubling, at most WEBHOOK_RETRY_MAX_DELAY_SECONDS apart
+WEBHOOK_RETRY_MAX_DELAY_SECONDS = 3600
+WEBHOOK_RETRY_FOR_HOURS = 24
 # The version named in published clips' provenance and Content Credentials (pyproject.toml's).
 PLATFORM_VERSION = "0.1.0"
 # Content Credentials signer (reviews.credentials): generated here on first use, or an operator's own.
@@ -337,6 +347,8 @@ CELERY_BEAT_SCHEDULE = {
     # Checked hourly; each reviewer gets at most one digest a day.
     "reviews.send_digests": {"task": "reviews.send_digests", "schedule": timedelta(hours=1)},
     "reviews.sign_publications": {"task": "reviews.sign_publications", "schedule": timedelta(minutes=1)},
+    # A webhook retry whose message was lost still goes out (the row says when it is due).
+    "generations.deliver_due_webhooks": {"task": "generations.deliver_due_webhooks", "schedule": timedelta(minutes=1)},
     "feedback.flag_overdue_disputes": {"task": "feedback.flag_overdue_disputes", "schedule": timedelta(minutes=15)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -9,9 +10,16 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Cohort
+from accounts.models import ApiToken, Cohort
 from accounts.permissions import HasScopes, staff_powers
-from core.api_fields import NegativePromptField, PromptField, StrictFloatField, StrictIntegerField, StrictSlugField
+from core.api_fields import (
+    NegativePromptField,
+    PromptField,
+    StrictCharField,
+    StrictFloatField,
+    StrictIntegerField,
+    StrictSlugField,
+)
 from core.pagination import CursorPagination
 from generations import selectors, services
 from generations.media import signed_url
@@ -40,7 +48,7 @@ class GenerationSerializer(serializers.ModelSerializer):
             "id", "cohort", "prompt", "negative_prompt", "preset", "width", "height", "num_frames", "fps",
             "duration_s", "steps", "seed", "cost", "status", "progress", "queued_at", "started_at", "finished_at",
             "attempts", "gpu_seconds", "failure_message", "queue_position", "estimated_start", "video_url",
-            "poster_url", "video_sha256", "retry_of", "phase_ms",
+            "poster_url", "video_sha256", "retry_of", "phase_ms", "callback_url",
         ]  # fmt: skip
 
     def get_queue_position(self, obj) -> int | None:
@@ -54,7 +62,9 @@ class GenerationSerializer(serializers.ModelSerializer):
         field = obj.video if kind == "video" else obj.poster
         if not field or obj.deleted_at:
             return None
-        request = self.context["request"]
+        request = self.context.get("request")
+        if request is None:  # a webhook payload: made for the artist, on the site's public address
+            return settings.SITE_URL + signed_url(obj, kind, viewer_id=obj.artist_id)
         return request.build_absolute_uri(signed_url(obj, kind, viewer_id=request.user.pk))
 
     def get_video_url(self, obj) -> str | None:
@@ -66,7 +76,8 @@ class GenerationSerializer(serializers.ModelSerializer):
     def get_phase_ms(self, obj) -> dict[str, float] | None:
         root = self.root
         if not hasattr(root, "_staff_powers"):
-            root._staff_powers = staff_powers(self.context["request"])
+            request = self.context.get("request")
+            root._staff_powers = request is not None and staff_powers(request)
         return obj.phase_ms if root._staff_powers and obj.phase_ms else None
 
     def get_retry_of(self, obj) -> str | None:
@@ -122,6 +133,11 @@ class SubmitSerializer(QuoteSerializer):
     prompt = PromptField()
     negative_prompt = NegativePromptField(required=False, default="")
     seed = StrictIntegerField(min_value=0, max_value=2**31 - 1, required=False)
+    callback_url = StrictCharField(
+        max_length=2000, required=False, allow_blank=True,
+        help_text="HTTPS URL the platform POSTs the job to when it ends (succeeded, failed or canceled), signed "
+        "with your token's webhook secret; see docs/api.md, Webhooks. Public addresses only.",
+    )  # fmt: skip
 
 
 class QuoteResultSerializer(serializers.Serializer):
@@ -202,8 +218,13 @@ class GenerationListCreateApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         key = request.headers.get("Idempotency-Key") or None
+        token = request.auth if isinstance(request.auth, ApiToken) else None
         generation, created = services.generation_submit(
-            artist=request.user, cohort_slug=values.pop("cohort", None), idempotency_key=key, **values
+            artist=request.user,
+            cohort_slug=values.pop("cohort", None),
+            idempotency_key=key,
+            callback_token=token,
+            **values,
         )
         # The queue position is read on GET (list and detail); computing it here would scan the queue per submission.
         body = GenerationSerializer(generation, context={"request": request}).data

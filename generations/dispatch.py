@@ -33,7 +33,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts.selectors import program_switches
-from generations import ledger
+from generations import ledger, webhooks
 from generations.models import Generation
 from generations.pricing import presets
 from generations.selectors import fair_share_queue
@@ -120,6 +120,7 @@ def _settle(generation_id: int, owner: str, **fields) -> Generation | None:
     generation.finished_at = timezone.now()
     generation.lease_owner, generation.lease_expires_at = "", None
     generation.save(update_fields=[*fields, "finished_at", "lease_owner", "lease_expires_at"])  # not every column
+    webhooks.webhook_enqueue(generation)
     return generation
 
 
@@ -208,6 +209,8 @@ def requeue_expired() -> tuple[int, int]:
                     failure_message="The render stopped unexpectedly several times; your credits were returned.",
                 )  # fmt: skip
                 ledger.credits_release(generation=generation)
+                generation.status = Status.FAILED
+                webhooks.webhook_enqueue(generation)
                 failed += 1
         if requeued or failed:
             transaction.on_commit(wake_for_waiting_jobs)

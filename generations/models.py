@@ -170,6 +170,12 @@ class Generation(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
     # Milliseconds per phase of a succeeded job, measured inside the job (PHASES); staff and /metrics read them.
     phase_ms = models.JSONField(default=dict, blank=True)
+    # Where the platform POSTs this job's terminal state (generations.webhooks), signed with the
+    # submitting token's webhook secret; a revoked token stops its deliveries.
+    callback_url = models.URLField(max_length=2000, blank=True)
+    callback_token = models.ForeignKey(
+        "accounts.ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-queued_at", "-id"]
@@ -259,3 +265,31 @@ class StaffAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer} viewed {self.generation_id} ({self.via})"
+
+
+class WebhookDelivery(models.Model):
+    """The POST of a generation's terminal state to its callback_url: one per generation, retried with
+    exponential backoff until it succeeds or WEBHOOK_RETRY_FOR_HOURS pass."""
+
+    generation = models.OneToOneField(Generation, on_delete=models.CASCADE, related_name="webhook_delivery")
+    event = models.CharField(max_length=40)  # "generation.succeeded", "generation.failed", "generation.canceled"
+    url = models.URLField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    given_up_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(delivered_at__isnull=True, given_up_at__isnull=True),
+                name="webhook_delivery_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} of generation {self.generation_id} to {self.url}"

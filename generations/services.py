@@ -15,10 +15,10 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Cohort, User
+from accounts.models import ApiToken, Cohort, User
 from accounts.services import audit_record
 from core.errors import ApplicationError
-from generations import dispatch, ledger, pricing, prompts, selectors
+from generations import dispatch, ledger, pricing, prompts, selectors, webhooks
 from generations.models import CreditAccount, Generation, PromptRule, StaffAccess
 from generations.permissions import check_artist_of
 
@@ -189,12 +189,16 @@ def generation_submit(
     preset: str = "tiny",
     idempotency_key: str | None = None,
     retry_of: Generation | None = None,
+    callback_url: str = "",
+    callback_token: ApiToken | None = None,
 ) -> tuple[Generation, bool]:
     """Validate, price, reserve credits and queue a generation; returns it and whether it is new.
 
     The generation goes to ``cohort``, or the artist's active cohort with ``cohort_slug``, or the
     artist's only active cohort. With an ``idempotency_key`` already used by this artist, the first
-    generation is returned and nothing else happens. The wake-up message goes out on commit.
+    generation is returned and nothing else happens. The wake-up message goes out on commit. With a
+    ``callback_url``, the job's terminal state is POSTed there, signed with ``callback_token``'s
+    webhook secret (generations.webhooks).
 
     This is the API's busiest write, so it reads what it checks in one query and reserves in one
     short transaction: lock the account (counting the queue), insert the job and the ledger entry.
@@ -211,6 +215,8 @@ def generation_submit(
     gate = _submission_gate(gates, cohort=cohort, cohort_slug=cohort_slug)
     cohort, limits = gate.cohort, gate.limits
     prompt = check_prompt(prompt=prompt, cohort=cohort)
+    if callback_url:
+        callback_url = webhooks.check_callback_url(callback_url, token=callback_token)
     negative_prompt = (
         check_prompt(prompt=negative_prompt, cohort=cohort, field="negative_prompt") if negative_prompt.strip() else ""
     )
@@ -241,6 +247,7 @@ def generation_submit(
                 fps=render.fps, steps=render.steps, guidance=render.guidance,
                 seed=seed if seed is not None else secrets.randbelow(2**31), cost=cost,
                 idempotency_key=idempotency_key or None, retry_of=retry_of,
+                callback_url=callback_url, callback_token=callback_token if callback_url else None,
             )  # fmt: skip
             ledger.credits_reserve_locked(account=account, generation=generation)
             transaction.on_commit(lambda: wake_workers(generation.pk))
@@ -264,6 +271,7 @@ def generation_cancel(*, actor: User, generation: Generation) -> Generation:
         generation.finished_at = timezone.now()
         generation.save(update_fields=["status", "finished_at"])
         ledger.credits_release(generation=generation)
+        webhooks.webhook_enqueue(generation)
     elif generation.status == Generation.Status.RUNNING:
         generation.cancel_requested = True
         generation.save(update_fields=["cancel_requested"])

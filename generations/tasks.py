@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 import inference
-from generations import dispatch
+from generations import dispatch, webhooks
 from generations.models import CreditAccount
 from generations.pricing import presets
 from generations.services import credits_refill
@@ -155,6 +155,24 @@ def requeue_expired() -> None:
 def wake_workers() -> None:
     """Beat, every 30 seconds: wake a worker while runnable jobs wait (dispatch.wake_for_waiting_jobs)."""
     dispatch.wake_for_waiting_jobs(at_most=1)
+
+
+def _generation_json(generation) -> dict:
+    from generations.api import GenerationSerializer  # the API's own shape, made outside a request
+
+    return GenerationSerializer(generation).data
+
+
+@shared_task(name="generations.deliver_webhook", ignore_result=True, soft_time_limit=60, time_limit=90)
+def deliver_webhook(delivery_id: int) -> None:
+    """One attempt at a job's webhook (generations.webhooks); a failed one schedules the next itself."""
+    webhooks.webhook_deliver(delivery_id, body_of=_generation_json)
+
+
+@shared_task(name="generations.deliver_due_webhooks", ignore_result=True, soft_time_limit=50, time_limit=60)
+def deliver_due_webhooks() -> None:
+    """Beat, every minute: resend the deliveries whose retry message was lost."""
+    webhooks.deliver_due()
 
 
 @shared_task(name="generations.refill_credits", ignore_result=True, soft_time_limit=240, time_limit=300)

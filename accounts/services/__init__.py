@@ -32,6 +32,7 @@ from accounts.services.tokens import (
     token_rotate,
     token_suspend_for_leak,
     token_touch,
+    token_webhook_secret_rotate,
     tokens_revoke_for_cohort,
 )
 
@@ -40,6 +41,6 @@ __all__ = [
     "cohort_update", "consents_set", "generation_pause_set", "invitation_accept", "invitation_link",
     "invitation_resend", "invitation_revoke", "invitations_create", "membership_set_role", "membership_set_status",
     "notify", "notify_admins", "terms_accept", "terms_publish", "token_create", "token_reactivate", "token_revoke",
-    "token_revoke_exposed", "token_rotate", "token_suspend_for_leak", "token_touch", "tokens_revoke_for_cohort",
-    "user_reactivate", "user_suspend",
+    "token_revoke_exposed", "token_rotate", "token_suspend_for_leak", "token_touch", "token_webhook_secret_rotate",
+    "tokens_revoke_for_cohort", "user_reactivate", "user_suspend",
 ]  # fmt: skip

@@ -50,6 +50,7 @@ def token_create(
         prefix=tokens.visible_prefix(plaintext),
         secret_hash=tokens.hash_secret(plaintext),
         scopes=sorted(set(scopes)),
+        webhook_secret=tokens.new_webhook_secret(),
         created_at=now,
         expires_at=now + timedelta(days=days),
     )
@@ -113,6 +114,21 @@ def token_rotate(*, actor: User, token: ApiToken, ip: str | None = None) -> tupl
     return token_create(
         user=actor, name=token.name, scopes=token.scopes, days=min(remaining, settings.API_TOKEN_MAX_DAYS), ip=ip
     )
+
+
+@transaction.atomic
+def token_webhook_secret_rotate(*, actor: User, token: ApiToken, ip: str | None = None) -> str:
+    """A new webhook secret for the owner's live token, returned to be shown once; the old one stops
+    signing at once (deliveries already retrying are signed with the new one)."""
+    if token.user_id != actor.pk:
+        raise ApplicationError("permission_denied", "Only the owner may rotate a token's webhook secret.", status=403)
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.status in ("revoked", "expired"):
+        raise ApplicationError("token_dead", f"This token is {token.status}; create a new one instead.", status=409)
+    token.webhook_secret = tokens.new_webhook_secret()
+    token.save(update_fields=["webhook_secret"])
+    audit_record(action="token.webhook_secret_rotated", actor=actor, target=token, subject_user=actor, ip=ip)
+    return token.webhook_secret
 
 
 @transaction.atomic

@@ -1,0 +1,220 @@
+"""Webhooks, so API clients need not poll: a job's terminal state POSTed to its callback_url.
+
+The body is the generation's JSON as the API shows it. The ``Vernissage-Signature`` header reads
+``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`` with the submitting token's webhook secret
+(docs/api.md shows how to check it). A delivery is retried with exponential backoff until it gets a
+2xx answer or WEBHOOK_RETRY_FOR_HOURS pass.
+
+The platform must not become a way into the network it runs in, so a callback URL is HTTPS to a
+public address only (plain HTTP to this machine only when WEBHOOKS_ALLOW_LOOPBACK is set, for
+development). The name is resolved again before every attempt, the connection goes to the address
+that was checked (a name that changes its answer between check and connect gains nothing), and
+redirects are not followed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import socket
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import urllib3
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import ApplicationError
+from generations.models import Generation, WebhookDelivery
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "Vernissage-Signature"
+MAX_URL_LENGTH = 2000
+DELIVER_TASK = "generations.deliver_webhook"
+# While an attempt is under way its row says "not due" for this long (longer than any attempt lasts).
+ATTEMPT_LEASE_SECONDS = 120
+
+
+class UnsafeTarget(ValueError):
+    """The URL may not be called: its scheme, or an address its name resolves to."""
+
+
+def _refuse(message: str):
+    raise ApplicationError("invalid", f"callback_url {message}.", fields={"callback_url": message})
+
+
+def _address_allowed(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return settings.WEBHOOKS_ALLOW_LOOPBACK
+    return ip.is_global and not ip.is_multicast  # not private, link-local, shared, reserved or unspecified
+
+
+def resolve_target(url: str) -> tuple[str, str, int, str]:
+    """(scheme, host, port, address to connect to) for a URL that may be called now; UnsafeTarget if not."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise UnsafeTarget("has a port that is not a number from 1 to 65535") from None
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host:
+        raise UnsafeTarget("must be an https:// URL with a host name")
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeTarget("must not carry a user name or password")
+    try:
+        answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise UnsafeTarget(f"names a host that does not resolve ({host})") from None
+    addresses = [answer[4][0] for answer in answers]
+    if not addresses or not all(_address_allowed(address) for address in addresses):
+        raise UnsafeTarget("must resolve to public addresses only, not private, loopback or link-local ones")
+    loopback = all(ipaddress.ip_address(a.split("%", 1)[0]).is_loopback for a in addresses)
+    if parts.scheme != "https" and not loopback:
+        raise UnsafeTarget("must use https://")
+    return parts.scheme, host, port, addresses[0]
+
+
+def check_callback_url(url: str, *, token) -> str:
+    """The URL as given, when jobs submitted with ``token`` may report to it; a 400 saying why if not."""
+    url = url.strip()
+    if len(url) > MAX_URL_LENGTH:
+        _refuse(f"is at most {MAX_URL_LENGTH} characters")
+    if token is None:
+        _refuse("needs an API token: deliveries are signed with the token's webhook secret")
+    if not token.webhook_secret:
+        _refuse("needs a webhook secret on this token: create one on the API tokens page (New webhook secret)")
+    try:
+        resolve_target(url)
+    except UnsafeTarget as exc:
+        _refuse(str(exc))
+    return url
+
+
+def webhook_enqueue(generation: Generation) -> None:
+    """Inside the transaction that ends ``generation``: record its delivery and send it after commit."""
+    if not generation.callback_url:
+        return
+    delivery, created = WebhookDelivery.objects.get_or_create(
+        generation=generation,
+        defaults={"event": f"generation.{generation.status}", "url": generation.callback_url,
+                  "next_attempt_at": timezone.now()},
+    )  # fmt: skip
+    if created:
+        transaction.on_commit(lambda: _send_task(delivery.pk))
+
+
+def _send_task(delivery_id: int, countdown: float = 0) -> None:
+    from celery import current_app
+
+    current_app.send_task(DELIVER_TASK, args=[delivery_id], countdown=countdown)
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def _post(url: str, body: bytes, headers: dict) -> int:
+    scheme, host, port, address = resolve_target(url)
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    timeout = urllib3.Timeout(connect=5, read=settings.WEBHOOK_TIMEOUT_SECONDS)
+    if scheme == "https":  # connect to the checked address; the certificate must still name the host
+        pool = urllib3.HTTPSConnectionPool(
+            address, port, server_hostname=host, assert_hostname=host, timeout=timeout, retries=False
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False)
+    with pool:
+        response = pool.urlopen(
+            "POST", path, body=body, headers={**headers, "Host": parts.netloc.rsplit("@", 1)[-1]},
+            redirect=False, preload_content=True,
+        )  # fmt: skip
+    return response.status
+
+
+def next_delay(attempts: int) -> float:
+    """Seconds before attempt ``attempts + 1``: the base, doubling, at most the maximum."""
+    delay = settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)
+    return min(delay, settings.WEBHOOK_RETRY_MAX_DELAY_SECONDS)
+
+
+def webhook_deliver(delivery_id: int, *, body_of: Callable[[Generation], dict]) -> str:
+    """Make one attempt if one is due; returns what happened ("delivered", "retry", "gave up", "not due").
+
+    ``body_of`` gives the generation's JSON (the API's shape; tasks.py passes its serializer). No
+    transaction stays open while the other end answers: the attempt is first booked (the row's next
+    attempt moves past the timeout, so a duplicate message finds nothing due), then made, then recorded.
+    """
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk=delivery_id, delivered_at=None, given_up_at=None, next_attempt_at__lte=timezone.now())
+            .select_related("generation__callback_token")
+            .first()
+        )
+        if delivery is None:
+            return "not due"  # delivered, given up, taken by another message, or not yet time
+        token = delivery.generation.callback_token
+        if token is None or token.status in ("revoked", "expired") or not token.webhook_secret:
+            return _give_up(delivery, "the token that asked for it was revoked or has expired")
+        delivery.attempts += 1
+        delivery.next_attempt_at = timezone.now() + timedelta(seconds=ATTEMPT_LEASE_SECONDS)
+        delivery.save(update_fields=["attempts", "next_attempt_at"])
+    body = json.dumps({"event": delivery.event, "generation": body_of(delivery.generation)}, sort_keys=True).encode()
+    headers = {
+        "Content-Type": "application/json", "User-Agent": "Vernissage-Webhooks/1",
+        "Vernissage-Event": delivery.event, "Vernissage-Delivery": str(delivery.pk),
+        SIGNATURE_HEADER: sign(token.webhook_secret, int(time.time()), body),
+    }  # fmt: skip
+    try:
+        status = _post(delivery.url, body, headers)
+        error = "" if 200 <= status < 300 else f"answered HTTP {status}"
+    except UnsafeTarget as exc:
+        return _give_up(delivery, f"callback_url {exc}")
+    except urllib3.exceptions.HTTPError as exc:
+        status, error = None, f"could not connect ({type(exc).__name__})"
+    now = timezone.now()
+    delivery.last_status, delivery.last_error = status, error
+    if not error:
+        delivery.delivered_at = now
+        delivery.save(update_fields=["last_status", "last_error", "delivered_at"])
+        return "delivered"
+    if now >= delivery.created_at + timedelta(hours=settings.WEBHOOK_RETRY_FOR_HOURS):
+        return _give_up(delivery, error)
+    delay = next_delay(delivery.attempts)
+    delivery.next_attempt_at = now + timedelta(seconds=delay)
+    delivery.save(update_fields=["last_status", "last_error", "next_attempt_at"])
+    _send_task(delivery.pk, countdown=delay)
+    logger.info("webhook %s to %s %s; next attempt in %.0f s", delivery.pk, delivery.url, error, delay)
+    return "retry"
+
+
+def _give_up(delivery: WebhookDelivery, reason: str) -> str:
+    delivery.given_up_at, delivery.last_error = timezone.now(), reason[:300]
+    delivery.save(update_fields=["attempts", "given_up_at", "last_error"])
+    logger.warning("webhook %s to %s given up: %s", delivery.pk, delivery.url, reason)
+    return "gave up"
+
+
+def deliver_due(*, at_most: int = 100) -> int:
+    """Send the deliveries whose retry is overdue by a minute (a lost message); returns how many."""
+    overdue = timezone.now() - timedelta(minutes=1)
+    due = list(
+        WebhookDelivery.objects.filter(delivered_at=None, given_up_at=None, next_attempt_at__lte=overdue)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:at_most]
+    )
+    for delivery_id in due:
+        _send_task(delivery_id)
+    return len(due)

@@ -1,0 +1,329 @@
+"""Webhooks: a job's terminal state POSTed to its callback_url, signed, retried with backoff, and never
+sent into the platform's own network."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import ApiToken
+from accounts.services import token_create, token_revoke
+from generations import dispatch, services, tasks, webhooks
+from generations.models import CreditAccount, Generation, WebhookDelivery
+from tests.accounts.conftest import api_client_for, token_client
+from tests.generations.conftest import SMALL
+
+WRITE = ("generations:read", "generations:write")
+
+
+class Receiver:
+    """A real HTTP server on this machine that answers with the statuses it is given, in turn."""
+
+    def __init__(self, statuses=(200,)):
+        self.statuses, self.requests = list(statuses), []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append((time.monotonic(), dict(self.headers), body))
+                status = receiver.statuses.pop(0) if len(receiver.statuses) > 1 else receiver.statuses[0]
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/vernissage?source=test"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver(settings):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    made = []
+
+    def make(statuses=(200,)):
+        made.append(Receiver(statuses))
+        return made[-1]
+
+    yield make
+    for one in made:
+        one.close()
+
+
+@pytest.fixture
+def quiet_workers(monkeypatch):
+    """No wake-up messages: these tests drive the jobs themselves."""
+    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
+
+
+def submit(client, **extra):
+    return client.post("/api/v1/generations/", {"prompt": "a lighthouse", **SMALL, **extra}, format="json")
+
+
+def verify(secret: str, headers: dict, body: bytes, tolerance_s: int = 300) -> bool:
+    """What docs/api.md tells a receiver to do."""
+    fields = dict(part.split("=", 1) for part in headers["Vernissage-Signature"].split(","))
+    expected = hmac.new(secret.encode(), f"{fields['t']}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, fields["v1"]) and abs(time.time() - int(fields["t"])) <= tolerance_s
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://93.184.216.34/hook", "https"),
+        ("https://10.0.0.5/hook", "public addresses"),
+        ("https://192.168.1.10/hook", "public addresses"),
+        ("https://127.0.0.1/hook", "public addresses"),
+        ("https://localhost/hook", "public addresses"),
+        ("https://[::1]/hook", "public addresses"),
+        ("https://[::ffff:127.0.0.1]/hook", "public addresses"),
+        ("https://169.254.169.254/latest/meta-data/", "public addresses"),
+        ("https://100.64.0.1/hook", "public addresses"),
+        ("https://0.0.0.0/hook", "public addresses"),
+        ("https://[fd00::1]/hook", "public addresses"),
+        ("https://user:password@93.184.216.34/hook", "user name or password"),
+        ("https://no-such-host.invalid/hook", "does not resolve"),
+        ("ftp://93.184.216.34/hook", "https"),
+        ("https://93.184.216.34:99999/hook", "port"),
+        ("not a url", "https"),
+        ("https://93.184.216.34/" + "a" * 2000, "2000 characters"),
+    ],
+)
+def test_unsafe_callback_urls_are_refused_and_nothing_is_queued(artist, cohort, url, says, quiet_workers):
+    client, _ = token_client(artist, scopes=WRITE)
+    balance = CreditAccount.objects.filter(user=artist).values_list("available", flat=True).first()
+    response = submit(client, callback_url=url)
+    assert response.status_code == 400, response.content
+    assert says in response.json()["error"]["fields"]["callback_url"]
+    assert not Generation.objects.filter(artist=artist).exists()
+    assert CreditAccount.objects.filter(user=artist).values_list("available", flat=True).first() == balance
+
+
+def test_loopback_is_refused_unless_development_allows_it(artist, cohort, settings, quiet_workers):
+    client, _ = token_client(artist, scopes=WRITE)
+    assert submit(client, callback_url="http://127.0.0.1:9/hook").status_code == 400
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    assert submit(client, callback_url="http://127.0.0.1:9/hook").status_code == 201
+    # Still no plain HTTP to anywhere else, and still no private networks.
+    assert "https" in submit(client, callback_url="http://93.184.216.34/hook").json()["error"]["fields"]["callback_url"]
+    assert submit(client, callback_url="https://10.1.2.3/hook").status_code == 400
+
+
+def test_a_public_https_callback_is_kept_with_the_token(artist, cohort, quiet_workers):
+    client, _ = token_client(artist, scopes=WRITE)
+    response = submit(client, callback_url="https://93.184.216.34/hooks")
+    assert response.status_code == 201 and response.json()["callback_url"] == "https://93.184.216.34/hooks"
+    generation = Generation.objects.get(artist=artist)
+    assert generation.callback_token.user == artist
+
+
+def test_a_signed_in_session_has_no_secret_to_sign_with(artist, cohort, quiet_workers):
+    response = submit(api_client_for(artist), callback_url="https://93.184.216.34/hooks")
+    assert response.status_code == 400 and "API token" in response.json()["error"]["fields"]["callback_url"]
+
+
+def test_retry_delays_double_up_to_the_maximum(settings):
+    settings.WEBHOOK_RETRY_BASE_SECONDS, settings.WEBHOOK_RETRY_MAX_DELAY_SECONDS = 30, 3600
+    assert [webhooks.next_delay(n) for n in range(1, 10)] == [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
+
+
+@pytest.mark.redis
+def test_a_canceled_job_is_delivered_signed_and_retried_after_a_500(
+    artist, cohort, receiver, settings, celery_worker, quiet_workers
+):
+    """Through Redis and a real worker: the first answer is a 500, the retry waits the backoff and succeeds."""
+    settings.WEBHOOK_RETRY_BASE_SECONDS = 1
+    target = receiver(statuses=(500, 200))
+    token, plaintext = token_create(user=artist, name="client", scopes=list(WRITE))
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    created = submit(client, callback_url=target.url).json()
+    assert client.post(f"/api/v1/generations/{created['id']}/cancel/").status_code == 200
+
+    deadline = time.monotonic() + 30
+    while len(target.requests) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(target.requests) == 2, target.requests
+    (first_at, _, first_body), (second_at, headers, body) = target.requests
+    assert second_at - first_at >= 0.9  # the backoff was waited out (base 1 s here)
+    assert verify(token.webhook_secret, headers, body)
+    assert not verify("whsec_someone-else", headers, body)
+    assert headers["Vernissage-Event"] == "generation.canceled"
+    sent = json.loads(body)
+    assert sent["event"] == "generation.canceled"
+    assert sent["generation"]["id"] == created["id"] and sent["generation"]["status"] == "canceled"
+    assert first_body == body or json.loads(first_body)["generation"]["id"] == created["id"]
+
+    deadline = time.monotonic() + 10
+    delivery = WebhookDelivery.objects.get(generation__public_id=created["id"])
+    while delivery.delivered_at is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        delivery.refresh_from_db()
+    assert delivery.attempts == 2 and delivery.last_status == 200 and delivery.last_error == ""
+    time.sleep(1.5)
+    assert len(target.requests) == 2  # delivered: nothing more is sent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_delivery_per_terminal_state_even_when_messages_repeat(artist, cohort, receiver, settings, quiet_workers):
+    """A succeeded job, settled by the worker's code: one row, one POST, whatever duplicates arrive."""
+    target = receiver()
+    token, _ = token_create(user=artist, name="client", scopes=list(WRITE))
+    generation, _ = services.generation_submit(
+        artist=artist, cohort=cohort, prompt="a harbour", callback_url=target.url, callback_token=token, **SMALL
+    )
+    sent = []
+    from celery import current_app
+
+    original = current_app.send_task
+    current_app.send_task = lambda name, args=None, **kw: sent.append((name, args))
+    try:
+        tasks.render_next(generation.pk)
+    finally:
+        current_app.send_task = original
+    generation.refresh_from_db()
+    assert generation.status == "succeeded"
+    assert [args for name, args in sent if name == webhooks.DELIVER_TASK] == [[generation.webhook_delivery.pk]]
+    body_of = tasks._generation_json
+    assert webhooks.webhook_deliver(generation.webhook_delivery.pk, body_of=body_of) == "delivered"
+    assert webhooks.webhook_deliver(generation.webhook_delivery.pk, body_of=body_of) == "not due"
+    assert len(target.requests) == 1
+    payload = json.loads(target.requests[0][2])["generation"]
+    assert payload["status"] == "succeeded" and payload["video_sha256"] == generation.video_sha256
+    # Links made for the artist on the site's public address; they work without a session.
+    assert payload["video_url"].startswith(settings.SITE_URL + "/")
+    from django.test import Client
+
+    video = Client().get(payload["video_url"].removeprefix(settings.SITE_URL))
+    assert video.status_code == 200 and video["Content-Type"] == "video/mp4"
+    assert WebhookDelivery.objects.filter(generation=generation).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revoked_token_stops_its_deliveries(artist, cohort, receiver, quiet_workers):
+    target = receiver()
+    token, _ = token_create(user=artist, name="client", scopes=list(WRITE))
+    generation, _ = services.generation_submit(
+        artist=artist, cohort=cohort, prompt="a pier", callback_url=target.url, callback_token=token, **SMALL
+    )
+    services.generation_cancel(actor=artist, generation=generation)
+    token_revoke(actor=artist, token=token, reason="leaked")
+    assert webhooks.webhook_deliver(generation.webhook_delivery.pk, body_of=tasks._generation_json) == "gave up"
+    assert target.requests == []
+    assert "revoked" in WebhookDelivery.objects.get(generation=generation).last_error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_address_that_became_private_is_not_called(artist, cohort, receiver, settings, quiet_workers):
+    """Checked again at delivery, and the connection goes to the checked address."""
+    target = receiver()
+    token, _ = token_create(user=artist, name="client", scopes=list(WRITE))
+    generation, _ = services.generation_submit(
+        artist=artist, cohort=cohort, prompt="a pier", callback_url=target.url, callback_token=token, **SMALL
+    )
+    services.generation_cancel(actor=artist, generation=generation)
+    settings.WEBHOOKS_ALLOW_LOOPBACK = False
+    assert webhooks.webhook_deliver(generation.webhook_delivery.pk, body_of=tasks._generation_json) == "gave up"
+    assert target.requests == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreachable_receiver_is_retried_then_given_up_after_a_day(artist, cohort, settings, quiet_workers):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    token, _ = token_create(user=artist, name="client", scopes=list(WRITE))
+    generation, _ = services.generation_submit(
+        artist=artist, cohort=cohort, prompt="a pier", callback_url="http://127.0.0.1:9/closed", callback_token=token,
+        **SMALL,
+    )  # fmt: skip
+    services.generation_cancel(actor=artist, generation=generation)
+    delivery = generation.webhook_delivery
+    assert webhooks.webhook_deliver(delivery.pk, body_of=tasks._generation_json) == "retry"
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1 and "could not connect" in delivery.last_error
+    assert delivery.next_attempt_at > timezone.now() + timedelta(seconds=settings.WEBHOOK_RETRY_BASE_SECONDS - 5)
+    # A day later the next failure is the last.
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        created_at=timezone.now() - timedelta(hours=25), next_attempt_at=timezone.now() - timedelta(minutes=2)
+    )
+    assert webhooks.deliver_due() == 1  # the sweep finds it (its message was "lost")
+    assert webhooks.webhook_deliver(delivery.pk, body_of=tasks._generation_json) == "gave up"
+    delivery.refresh_from_db()
+    assert delivery.given_up_at is not None and delivery.attempts == 2
+
+
+def test_webhook_secret_is_shown_once_and_rotates(artist, db):
+    client = api_client_for(artist)
+    created = client.post("/api/v1/tokens/", {"name": "hooks", "scopes": ["generations:write"]}, format="json")
+    assert created.status_code == 201
+    first = created.json()["webhook_secret"]
+    assert first.startswith("whsec_") and len(first) > 40
+    listed = client.get("/api/v1/tokens/").json()
+    assert "webhook_secret" not in json.dumps(listed)
+    token_id = created.json()["id"]
+    rotated = client.post(f"/api/v1/tokens/{token_id}/webhook-secret/")
+    assert rotated.status_code == 200 and rotated.json()["webhook_secret"] not in ("", first)
+    assert ApiToken.objects.get(pk=token_id).webhook_secret == rotated.json()["webhook_secret"]
+
+    other, _ = token_client(artist, scopes=WRITE)
+    assert other.post(f"/api/v1/tokens/{token_id}/webhook-secret/").status_code == 403
+    itself = created.json()["token"]
+    from rest_framework.test import APIClient
+
+    own = APIClient()
+    own.credentials(HTTP_AUTHORIZATION=f"Bearer {itself}")
+    assert own.post(f"/api/v1/tokens/{token_id}/webhook-secret/").status_code == 200
+
+
+def test_someone_elses_token_cannot_be_given_a_secret(artist, make_artist, db):
+    token, _ = token_create(user=make_artist(), name="theirs", scopes=list(WRITE))
+    assert api_client_for(artist).post(f"/api/v1/tokens/{token.pk}/webhook-secret/").status_code == 404
+
+
+def test_dispatch_failure_after_attempts_also_reports(artist, cohort, settings, receiver, quiet_workers, db):
+    target = receiver()
+    token, _ = token_create(user=artist, name="client", scopes=list(WRITE))
+    generation, _ = services.generation_submit(
+        artist=artist, cohort=cohort, prompt="a pier", callback_url=target.url, callback_token=token, **SMALL
+    )
+    Generation.objects.filter(pk=generation.pk).update(
+        status="running", attempts=settings.GENERATION_MAX_ATTEMPTS, lease_owner="gone",
+        lease_expires_at=timezone.now() - timedelta(seconds=5),
+    )  # fmt: skip
+    assert dispatch.requeue_expired() == (0, 1)
+    assert WebhookDelivery.objects.get(generation=generation).event == "generation.failed"
+
+
+def test_the_tokens_page_shows_the_webhook_secret_once_and_makes_a_new_one(artist, db):
+    from django.test import Client
+
+    from tests.factories import sign_in
+
+    browser = Client()
+    sign_in(browser, artist)
+    page = browser.post("/tokens/", {"name": "hooks", "scopes": ["generations:write"], "days": 30}, follow=True)
+    token = ApiToken.objects.get(user=artist, name="hooks")
+    assert token.webhook_secret in page.content.decode()
+    assert token.webhook_secret not in browser.get("/tokens/").content.decode()  # once
+
+    page = browser.post(f"/tokens/{token.pk}/webhook-secret/", follow=True)
+    token.refresh_from_db()
+    assert "Your new webhook secret" in page.content.decode() and token.webhook_secret in page.content.decode()
+    assert token.webhook_secret not in browser.get("/tokens/").content.decode()
