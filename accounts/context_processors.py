@@ -4,39 +4,40 @@ from accounts.selectors import unread_notification_count
 
 
 def navigation(request):
-    """Navigation links that fit the signed-in person's role."""
+    """The signed-in person's navigation, grouped so that no role sees more than seven top-level entries.
+
+    Each entry is (label, href, icon) or (label, None, icon, [(label, href), ...]) for a menu.
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_links": [("Gallery", reverse("gallery")), ("Sign in", reverse("account_login"))]}
+        return {"nav_links": [("Gallery", reverse("gallery"), "image"), ("Sign in", reverse("account_login"), "user")]}
     unread = unread_notification_count(user=user)
     links = [
-        ("Home", reverse("home")),
-        ("Studio", reverse("studio")),
-        ("Publishing", reverse("publication_requests")),
-        ("Gallery", reverse("gallery")),
-        ("Reports", reverse("reports")),
-        ("Earnings", reverse("earnings")),
-        ("Tokens", reverse("tokens")),
-        ("Profile", reverse("profile")),
-        (f"Notifications ({unread})" if unread else "Notifications", reverse("notifications")),
+        ("Studio", reverse("studio"), "wand-sparkles"),
+        ("Publishing", reverse("publication_requests"), "send"),
+        ("Gallery", reverse("gallery"), "image"),
+        ("Feedback", None, "flag", [("Reports", reverse("reports")), ("Earnings", reverse("earnings"))]),
     ]
     if user.is_program_staff:
-        links += [
-            ("Review", reverse("review_queue")),
-            ("Triage", reverse("triage_board")),
-            ("Two-factor", reverse("mfa_index")),
-        ]
-    if user.is_program_admin:
-        links += [
-            ("Cohorts", reverse("staff_cohorts")),
-            ("Queue", reverse("staff_queue")),
-            ("Review numbers", reverse("review_dashboard")),
-            ("Payouts", reverse("payouts_admin")),
-            ("Audit log", reverse("staff_audit")),
-            ("Switches", reverse("staff_switches")),
-            ("API reference", reverse("api-docs")),
-        ]
-    if user.is_staff:
-        links.append(("Django admin", reverse("admin:index")))
-    links.append(("Account", reverse("account_email")))
+        staff = [("Review queue", reverse("review_queue")), ("Triage", reverse("triage_board"))]
+        if user.is_program_admin:
+            staff = [
+                *staff,
+                ("Generation queue", reverse("staff_queue")),
+                ("Cohorts", reverse("staff_cohorts")),
+                ("Review numbers", reverse("review_dashboard")),
+                ("Payouts", reverse("payouts_admin")),
+                ("Switches", reverse("staff_switches")),
+                ("Audit log", reverse("staff_audit")),
+                ("API reference", reverse("api-docs")),
+            ]
+        if user.is_staff:
+            staff.append(("Django admin", reverse("admin:index")))
+        links.append(("Staff", None, "shield-check", staff))
+    links.append((f"Notifications ({unread})" if unread else "Notifications", reverse("notifications"), "bell"))
+    account = [("Profile", reverse("profile")), ("API tokens", reverse("tokens"))]
+    if user.is_program_staff:
+        account.append(("Two-factor", reverse("mfa_index")))
+    account.append(("Email and password", reverse("account_email")))
+    links.append(("Account", None, "user", account))
     return {"nav_links": links}

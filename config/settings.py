@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
             ],
+            "builtins": ["core.templatetags.ui"],  # {% icon %} and {% badge %} on every page
         },
     },
 ]

@@ -38,18 +38,20 @@ def serve(request, generation: Generation, kind: str):
     field = generation.video if kind == "video" else generation.poster
     if not field or generation.deleted_at:
         raise Http404("This clip has no file (yet).")
-    return serve_file(request, field, CONTENT_TYPES[kind])
+    extension = "mp4" if kind == "video" else "jpg"
+    return serve_file(request, field, CONTENT_TYPES[kind], filename=f"vernissage-{generation.seed}.{extension}")
 
 
-def serve_file(request, field, content_type: str, *, public: bool = False):
-    """A stored file with HTTP Range; private (per-browser cache) unless ``public``."""
+def serve_file(request, field, content_type: str, *, public: bool = False, filename: str = ""):
+    """A stored file with HTTP Range; private (per-browser cache) unless ``public``. ``filename`` names the
+    download (the stored name is a hash)."""
     finish = _public if public else _private
     storage, name = field.storage, field.name
     size = storage.size(name)
     header = request.headers.get("Range", "")
     match = _RANGE.match(header.strip()) if header else None
     if not match or (not match.group(1) and not match.group(2)):
-        response = FileResponse(storage.open(name, "rb"), content_type=content_type)
+        response = FileResponse(storage.open(name, "rb"), content_type=content_type, filename=filename)
         response["Accept-Ranges"] = "bytes"
         response["Content-Length"] = str(size)
         return finish(response)

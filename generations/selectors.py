@@ -7,6 +7,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import (
     Count,
@@ -26,11 +27,60 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import ACTIVE_ARTIST_MEMBERS, Cohort, Membership, ProgramSwitches, User
-from accounts.selectors import terms_pending_sql
+from accounts.selectors import Notice, terms_pending_sql
 from core.sql import column, table
 from generations.models import CreditAccount, Generation, LedgerEntry, QuotaOverride, QuotaPolicy, StaffAccess
 
 Status = Generation.Status
+
+
+STUDIO_PAGE_SIZE = 24
+
+
+def studio_clips(*, user: User, status: str | None = None, before: str | None = None) -> tuple[list, str | None]:
+    """The artist's clips, newest first, a page at a time: (page with queue estimates, cursor of the next page).
+
+    ``before`` is the public id of the last clip of the previous page; one that is not theirs starts over."""
+    clips = generations_visible_to(user=user).select_related("retry_of").order_by("-id")
+    if status:
+        clips = clips.filter(status=status)
+    if before:
+        last = own_clip(user=user, public_id=before)
+        if last is not None:
+            clips = clips.filter(id__lt=last.pk)
+    page = list(clips[: STUDIO_PAGE_SIZE + 1])
+    more = len(page) > STUDIO_PAGE_SIZE
+    page = page[:STUDIO_PAGE_SIZE]
+    return with_queue_estimates(page), (str(page[-1].public_id) if more else None)
+
+
+def low_credit_notices(*, accounts: list[CreditAccount], cost: int | None) -> list[Notice]:
+    """A banner per account that cannot pay for the clip as set (or is nearly empty), saying when credits return."""
+    notices = []
+    for account in accounts:
+        short = cost is not None and account.available < cost
+        if short or account.available <= LOW_CREDITS:
+            when = timezone.localtime(account.period_ends_at).strftime("%-d %B, %H:%M")
+            what = f"this clip costs {cost}" if short else "that is enough for a few short clips at most"
+            notices.append(
+                Notice(
+                    "warning" if short else "info",
+                    f"You have {account.available} credit{'' if account.available == 1 else 's'} in {account.cohort.name}; {what}. "
+                    f"Your next allowance comes on {when}; a shorter or smaller clip costs less.",
+                )
+            )
+    return notices
+
+
+LOW_CREDITS = 5
+
+
+def own_clip(*, user: User, public_id: str) -> Generation | None:
+    """The artist's own clip with this public id, or None (also for text that is not an id)."""
+    try:
+        return Generation.objects.filter(artist=user, deleted_at__isnull=True, public_id=public_id).first()
+    except ValidationError:
+        return None
 
 
 def generations_visible_to(*, user: User, as_staff: bool = False) -> QuerySet[Generation]:

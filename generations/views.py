@@ -16,7 +16,7 @@ from accounts.permissions import staff_page
 from accounts.selectors import access_notices_for
 from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on
-from generations import dispatch, media, selectors, services
+from generations import dispatch, media, pricing, selectors, services
 from generations.forms import SettingsForm, SubmitForm
 from generations.models import Generation
 from generations.permissions import access_generation
@@ -37,16 +37,51 @@ def _quote_text(settings: dict) -> str:
     )
 
 
+STATUS_FILTERS = [("", "All"), *((value, label) for value, label in Generation.Status.choices)]
+
+
 def _studio_context(request, form, settings: SettingsForm):
-    generations = list(selectors.generations_visible_to(user=request.user).select_related("retry_of")[:50])
+    status = request.GET.get("status", "")
+    status = status if status in Generation.Status.values else ""
+    generations, next_cursor = selectors.studio_clips(
+        user=request.user, status=status or None, before=request.GET.get("before")
+    )
+    accounts = services.credit_accounts_for(user=request.user)
+    notices = access_notices_for(user=request.user, return_to=reverse("studio"))
+    notices += selectors.low_credit_notices(accounts=accounts, cost=_quote_cost(settings.settings()))
     return {
         "form": form,
         "form_key": uuid.uuid4().hex,
         "quote": _quote_text(settings.settings()),
-        "generations": selectors.with_queue_estimates(generations),
-        "accounts": services.credit_accounts_for(user=request.user),
-        "notices": access_notices_for(user=request.user, return_to=reverse("studio")),
+        "generations": generations,
+        "next_cursor": next_cursor,
+        "status": status,
+        "status_filters": STATUS_FILTERS,
+        "accounts": accounts,
+        "notices": notices,
     }
+
+
+def _quote_cost(settings: dict) -> int | None:
+    try:
+        return services.quote(**settings)[1]
+    except ApplicationError:
+        return None
+
+
+def _settings_of(request) -> dict:
+    """What the form starts from: a clip's settings (its "use these settings" link), else the last submission."""
+    source = request.GET.get("from")
+    if source:
+        clip = selectors.own_clip(user=request.user, public_id=source)
+        if clip is not None:
+            aspect = pricing.aspect_of(clip.width, clip.height)
+            return {
+                "cohort": clip.cohort_id, "prompt": clip.prompt, "negative_prompt": clip.negative_prompt,
+                "preset": clip.preset, "size": f"{min(clip.width, clip.height)}|{aspect}", "fps": str(clip.fps),
+                "duration_s": f"{clip.duration_s:g}", "seed": clip.seed,
+            }  # fmt: skip
+    return request.session.get(LAST_SUBMISSION_SESSION_KEY) or {}
 
 
 @login_required
@@ -72,7 +107,7 @@ def studio(request):
                 )
                 return redirect("studio")
     else:
-        last = request.session.get(LAST_SUBMISSION_SESSION_KEY) or {}
+        last = _settings_of(request)
         settings = SettingsForm.adjusted(last)
         form = SubmitForm(initial={**last, **settings.initial}, user=request.user)
     return render(
@@ -106,10 +141,10 @@ def generation_page(request, public_id):
 @login_required
 @require_GET
 def generation_row(request, public_id):
-    """One row of the studio list; htmx polls it while the job is queued or running."""
+    """One card of the studio's clips; htmx polls it while the job is queued or running."""
     generation = access_generation(request, public_id)
     generation = selectors.with_queue_estimate(generation)
-    return render(request, "generations/_row.html", {"g": generation})
+    return render(request, "generations/_clip.html", {"g": generation})
 
 
 @login_required

@@ -32,6 +32,22 @@ def demo_password():
     return "vernissage-demo"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def worker_connections_end_with_the_session(django_db_setup, django_db_blocker):
+    """Workers keep their database connection between tasks, as deployed ones do (config/celery.py). The
+    test workers run in threads that end with the session while their connections would not, and the
+    test database could not be dropped: end those connections as a worker process's exit would."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
 @pytest.fixture
 def celery_worker(transactional_db):
     """A real Celery worker (celery.contrib.testing) consuming both queues in a thread.

@@ -38,3 +38,110 @@
     });
   });
 })();
+
+// Toasts close by hand (no timer: people read at their own pace); an open menu closes on Escape or a click elsewhere.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var dismiss = event.target.closest("[data-dismiss]");
+    if (dismiss) dismiss.closest(".message").remove();
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    });
+  });
+})();
+
+// The studio's clips: a card opens a large player (the lightbox) with download, copy and "use these
+// settings"; a pointer hovering a card plays it muted (not when reduced motion is asked for); a clip
+// that finishes while the page is open is announced in the page and, if allowed, by the browser.
+(function () {
+  "use strict";
+  var lightbox = document.getElementById("lightbox");
+  var calm = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  var hover = window.matchMedia("(hover: hover)").matches;
+
+  document.addEventListener("click", function (event) {
+    var frame = event.target.closest("[data-lightbox]");
+    if (frame && lightbox) {
+      var video = lightbox.querySelector("video");
+      video.poster = frame.dataset.poster;
+      video.src = frame.dataset.video;
+      lightbox.querySelector("#lightbox-title").textContent = frame.dataset.title;
+      lightbox.querySelector("[data-settings]").textContent = frame.dataset.settings;
+      var download = lightbox.querySelector("[data-download]");
+      download.href = frame.dataset.video;
+      download.setAttribute("download", frame.dataset.download);
+      lightbox.querySelector("[data-use]").href = frame.dataset.use;
+      lightbox.querySelector("[data-page]").href = frame.dataset.page;
+      lightbox.querySelector("[data-copy-settings]").dataset.text = frame.dataset.title + "\n" + frame.dataset.settings;
+      lightbox.showModal();
+      return;
+    }
+    var copy = event.target.closest("[data-copy-settings]");
+    if (copy && navigator.clipboard) {
+      navigator.clipboard.writeText(copy.dataset.text).then(function () { copy.lastChild.textContent = "Copied"; });
+    }
+  });
+  if (lightbox) {
+    lightbox.addEventListener("close", function () { lightbox.querySelector("video").pause(); });
+  }
+
+  if (hover && !calm) {
+    document.addEventListener("mouseover", function (event) {
+      var frame = event.target.closest(".clip [data-lightbox]");
+      if (!frame || frame.querySelector("video")) return;
+      var preview = document.createElement("video");
+      preview.muted = true; preview.loop = true; preview.playsInline = true; preview.src = frame.dataset.video;
+      preview.setAttribute("aria-hidden", "true");
+      frame.replaceChild(preview, frame.querySelector("img"));
+      preview.play().catch(function () {});
+      frame.addEventListener("mouseleave", function () {
+        var still = document.createElement("img");
+        still.src = frame.dataset.poster; still.alt = "";
+        frame.replaceChild(still, preview);
+      }, { once: true });
+    });
+  }
+
+  var ask = document.querySelector("[data-ask-notifications]");
+  if (ask && "Notification" in window && Notification.permission === "default") {
+    ask.hidden = false;
+    ask.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { ask.hidden = true; });
+    });
+  }
+  function toast(text) {
+    var list = document.querySelector(".messages");
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "messages"; list.setAttribute("role", "status"); list.setAttribute("aria-live", "polite");
+      document.body.appendChild(list);
+    }
+    var item = document.createElement("li");
+    item.className = "message success";
+    item.textContent = text + " ";
+    var close = document.createElement("button");
+    close.type = "button"; close.className = "link"; close.textContent = "Dismiss"; close.setAttribute("data-dismiss", "");
+    item.appendChild(close);
+    list.appendChild(item);
+  }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var before = event.detail.elt;
+    if (!before.classList || !before.classList.contains("clip")) return;
+    var wasWaiting = before.dataset.state === "queued" || before.dataset.state === "running";
+    if (wasWaiting && /data-state="succeeded"/.test(event.detail.serverResponse)) {
+      var text = "Your clip is ready: " + before.dataset.prompt;
+      toast(text);
+      if ("Notification" in window && Notification.permission === "granted" && document.hidden) {
+        new Notification("Vernissage", { body: text, icon: document.querySelector("link[rel=icon]").href });
+      }
+    }
+  });
+})();

@@ -59,3 +59,51 @@ def test_blocks_are_explained_on_the_studio_before_a_submission(artist, cohort, 
     membership_set_status(actor=admin, membership=membership, status="suspended", reason="shared their token")
     page = browser.get("/studio/").content.decode()
     assert "Your membership of Studio cohort is suspended: shared their token" in page
+
+
+def test_clips_filter_by_state_and_page_by_cursor(artist, cohort, monkeypatch, settings):
+    from generations import selectors
+    from generations.models import Generation
+    from tests.generations.conftest import SMALL
+
+    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
+    monkeypatch.setattr(selectors, "STUDIO_PAGE_SIZE", 3)
+    made = [services.generation_submit(artist=artist, cohort=cohort, prompt=f"clip {i}", **SMALL)[0] for i in range(5)]
+    Generation.objects.filter(pk=made[0].pk).update(status="failed", failure_message="broke")
+    browser = studio_for(artist)
+    first = browser.get("/studio/").content.decode()
+    assert all(f"clip {i}</a>" in first for i in (4, 3, 2)) and "clip 1</a>" not in first
+    assert f"before={made[2].public_id}" in first  # the next page starts after the last card shown
+    second = browser.get(f"/studio/?before={made[2].public_id}").content.decode()
+    assert "clip 1</a>" in second and "clip 0</a>" in second and "clip 2</a>" not in second
+    assert "Older clips" not in second
+    failed = browser.get("/studio/?status=failed").content.decode()
+    assert "clip 0</a>" in failed and "clip 4</a>" not in failed and 'aria-current="true">Failed' in failed
+    # Nonsense in the address shows everything rather than an error page.
+    for query in ("?status=exploded", "?before=not-an-id", "?before=00000000-0000-0000-0000-000000000000"):
+        response = browser.get(f"/studio/{query}")
+        assert response.status_code == 200 and "clip 4</a>" in response.content.decode()
+
+
+def test_use_these_settings_fills_the_form_from_ones_own_clip_only(artist, cohort, make_artist, monkeypatch):
+    from tests.generations.conftest import SMALL
+
+    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
+    mine = services.generation_submit(
+        artist=artist, cohort=cohort, prompt="a heron at dawn", negative_prompt="blur", seed=4242, **SMALL
+    )[0]
+    page = studio_for(artist).get(f"/studio/?from={mine.public_id}").content.decode()
+    assert "a heron at dawn</textarea>" in page and 'value="4242"' in page and 'value="blur"' in page
+    theirs = services.generation_submit(artist=make_artist(), cohort=cohort, prompt="a secret plan", **SMALL)[0]
+    page = studio_for(artist).get(f"/studio/?from={theirs.public_id}").content.decode()
+    assert "a secret plan" not in page  # another artist's prompt never shows
+
+
+def test_low_credits_are_explained_before_they_bite(artist, cohort):
+    from generations.models import CreditAccount
+
+    browser = studio_for(artist)
+    browser.get("/studio/")  # opens the account
+    CreditAccount.objects.filter(user=artist).update(available=1)
+    page = browser.get("/studio/").content.decode()
+    assert "You have 1 credit in" in page and "this clip costs 2" in page and "next allowance" in page
