@@ -60,12 +60,13 @@ def low_credit_notices(*, accounts: list[CreditAccount], cost: int | None) -> li
     for account in accounts:
         short = cost is not None and account.available < cost
         if short or account.available <= LOW_CREDITS:
+            credits = f"{account.available} credit{'' if account.available == 1 else 's'}"
             when = timezone.localtime(account.period_ends_at).strftime("%-d %B, %H:%M")
             what = f"this clip costs {cost}" if short else "that is enough for a few short clips at most"
             notices.append(
                 Notice(
                     "warning" if short else "info",
-                    f"You have {account.available} credit{'' if account.available == 1 else 's'} in {account.cohort.name}; {what}. "
+                    f"You have {credits} in {account.cohort.name}; {what}. "
                     f"Your next allowance comes on {when}; a shorter or smaller clip costs less.",
                 )
             )
