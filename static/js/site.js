@@ -145,3 +145,24 @@
     }
   });
 })();
+
+// A table wider than a phone scrolls inside its card; a region that scrolls must be reachable by
+// keyboard, so it becomes focusable (and is named after its heading) once it actually overflows.
+(function () {
+  "use strict";
+  function markScrollers(root) {
+    root.querySelectorAll(".table-wrap, section.card").forEach(function (region) {
+      if (region.scrollWidth > region.clientWidth + 1 && !region.hasAttribute("tabindex")) {
+        region.setAttribute("tabindex", "0");
+        var heading = region.querySelector("h2, h3");
+        if (!region.hasAttribute("aria-label") && !region.hasAttribute("aria-labelledby")) {
+          region.setAttribute("role", "region");
+          region.setAttribute("aria-label", heading ? heading.textContent.trim() : "Scrollable table");
+        }
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { markScrollers(document); });
+  window.addEventListener("resize", function () { markScrollers(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { markScrollers(event.target.parentNode || document); });
+})();

@@ -1,0 +1,112 @@
+"""Every page, for every role, on a 390-pixel phone: no serious or critical axe-core violation (WCAG 2.2
+A and AA rules) and nothing that scrolls sideways. axe-core is vendored from its npm package
+(tests/browser/vendor/axe.min.js, 4.14.1); the browser has no network.
+
+Django's admin and Swagger UI are third-party pages and are left out; the CSP test still visits them."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from accounts.models import Cohort, User
+from feedback.models import Report
+from generations.models import Generation
+from tests.accounts.conftest import with_totp
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+RULE_SETS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+ANONYMOUS = ["/", "/gallery/", "/reasons/", "/accounts/login/", "/accounts/password/reset/"]
+ARTIST = [
+    "/", "/studio/", "/studio/?status=succeeded", "/tokens/", "/profile/", "/terms/", "/notifications/",
+    "/accounts/email/", "/publishing/", "/gallery/", "/reasons/", "/reports/", "/reports/new/", "/rate-card/",
+    "/earnings/",
+]  # fmt: skip
+REVIEWER = ["/review/", "/staff/triage/", "/accounts/2fa/"]
+ADMIN = [
+    "/staff/cohorts/", "/staff/queue/", "/staff/audit/", "/staff/switches/", "/review/", "/staff/reasons/",
+    "/staff/reviews/", "/staff/triage/", "/staff/rate-cards/", "/staff/payouts/", "/staff/promotions/",
+]  # fmt: skip
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("seed_demo", stdout=io.StringIO())
+    return {
+        "admin": with_totp(User.objects.get(email="admin@example.com")),
+        "reviewer": with_totp(User.objects.get(email="reviewer@example.com")),
+    }
+
+
+@pytest.fixture
+def phone(browser):
+    """A phone-sized page that lets the test inject axe-core (the site's own policy refuses inline script)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def sign_in(page, base, email, totp=None):
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    if totp is not None:
+        page.locator("input[name=code]").fill(totp.now())
+        page.locator("form button[type=submit]").first.click()
+    page.wait_for_url(f"{base}/")
+
+
+def problems_on(page, url: str) -> list[str]:
+    response = page.goto(url)
+    assert response.status == 200, url
+    found = []
+    if page.evaluate("document.documentElement.scrollWidth > innerWidth"):
+        found.append(f"{url}: scrolls sideways ({page.evaluate('document.documentElement.scrollWidth')} px)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", RULE_SETS
+    )
+    for violation in result["violations"]:
+        if violation["impact"] in ("serious", "critical"):
+            targets = ", ".join(str(node["target"]) for node in violation["nodes"][:3])
+            found.append(f"{url}: {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
+    return found
+
+
+def test_every_page_for_every_role_is_accessible_and_fits_a_phone(live_server, phone, demo):
+    base = live_server.url
+    problems = []
+    for path in ANONYMOUS:
+        problems += problems_on(phone, base + path)
+
+    sign_in(phone, base, "artist@example.com")
+    clip = Generation.objects.filter(artist__email="artist@example.com", status="succeeded").first()
+    report = Report.objects.filter(reporter__email="artist@example.com").first()
+    extra = [f"/studio/g/{clip.public_id}/"] if clip else []
+    extra += [f"/reports/{report.pk}/"] if report else []
+    for path in ARTIST + extra:
+        problems += problems_on(phone, base + path)
+    phone.emulate_media(color_scheme="dark")  # the dark theme's contrast too
+    for path in ["/studio/", "/reports/", "/earnings/", *extra]:
+        problems += [f"(dark) {problem}" for problem in problems_on(phone, base + path)]
+    phone.emulate_media(color_scheme="light")
+    phone.context.clear_cookies()
+
+    sign_in(phone, base, "reviewer@example.com", demo["reviewer"])
+    for path in REVIEWER:
+        problems += problems_on(phone, base + path)
+    phone.context.clear_cookies()
+
+    sign_in(phone, base, "admin@example.com", demo["admin"])
+    cohort = Cohort.objects.filter(memberships__user__email="artist@example.com").first()
+    for path in [*ADMIN, f"/staff/cohorts/{cohort.pk}/"]:
+        problems += problems_on(phone, base + path)
+    assert problems == [], "\n".join(problems)
