@@ -22,6 +22,7 @@ def navigation(request):
         staff = [("Review queue", reverse("review_queue")), ("Triage", reverse("triage_board"))]
         if user.is_program_admin:
             staff = [
+                ("Dashboard", reverse("staff_dashboard")),
                 *staff,
                 ("Generation queue", reverse("staff_queue")),
                 ("Cohorts", reverse("staff_cohorts")),

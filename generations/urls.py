@@ -13,5 +13,6 @@ urlpatterns = [
     path("media/g/<uuid:public_id>/<str:kind>/", views.media_view, name="media_view"),
     path("media/s/<str:token>/", views.media_signed, name="media_signed"),
     path("staff/queue/", views.staff_queue, name="staff_queue"),
+    path("staff/", views.staff_dashboard, name="staff_dashboard"),
     path("metrics", metrics.metrics_view, name="metrics"),
 ]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from accounts.permissions import staff_page
 from accounts.selectors import access_notices_for
+from core import charts as charts_lib
 from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on
 from generations import dispatch, media, pricing, selectors, services
@@ -153,7 +154,7 @@ def generation_row(request, public_id):
 def generation_cancel(request, public_id):
     generation = services.generation_cancel(actor=request.user, generation=access_generation(request, public_id))
     messages.success(request, "Cancelled." if generation.status == "canceled" else "Stopping after the current step.")
-    return redirect("studio")
+    return redirect("staff_queue" if request.POST.get("next") == reverse("staff_queue") else "studio")
 
 
 @login_required
@@ -195,13 +196,48 @@ def media_signed(request, token: str):
     return response
 
 
+QUEUE_JOBS_SHOWN = 100
+
+
 @staff_page()
+@require_GET
 def staff_queue(request):
-    return render(
-        request,
-        "generations/staff_queue.html",
-        {"overview": selectors.queue_overview(), "usage": selectors.usage_per_artist(), "workers": _live_workers()},
-    )
+    """The queue's counts and the jobs behind them (cancel, refreshed every 5 s), phases and usage."""
+    jobs = {"jobs": selectors.queue_jobs(limit=QUEUE_JOBS_SHOWN), "job_limit": QUEUE_JOBS_SHOWN}
+    if request.htmx and request.GET.get("part") == "jobs":
+        return render(request, "generations/_queue_jobs.html", jobs)
+    overview = {"overview": selectors.queue_overview(), "usage": selectors.usage_per_artist()}
+    return render(request, "generations/staff_queue.html", {**overview, **jobs, "workers": _live_workers()})
+
+
+DASHBOARD_DAYS = 14
+
+
+@staff_page()
+@require_GET
+def staff_dashboard(request):
+    """The admin home: live numbers (refreshed every 5 s) and two weeks of queue wait, GPU time and jobs."""
+    numbers = selectors.console_numbers(days=DASHBOARD_DAYS)
+    live = {
+        "numbers": numbers, "workers": _live_workers(),
+        "today_p50": numbers.wait_p50_s[-1], "today_p95": numbers.wait_p95_s[-1],
+        "yesterday_p50": numbers.wait_p50_s[-2] if DASHBOARD_DAYS > 1 else None,
+    }  # fmt: skip
+    if request.htmx and request.GET.get("part") == "live":
+        return render(request, "generations/_dashboard_live.html", live)
+    charts = {
+        "wait_chart": charts_lib.line_chart(
+            "Queue wait (seconds from submitted to started)", "s", numbers.days,
+            {"median": numbers.wait_p50_s, "95th percentile": numbers.wait_p95_s},
+        ),
+        "gpu_chart": charts_lib.line_chart(
+            "GPU seconds used, per cohort", "s", numbers.days, numbers.gpu_seconds_by_cohort
+        ),
+        "state_chart": charts_lib.line_chart(
+            "Jobs submitted each day, by their state now", "jobs", numbers.days, numbers.jobs_by_state
+        ),
+    }  # fmt: skip
+    return render(request, "generations/staff_dashboard.html", {**live, **charts, "days": DASHBOARD_DAYS})
 
 
 def _live_workers() -> list[str]:

@@ -61,6 +61,8 @@ PAGES = [
     ("admin", "/staff/cohorts/{cohort}/invitations/"),
     ("admin", "/staff/audit/"),
     ("admin", "/staff/queue/"),
+    ("admin", "/staff/"),
+    ("artist", "/studio/?status=queued"),
 ]
 
 

@@ -29,7 +29,7 @@ ARTIST = [
 ]  # fmt: skip
 REVIEWER = ["/review/", "/staff/triage/", "/accounts/2fa/"]
 ADMIN = [
-    "/staff/cohorts/", "/staff/queue/", "/staff/audit/", "/staff/switches/", "/review/", "/staff/reasons/",
+    "/staff/", "/staff/cohorts/", "/staff/queue/", "/staff/audit/", "/staff/switches/", "/review/", "/staff/reasons/",
     "/staff/reviews/", "/staff/triage/", "/staff/rate-cards/", "/staff/payouts/", "/staff/promotions/",
 ]  # fmt: skip
 

@@ -14,8 +14,8 @@ ARTIST_PAGES = [
     "/gallery/", "/reasons/", "/reports/", "/reports/new/", "/rate-card/", "/earnings/",
 ]  # fmt: skip
 ADMIN_PAGES = [
-    "/staff/cohorts/", "/staff/queue/", "/staff/audit/", "/staff/switches/", "/accounts/2fa/", "/django-admin/",
-    "/django-admin/accounts/user/", "/api/docs/", "/review/", "/staff/reasons/", "/staff/reviews/",
+    "/staff/", "/staff/cohorts/", "/staff/queue/", "/staff/audit/", "/staff/switches/", "/accounts/2fa/",
+    "/django-admin/", "/django-admin/accounts/user/", "/api/docs/", "/review/", "/staff/reasons/", "/staff/reviews/",
     "/staff/triage/", "/staff/rate-cards/", "/staff/payouts/", "/staff/promotions/",
 ]  # fmt: skip
 
