@@ -1,6 +1,7 @@
 """Every page, for every role, on a 390-pixel phone: no serious or critical axe-core violation (WCAG 2.2
-A and AA rules) and nothing that scrolls sideways. axe-core is vendored from its npm package
-(tests/browser/vendor/axe.min.js, 4.14.1); the browser has no network.
+A and AA rules), nothing that scrolls sideways, and no destructive action that does not ask first.
+axe-core is vendored from its npm package (tests/browser/vendor/axe.min.js, 4.14.1); the browser has
+no network.
 
 Django's admin and Swagger UI are third-party pages and are left out; the CSP test still visits them."""
 
@@ -20,6 +21,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 RULE_SETS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+# Forms that destroy, revoke, pause, suspend or close must ask first (a <dialog>, static/js/site.js).
+UNCONFIRMED = """() => Array.from(document.querySelectorAll("form[method=post]"))
+  .filter(form => !form.hasAttribute("data-confirm"))
+  .map(form => (form.getAttribute("action") || "") + " " +
+    Array.from(form.querySelectorAll("button, input[type=submit]"))
+      .filter(button => !button.hasAttribute("data-confirm"))
+      .map(button => button.innerText || button.value).join(" "))
+  .filter(what => /delete|revoke|pause|suspend|remove|withdraw|take down|cancel|close/i.test(what))
+  .filter(what => !/logout|Sign out/i.test(what))"""
 
 ANONYMOUS = ["/", "/gallery/", "/reasons/", "/accounts/login/", "/accounts/password/reset/"]
 ARTIST = [
@@ -70,6 +81,8 @@ def problems_on(page, url: str) -> list[str]:
     found = []
     if page.evaluate("document.documentElement.scrollWidth > innerWidth"):
         found.append(f"{url}: scrolls sideways ({page.evaluate('document.documentElement.scrollWidth')} px)")
+    unconfirmed = page.evaluate(UNCONFIRMED)
+    found += [f"{url}: a destructive action does not ask first: {what}" for what in unconfirmed]
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", RULE_SETS
