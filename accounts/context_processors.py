@@ -36,7 +36,7 @@ def navigation(request):
             staff.append(("Django admin", reverse("admin:index")))
         links.append(("Staff", None, "shield-check", staff))
     links.append((f"Notifications ({unread})" if unread else "Notifications", reverse("notifications"), "bell"))
-    account = [("Profile", reverse("profile")), ("API tokens", reverse("tokens"))]
+    account = [("Credits", reverse("credits")), ("Profile", reverse("profile")), ("API tokens", reverse("tokens"))]
     if user.is_program_staff:
         account.append(("Two-factor", reverse("mfa_index")))
     account.append(("Email and password", reverse("account_email")))

@@ -27,6 +27,7 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -213,6 +214,40 @@ def _estimate(generations: list[Generation], positions: dict[int, int | None]) -
 
 def ledger_for(*, account: CreditAccount) -> QuerySet[LedgerEntry]:
     return account.entries.order_by("-created_at", "-id")
+
+
+# How each kind of entry moves the available balance (generations.ledger keeps the same table).
+_AVAILABLE_DELTA = Case(
+    When(kind__in=["grant", "adjustment", "release"], then=F("amount")),
+    When(kind="reserve", then=-F("amount")),
+    default=Value(0),
+    output_field=IntegerField(),
+)
+
+
+def ledger_with_balance(*, account: CreditAccount, limit: int = 100) -> list[LedgerEntry]:
+    """The newest ``limit`` entries, each with ``available_after``: the available balance once it was
+    written (a running sum over the account's whole ledger, computed by the database in one query)."""
+    entries = account.entries.annotate(
+        delta=_AVAILABLE_DELTA,
+        available_after=Window(Sum(_AVAILABLE_DELTA), order_by=[F("created_at").asc(), F("id").asc()]),
+    ).select_related("generation")
+    return list(entries.order_by("-created_at", "-id")[:limit])
+
+
+def credits_spent_per_day(*, account: CreditAccount, days: int = 30) -> tuple[list[str], list[float | None]]:
+    """Credits charged for rendered clips on each of the last ``days`` days, oldest first."""
+    first_day = timezone.localdate() - timedelta(days=days - 1)
+    since = timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
+    spent = dict(
+        account.entries.filter(kind="charge", created_at__gte=since)
+        .annotate(day=TruncDate("created_at"))
+        .values_list("day")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    day_list = [first_day + timedelta(days=i) for i in range(days)]
+    return [day.strftime("%b %-d") for day in day_list], [float(spent.get(day, 0)) for day in day_list]
 
 
 def artist_cohorts(*, user: User) -> QuerySet[Cohort]:

@@ -5,6 +5,7 @@ from generations import metrics, views
 urlpatterns = [
     path("studio/", views.studio, name="studio"),
     path("studio/quote/", views.studio_quote, name="studio_quote"),
+    path("credits/", views.credits_page, name="credits"),
     path("studio/g/<uuid:public_id>/", views.generation_page, name="generation_page"),
     path("studio/g/<uuid:public_id>/row/", views.generation_row, name="generation_row"),
     path("studio/g/<uuid:public_id>/cancel/", views.generation_cancel, name="generation_cancel"),

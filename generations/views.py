@@ -119,6 +119,27 @@ def studio(request):
     )
 
 
+CREDITS_CHART_DAYS, CREDITS_LEDGER_SHOWN = 30, 100
+
+
+@login_required
+@require_GET
+def credits_page(request):
+    """The artist's credits: per cohort, the balance, a chart of credits spent per day and the ledger
+    with the available balance after each entry."""
+    accounts = []
+    for account in services.credit_accounts_for(user=request.user):
+        labels, spent = selectors.credits_spent_per_day(account=account, days=CREDITS_CHART_DAYS)
+        chart = charts_lib.line_chart("Credits spent on rendered clips, per day", "credits", labels, {"spent": spent})
+        entries = selectors.ledger_with_balance(account=account, limit=CREDITS_LEDGER_SHOWN)
+        accounts.append({"account": account, "chart": chart if any(spent) else None, "entries": entries})
+    return render(
+        request,
+        "generations/credits.html",
+        {"accounts": accounts, "days": CREDITS_CHART_DAYS, "shown": CREDITS_LEDGER_SHOWN},
+    )
+
+
 @login_required
 @require_POST
 def studio_quote(request):

@@ -63,6 +63,7 @@ PAGES = [
     ("admin", "/staff/queue/"),
     ("admin", "/staff/"),
     ("artist", "/studio/?status=queued"),
+    ("artist", "/credits/"),
 ]
 
 

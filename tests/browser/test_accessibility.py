@@ -36,7 +36,7 @@ ANONYMOUS = ["/", "/gallery/", "/reasons/", "/accounts/login/", "/accounts/passw
 ARTIST = [
     "/", "/studio/", "/studio/?status=succeeded", "/tokens/", "/profile/", "/terms/", "/notifications/",
     "/accounts/email/", "/publishing/", "/gallery/", "/reasons/", "/reports/", "/reports/new/", "/rate-card/",
-    "/earnings/",
+    "/earnings/", "/credits/",
 ]  # fmt: skip
 REVIEWER = ["/review/", "/staff/triage/", "/accounts/2fa/"]
 ADMIN = [

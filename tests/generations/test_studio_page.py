@@ -107,3 +107,39 @@ def test_low_credits_are_explained_before_they_bite(artist, cohort):
     CreditAccount.objects.filter(user=artist).update(available=1)
     page = browser.get("/studio/").content.decode()
     assert "You have 1 credit in" in page and "this clip costs 2" in page and "next allowance" in page
+
+
+def test_the_credits_page_shows_the_ledger_with_a_running_balance_and_spending_per_day(artist, cohort, monkeypatch):
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from generations import dispatch, ledger, selectors
+    from generations.models import CreditAccount, Generation
+    from tests.generations.conftest import SMALL
+
+    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
+    kept = services.generation_submit(artist=artist, cohort=cohort, prompt="a rendered heron", **SMALL)[0]
+    dropped = services.generation_submit(artist=artist, cohort=cohort, prompt="a canceled heron", **SMALL)[0]
+    services.generation_cancel(actor=artist, generation=dropped)
+    Generation.objects.filter(pk=kept.pk).update(
+        status="running", lease_owner="w", started_at=kept.queued_at, lease_expires_at=timezone.now() + timedelta(1)
+    )
+    with transaction.atomic():
+        settled = dispatch._settle(kept.pk, "w", status="succeeded")
+        ledger.credits_charge(generation=settled)
+    account = CreditAccount.objects.get(user=artist, cohort=cohort)
+
+    entries = selectors.ledger_with_balance(account=account)
+    assert [e.kind for e in entries] == ["charge", "release", "reserve", "reserve", "grant"]
+    running = 0
+    for entry in reversed(entries):  # oldest first, the balance after each is the sum so far
+        running += entry.delta
+        assert entry.available_after == running
+    assert entries[0].available_after == account.available  # the running sum ends at the balance
+    labels, spent = selectors.credits_spent_per_day(account=account, days=30)
+    assert len(labels) == 30 and spent[-1] == kept.cost and sum(spent) == kept.cost
+
+    page = studio_for(artist).get("/credits/").content.decode()
+    assert "a rendered heron" in page and "Available after" in page and "<polyline" in page
