@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from django import forms
 
+from accounts.models import User
 from generations import selectors
+from generations.models import QuotaPolicy
 from generations.pricing import presets, resolutions_for
 
 
@@ -103,3 +105,51 @@ class SubmitForm(SettingsForm):
         if not self.is_bound and not self.initial.get("cohort"):
             first = cohorts.first()  # one cohort is the usual case, and its field is then hidden
             self.initial["cohort"] = first.pk if first else None
+
+
+class QuotaPolicyForm(forms.ModelForm):
+    class Meta:
+        model = QuotaPolicy
+        fields = ["credits_per_period", "period_days", "max_running_per_artist", "max_queued_per_artist", "weight"]
+        labels = {
+            "credits_per_period": "Credits per period", "period_days": "Period (days)",
+            "max_running_per_artist": "Clips rendering at once, per artist",
+            "max_queued_per_artist": "Clips waiting, per artist", "weight": "Fair-share weight",
+        }  # fmt: skip
+
+    def clean_weight(self):
+        weight = self.cleaned_data["weight"]
+        if not 0 < weight <= 100:
+            raise forms.ValidationError("Give a weight above 0 and at most 100 (1 is the usual).")
+        return weight
+
+    def clean_period_days(self):
+        days = self.cleaned_data["period_days"]
+        if not 1 <= days <= 366:
+            raise forms.ValidationError("A period lasts 1 to 366 days.")
+        return days
+
+
+class _ArtistOfCohortForm(forms.Form):
+    artist = forms.ModelChoiceField(queryset=None, empty_label="Choose an artist")
+
+    def __init__(self, *args, cohort, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["artist"].queryset = User.objects.filter(pk__in=selectors.artists_of(cohort=cohort)).order_by(
+            "email"
+        )
+        self.fields["artist"].label_from_instance = lambda user: user.email
+
+
+class QuotaOverrideForm(_ArtistOfCohortForm):
+    credits_per_period = forms.IntegerField(required=False, min_value=0, max_value=10**7, label="Credits per period")
+    max_running_per_artist = forms.IntegerField(required=False, min_value=0, max_value=100, label="Rendering at once")
+    max_queued_per_artist = forms.IntegerField(required=False, min_value=0, max_value=1000, label="Waiting")
+
+
+class CreditGrantForm(_ArtistOfCohortForm):
+    amount = forms.IntegerField(
+        min_value=-(10**6), max_value=10**6, help_text="Negative takes credits back (never below zero available)."
+    )
+    note = forms.CharField(max_length=200, help_text="The artist reads this in their ledger.")
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)

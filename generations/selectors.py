@@ -250,6 +250,12 @@ def credits_spent_per_day(*, account: CreditAccount, days: int = 30) -> tuple[li
     return [day.strftime("%b %-d") for day in day_list], [float(spent.get(day, 0)) for day in day_list]
 
 
+def artists_of(*, cohort: Cohort) -> QuerySet:
+    """The ids of the cohort's active artists."""
+    active = {name.removeprefix("memberships__"): value for name, value in ACTIVE_ARTIST_MEMBERS.items()}
+    return Membership.objects.filter(cohort=cohort, **active).values("user_id")
+
+
 def artist_cohorts(*, user: User) -> QuerySet[Cohort]:
     return Cohort.objects.filter(memberships__user=user, **ACTIVE_ARTIST_MEMBERS).order_by("name")
 

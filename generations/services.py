@@ -19,7 +19,7 @@ from accounts.models import ApiToken, Cohort, User
 from accounts.services import audit_record
 from core.errors import ApplicationError
 from generations import dispatch, ledger, pricing, prompts, selectors, webhooks
-from generations.models import CreditAccount, Generation, PromptRule, StaffAccess
+from generations.models import CreditAccount, Generation, PromptRule, QuotaOverride, QuotaPolicy, StaffAccess
 from generations.permissions import check_artist_of
 
 
@@ -70,6 +70,68 @@ def credits_adjust_by_staff(
             data={"amount": amount, "note": note, "key": key},
         )  # fmt: skip
     return account
+
+
+QUOTA_FIELDS = ("credits_per_period", "period_days", "max_running_per_artist", "max_queued_per_artist", "weight")
+OVERRIDE_FIELDS = ("credits_per_period", "max_running_per_artist", "max_queued_per_artist")
+
+
+@transaction.atomic
+def quota_policy_save(*, actor: User, cohort: Cohort, ip: str | None = None, **values) -> QuotaPolicy:
+    """Set the cohort's quota policy (creating it on first use); audited with what changed."""
+    policy, _ = QuotaPolicy.objects.select_for_update().get_or_create(cohort=cohort)
+    changed = {name: [getattr(policy, name), value] for name, value in values.items() if getattr(policy, name) != value}
+    for name in QUOTA_FIELDS:
+        if name in values:
+            setattr(policy, name, values[name])
+    policy.full_clean()
+    policy.save()
+    if changed:
+        audit_record(action="quota.policy_changed", actor=actor, target=cohort, cohort=cohort, data=changed, ip=ip)
+    return policy
+
+
+def _active_artist(*, cohort: Cohort, user: User) -> None:
+    if not selectors.artist_cohorts(user=user).filter(pk=cohort.pk).exists():
+        raise ApplicationError(
+            "invalid", f"{user.email} is not an active artist of {cohort.name}.", fields={"artist": "not a member"}
+        )
+
+
+@transaction.atomic
+def quota_override_set(*, actor: User, cohort: Cohort, user: User, ip: str | None = None, **values) -> QuotaOverride:
+    """One artist's exceptions to the cohort's policy (None keeps the cohort's value); audited."""
+    _active_artist(cohort=cohort, user=user)
+    override, _ = QuotaOverride.objects.select_for_update().get_or_create(user=user, cohort=cohort)
+    for name in OVERRIDE_FIELDS:
+        setattr(override, name, values.get(name))
+    override.save()
+    audit_record(
+        action="quota.override_set", actor=actor, target=cohort, subject_user=user, cohort=cohort, ip=ip,
+        data={name: values.get(name) for name in OVERRIDE_FIELDS},
+    )  # fmt: skip
+    return override
+
+
+@transaction.atomic
+def quota_override_remove(*, actor: User, override: QuotaOverride, ip: str | None = None) -> None:
+    audit_record(
+        action="quota.override_removed", actor=actor, target=override.cohort, subject_user=override.user,
+        cohort=override.cohort, ip=ip,
+    )  # fmt: skip
+    override.delete()
+
+
+def credits_grant_by_staff(
+    *, actor: User, cohort: Cohort, user: User, amount: int, note: str, key: str, ip: str | None = None
+) -> CreditAccount:
+    """A staff grant (or, negative, a take-back) to an active artist of ``cohort``; once per ``key``."""
+    _active_artist(cohort=cohort, user=user)
+    if amount == 0:
+        raise ApplicationError("invalid", "Grant a number of credits other than zero.", fields={"amount": "zero"})
+    if not note.strip():
+        raise ApplicationError("invalid", "Say why, in a note the artist will read.", fields={"note": "required"})
+    return credits_adjust_by_staff(actor=actor, user=user, cohort=cohort, amount=amount, note=note.strip(), key=key)
 
 
 def credits_refill(*, account: CreditAccount) -> CreditAccount:

@@ -15,5 +15,6 @@ urlpatterns = [
     path("media/s/<str:token>/", views.media_signed, name="media_signed"),
     path("staff/queue/", views.staff_queue, name="staff_queue"),
     path("staff/", views.staff_dashboard, name="staff_dashboard"),
+    path("staff/cohorts/<int:cohort_id>/quota/", views.staff_cohort_quota, name="staff_cohort_quota"),
     path("metrics", metrics.metrics_view, name="metrics"),
 ]

@@ -9,17 +9,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import User
+from accounts.models import Cohort, User
 from accounts.permissions import staff_page
 from accounts.selectors import access_notices_for
 from core import charts as charts_lib
+from core.client_ip import client_ip
 from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on
 from generations import dispatch, media, pricing, selectors, services
-from generations.forms import SettingsForm, SubmitForm
-from generations.models import Generation
+from generations.forms import CreditGrantForm, QuotaOverrideForm, QuotaPolicyForm, SettingsForm, SubmitForm
+from generations.models import Generation, QuotaOverride, QuotaPolicy
 from generations.permissions import access_generation
 
 # The studio keeps what the artist last submitted, so the next clip starts from it.
@@ -266,3 +267,51 @@ def _live_workers() -> list[str]:
         return dispatch.live_workers(timeout_s=0.5)
     except Exception:  # the broker being down is shown as "no workers", not a broken page
         return []
+
+
+@staff_page()
+@require_http_methods(["GET", "POST"])
+def staff_cohort_quota(request, cohort_id: int):
+    """A cohort's quota policy, per-artist overrides and credit grants: each form posts here with its name."""
+    cohort = get_object_or_404(Cohort, pk=cohort_id)
+    policy = QuotaPolicy.objects.filter(cohort=cohort).first() or QuotaPolicy(cohort=cohort)
+    sent = request.POST.get("form") if request.method == "POST" else None
+    forms_ = {
+        "policy": QuotaPolicyForm(request.POST if sent == "policy" else None, instance=policy, prefix="policy"),
+        "override": QuotaOverrideForm(request.POST if sent == "override" else None, cohort=cohort, prefix="override"),
+        "grant": CreditGrantForm(
+            request.POST if sent == "grant" else None, cohort=cohort, prefix="grant", initial={"key": uuid.uuid4().hex}
+        ),
+    }
+    form = forms_.get(sent)
+    if form is not None and form.is_valid():
+        with refusals_on(form):
+            _apply_quota_form(request, cohort, sent, form.cleaned_data)
+            return redirect("staff_cohort_quota", cohort_id=cohort.pk)
+    if sent == "remove_override":
+        override = get_object_or_404(QuotaOverride, pk=request.POST.get("override_id"), cohort=cohort)
+        services.quota_override_remove(actor=request.user, override=override, ip=client_ip(request))
+        messages.success(request, f"{override.user.email} follows the cohort's policy again.")
+        return redirect("staff_cohort_quota", cohort_id=cohort.pk)
+    context = {
+        "cohort": cohort, **forms_,
+        "overrides": QuotaOverride.objects.filter(cohort=cohort).select_related("user").order_by("user__email"),
+    }  # fmt: skip
+    return render(request, "generations/staff_quota.html", context, status=400 if form and form.errors else 200)
+
+
+def _apply_quota_form(request, cohort, sent: str, data: dict) -> None:
+    ip = client_ip(request)
+    if sent == "policy":
+        services.quota_policy_save(actor=request.user, cohort=cohort, ip=ip, **data)
+        messages.success(request, "Quota policy saved; it applies from each artist's next submission.")
+    elif sent == "override":
+        artist = data.pop("artist")
+        services.quota_override_set(actor=request.user, cohort=cohort, user=artist, ip=ip, **data)
+        messages.success(request, f"Override saved for {artist.email}.")
+    else:
+        account = services.credits_grant_by_staff(
+            actor=request.user, cohort=cohort, user=data["artist"], amount=data["amount"], note=data["note"],
+            key=f"staff-grant:{data['key']}", ip=ip,
+        )  # fmt: skip
+        messages.success(request, f"{data['artist'].email} now has {account.available} credits available.")

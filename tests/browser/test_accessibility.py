@@ -120,6 +120,6 @@ def test_every_page_for_every_role_is_accessible_and_fits_a_phone(live_server, p
 
     sign_in(phone, base, "admin@example.com", demo["admin"])
     cohort = Cohort.objects.filter(memberships__user__email="artist@example.com").first()
-    for path in [*ADMIN, f"/staff/cohorts/{cohort.pk}/"]:
+    for path in [*ADMIN, f"/staff/cohorts/{cohort.pk}/", f"/staff/cohorts/{cohort.pk}/quota/"]:
         problems += problems_on(phone, base + path)
     assert problems == [], "\n".join(problems)
