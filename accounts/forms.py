@@ -103,6 +103,26 @@ class MembershipActionForm(forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices, required=False)
 
 
+class BulkMembershipForm(forms.Form):
+    """The members page's bulk action: one membership action on every ticked member."""
+
+    memberships = forms.TypedMultipleChoiceField(
+        coerce=int, choices=[], error_messages={"required": "Tick at least one member first."}
+    )
+    action = forms.ChoiceField(
+        choices=[
+            ("suspend", "Suspend in cohort"),
+            ("reactivate", "Reactivate in cohort"),
+            ("remove", "Remove from cohort"),
+        ]
+    )
+    reason = forms.CharField(max_length=500, required=False)
+
+    def __init__(self, *args, cohort, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["memberships"].choices = [(pk, pk) for pk in cohort.memberships.values_list("pk", flat=True)]
+
+
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(required=False, label="Actor email contains")
     cohort = forms.ModelChoiceField(queryset=Cohort.objects.order_by("name"), required=False)

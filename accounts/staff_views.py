@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import selectors, services
 from accounts.forms import (
     AuditFilterForm,
+    BulkMembershipForm,
     CohortForm,
     InvitationsForm,
     MembershipActionForm,
@@ -113,9 +115,33 @@ def staff_members(request, cohort_id: int):
             messages.error(request, "Choose a member and an action.")
             return redirect("staff_members", cohort_id=cohort.pk)
         return _member_action(request, cohort.pk, form)
-    return render(
-        request, "accounts/staff/members.html", {"cohort": cohort, "members": selectors.members_of(cohort=cohort)}
-    )
+    query = request.GET.get("q", "").strip()[:100]
+    members = selectors.members_of(cohort=cohort)
+    if query:
+        members = members.filter(user__email__icontains=query)
+    return render(request, "accounts/staff/members.html", {"cohort": cohort, "members": members, "q": query})
+
+
+@staff_page()
+@require_POST
+@refusals_as_messages(back=lambda request, cohort_id: reverse("staff_members", kwargs={"cohort_id": cohort_id}))
+def staff_members_bulk(request, cohort_id: int):
+    """One action on every ticked member, all or none (one transaction); each change audited as usual."""
+    cohort = get_object_or_404(Cohort, pk=cohort_id)
+    form = BulkMembershipForm(request.POST, cohort=cohort)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("staff_members", cohort_id=cohort.pk)
+    status = {"suspend": "suspended", "reactivate": "active", "remove": "removed"}[form.cleaned_data["action"]]
+    members = Membership.objects.select_related("user").filter(cohort=cohort, pk__in=form.cleaned_data["memberships"])
+    with transaction.atomic():
+        for membership in members:
+            services.membership_set_status(
+                actor=request.user, membership=membership, status=status, reason=form.cleaned_data["reason"],
+                ip=client_ip(request),
+            )  # fmt: skip
+    messages.success(request, f"{len(members)} member{'s' if len(members) != 1 else ''}: {status}.")
+    return redirect("staff_members", cohort_id=cohort.pk)
 
 
 @refusals_as_messages(back=lambda request, cohort_id, form: reverse("staff_members", kwargs={"cohort_id": cohort_id}))

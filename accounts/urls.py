@@ -28,6 +28,7 @@ urlpatterns = [
         name="staff_cohort_publish_terms",
     ),
     path("staff/cohorts/<int:cohort_id>/members/", staff_views.staff_members, name="staff_members"),
+    path("staff/cohorts/<int:cohort_id>/members/bulk/", staff_views.staff_members_bulk, name="staff_members_bulk"),
     path("staff/cohorts/<int:cohort_id>/invitations/", staff_views.staff_invitations, name="staff_invitations"),
     path(
         "staff/invitations/<int:invitation_id>/resend/",

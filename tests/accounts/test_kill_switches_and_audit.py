@@ -186,3 +186,28 @@ def test_operators_pause_and_resume_generation_from_the_command_line(world):
     assert not program_switches().generation_paused
     assert AuditEvent.objects.filter(action="generation.resumed").exists()
     assert "Generation resumed" in out.getvalue()
+
+
+def test_members_are_found_by_email_and_changed_in_bulk_all_or_none(world):
+    staff = Client()
+    sign_in(staff, world.admin)
+    url = f"/staff/cohorts/{world.cohort.pk}/members/"
+    found = staff.get(url, {"q": world.artist.email[:6]}).content.decode()
+    assert world.artist.email in found and world.reviewer.email not in found
+    assert "Nobody" in staff.get(url, {"q": "no-such-person"}).content.decode()
+
+    members = list(Membership.objects.filter(cohort=world.cohort))
+    ids = [m.pk for m in members]
+    refused = staff.post(f"{url}bulk/", {"memberships": ids, "action": "suspend"}, follow=True)
+    assert b"Say why" in refused.content  # a suspension needs a reason: nobody was suspended
+    assert not Membership.objects.filter(pk__in=ids, status="suspended").exists()
+
+    done = staff.post(f"{url}bulk/", {"memberships": ids, "action": "suspend", "reason": "season over"}, follow=True)
+    assert f"{len(ids)} members: suspended".encode() in done.content
+    assert Membership.objects.filter(pk__in=ids, status="suspended").count() == len(ids)
+    assert AuditEvent.objects.filter(action="membership.suspended").count() == len(ids)
+
+    nothing = staff.post(f"{url}bulk/", {"action": "reactivate"}, follow=True)
+    assert b"Tick at least one member first." in nothing.content
+    stranger = staff.post(f"{url}bulk/", {"memberships": [999999], "action": "reactivate"}, follow=True)
+    assert b"Select a valid choice" in stranger.content  # a member of another cohort, or nobody
