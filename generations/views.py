@@ -18,7 +18,7 @@ from core import charts as charts_lib
 from core.client_ip import client_ip
 from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on
-from generations import dispatch, media, pricing, selectors, services
+from generations import dispatch, media, numbers, pricing, selectors, services
 from generations.forms import CreditGrantForm, QuotaOverrideForm, QuotaPolicyForm, SettingsForm, SubmitForm
 from generations.models import Generation, QuotaOverride, QuotaPolicy
 from generations.permissions import access_generation
@@ -225,10 +225,10 @@ QUEUE_JOBS_SHOWN = 100
 @require_GET
 def staff_queue(request):
     """The queue's counts and the jobs behind them (cancel, refreshed every 5 s), phases and usage."""
-    jobs = {"jobs": selectors.queue_jobs(limit=QUEUE_JOBS_SHOWN), "job_limit": QUEUE_JOBS_SHOWN}
+    jobs = {"jobs": numbers.queue_jobs(limit=QUEUE_JOBS_SHOWN), "job_limit": QUEUE_JOBS_SHOWN}
     if request.htmx and request.GET.get("part") == "jobs":
         return render(request, "generations/_queue_jobs.html", jobs)
-    overview = {"overview": selectors.queue_overview(), "usage": selectors.usage_per_artist()}
+    overview = {"overview": numbers.queue_overview(), "usage": numbers.usage_per_artist()}
     return render(request, "generations/staff_queue.html", {**overview, **jobs, "workers": _live_workers()})
 
 
@@ -239,24 +239,24 @@ DASHBOARD_DAYS = 14
 @require_GET
 def staff_dashboard(request):
     """The admin home: live numbers (refreshed every 5 s) and two weeks of queue wait, GPU time and jobs."""
-    numbers = selectors.console_numbers(days=DASHBOARD_DAYS)
+    figures = numbers.console_numbers(days=DASHBOARD_DAYS)
     live = {
-        "numbers": numbers, "workers": _live_workers(),
-        "today_p50": numbers.wait_p50_s[-1], "today_p95": numbers.wait_p95_s[-1],
-        "yesterday_p50": numbers.wait_p50_s[-2] if DASHBOARD_DAYS > 1 else None,
+        "numbers": figures, "workers": _live_workers(),
+        "today_p50": figures.wait_p50_s[-1], "today_p95": figures.wait_p95_s[-1],
+        "yesterday_p50": figures.wait_p50_s[-2] if DASHBOARD_DAYS > 1 else None,
     }  # fmt: skip
     if request.htmx and request.GET.get("part") == "live":
         return render(request, "generations/_dashboard_live.html", live)
     charts = {
         "wait_chart": charts_lib.line_chart(
-            "Queue wait (seconds from submitted to started)", "s", numbers.days,
-            {"median": numbers.wait_p50_s, "95th percentile": numbers.wait_p95_s},
+            "Queue wait (seconds from submitted to started)", "s", figures.days,
+            {"median": figures.wait_p50_s, "95th percentile": figures.wait_p95_s},
         ),
         "gpu_chart": charts_lib.line_chart(
-            "GPU seconds used, per cohort", "s", numbers.days, numbers.gpu_seconds_by_cohort
+            "GPU seconds used, per cohort", "s", figures.days, figures.gpu_seconds_by_cohort
         ),
         "state_chart": charts_lib.line_chart(
-            "Jobs submitted each day, by their state now", "jobs", numbers.days, numbers.jobs_by_state
+            "Jobs submitted each day, by their state now", "jobs", figures.days, figures.jobs_by_state
         ),
     }  # fmt: skip
     return render(request, "generations/staff_dashboard.html", {**live, **charts, "days": DASHBOARD_DAYS})

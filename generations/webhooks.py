@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 
 import urllib3
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -93,6 +95,10 @@ def check_callback_url(url: str, *, token) -> str:
         _refuse("needs an API token: deliveries are signed with the token's webhook secret")
     if not token.webhook_secret:
         _refuse("needs a webhook secret on this token: create one on the API tokens page (New webhook secret)")
+    try:
+        URLValidator(schemes=["https", "http"])(url)  # no spaces or control characters to smuggle into a request
+    except ValidationError:
+        _refuse("must be an https:// URL with a host name")
     try:
         resolve_target(url)
     except UnsafeTarget as exc:
@@ -182,7 +188,7 @@ def webhook_deliver(delivery_id: int, *, body_of: Callable[[Generation], dict]) 
         error = "" if 200 <= status < 300 else f"answered HTTP {status}"
     except UnsafeTarget as exc:
         return _give_up(delivery, f"callback_url {exc}")
-    except urllib3.exceptions.HTTPError as exc:
+    except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:  # refused, reset, timed out, bad TLS
         status, error = None, f"could not connect ({type(exc).__name__})"
     now = timezone.now()
     delivery.last_status, delivery.last_error = status, error

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from generations import selectors, services
+from generations import numbers, services
 from generations.models import Generation
 from tests.factories import CohortFactory, MembershipFactory, sign_in
 from tests.generations.conftest import SMALL
@@ -37,17 +37,17 @@ def test_console_numbers_give_wait_percentiles_gpu_time_and_states_per_day(artis
     job(second, other_cohort, waited_s=6, days_ago=1, gpu_seconds=4.0)
     services.generation_submit(artist=artist, cohort=cohort, prompt="still waiting", **SMALL)
 
-    numbers = selectors.console_numbers(days=14)
-    assert len(numbers.days) == 14
-    assert numbers.queued == 1 and numbers.running == 0 and numbers.oldest_wait_s is not None
-    assert numbers.wait_p50_s[-1] == pytest.approx(3.0)
-    assert numbers.wait_p95_s[-1] == pytest.approx(80.8)  # percentile_cont interpolates between 4 and 100
-    assert numbers.wait_p50_s[-2] == pytest.approx(8.0) and numbers.wait_p50_s[0] is None
-    assert numbers.gpu_seconds_by_cohort[cohort.name][-1] == pytest.approx(10.0)
-    assert numbers.gpu_seconds_by_cohort["Second cohort"][-2] == pytest.approx(4.0)
-    assert numbers.jobs_by_state["Succeeded"][-1] == 5 and numbers.jobs_by_state["Failed"][-2] == 1
-    assert numbers.jobs_by_state["Queued"][-1] == 1
-    assert numbers.by_state_today == {"succeeded": 5, "queued": 1}
+    figures = numbers.console_numbers(days=14)
+    assert len(figures.days) == 14
+    assert figures.queued == 1 and figures.running == 0 and figures.oldest_wait_s is not None
+    assert figures.wait_p50_s[-1] == pytest.approx(3.0)
+    assert figures.wait_p95_s[-1] == pytest.approx(80.8)  # percentile_cont interpolates between 4 and 100
+    assert figures.wait_p50_s[-2] == pytest.approx(8.0) and figures.wait_p50_s[0] is None
+    assert figures.gpu_seconds_by_cohort[cohort.name][-1] == pytest.approx(10.0)
+    assert figures.gpu_seconds_by_cohort["Second cohort"][-2] == pytest.approx(4.0)
+    assert figures.jobs_by_state["Succeeded"][-1] == 5 and figures.jobs_by_state["Failed"][-2] == 1
+    assert figures.jobs_by_state["Queued"][-1] == 1
+    assert figures.by_state_today == {"succeeded": 5, "queued": 1}
 
 
 def test_the_queue_page_lists_the_jobs_behind_the_counts_and_cancels_after_asking(artist, cohort, admin, quiet):

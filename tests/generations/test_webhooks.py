@@ -102,6 +102,8 @@ def verify(secret: str, headers: dict, body: bytes, tolerance_s: int = 300) -> b
         ("ftp://93.184.216.34/hook", "https"),
         ("https://93.184.216.34:99999/hook", "port"),
         ("not a url", "https"),
+        ("https://93.184.216.34/a b", "https"),
+        ("https://93.184.216.34/a\r\nHost: evil", "https"),
         ("https://93.184.216.34/" + "a" * 2000, "2000 characters"),
     ],
 )
