@@ -289,7 +289,8 @@ def staff_cohort_quota(request, cohort_id: int):
             _apply_quota_form(request, cohort, sent, form.cleaned_data)
             return redirect("staff_cohort_quota", cohort_id=cohort.pk)
     if sent == "remove_override":
-        override = get_object_or_404(QuotaOverride, pk=request.POST.get("override_id"), cohort=cohort)
+        override_id = request.POST.get("override_id", "")
+        override = get_object_or_404(QuotaOverride, pk=int(override_id) if override_id.isdigit() else 0, cohort=cohort)
         services.quota_override_remove(actor=request.user, override=override, ip=client_ip(request))
         messages.success(request, f"{override.user.email} follows the cohort's policy again.")
         return redirect("staff_cohort_quota", cohort_id=cohort.pk)

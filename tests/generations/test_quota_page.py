@@ -65,6 +65,8 @@ def test_an_override_and_a_grant_reach_the_artist(desk, cohort, artist):
     refused = desk.post(url, {**grant, "grant-key": uuid.uuid4().hex, "grant-artist": stranger.pk})
     assert refused.status_code == 400 and "Select a valid choice" in refused.content.decode()
 
+    for nonsense in ("abc", "", "99999999999999999999"):
+        assert desk.post(url, {"form": "remove_override", "override_id": nonsense}).status_code == 404
     response = desk.post(url, {"form": "remove_override", "override_id": override.pk})
     assert response.status_code == 302 and not QuotaOverride.objects.filter(pk=override.pk).exists()
 
