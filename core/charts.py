@@ -28,6 +28,7 @@ class Chart:
     labels: list[str]
     series: list[Series]
     top: float
+    label_name: str = "Day"
     width: int = WIDTH
     height: int = HEIGHT
 
@@ -37,8 +38,11 @@ class Chart:
         return [(label, [s.values[i] for s in self.series]) for i, label in enumerate(self.labels)]
 
 
-def line_chart(title: str, unit: str, labels: list[str], series: dict[str, list[float | None]]) -> Chart | None:
-    """A chart of one or more series over the same ``labels`` (days, say); None when there is nothing to draw."""
+def line_chart(
+    title: str, unit: str, labels: list[str], series: dict[str, list[float | None]], *, label_name: str = "Day"
+) -> Chart | None:
+    """A chart of one or more series over the same ``labels`` (days, say, which the table heads
+    ``label_name``); None when there is nothing to draw."""
     values = [v for vs in series.values() for v in vs if v is not None]
     if not labels or not values:
         return None
@@ -54,4 +58,4 @@ def line_chart(title: str, unit: str, labels: list[str], series: dict[str, list[
         ]
         one.polyline = " ".join(f"{p['x']},{p['y']}" for p in one.points)
         drawn.append(one)
-    return Chart(title, unit, list(labels), drawn, top)
+    return Chart(title, unit, list(labels), drawn, top, label_name)

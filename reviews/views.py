@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Cohort, Membership
 from accounts.permissions import is_admin, staff_page
+from core import charts
 from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on
 from generations import services as generation_services
@@ -301,35 +302,16 @@ def reason_codes_admin(request, code: str | None = None):
     return render(request, "reviews/reasons_admin.html", context, status=400 if form.errors else 200)
 
 
-CHART_WIDTH, CHART_HEIGHT = 560, 160
-
-
-def _weekly_chart(numbers: selectors.ReviewNumbers) -> dict:
-    """Median hours to decision per week as SVG coordinates (server-rendered; no script, no library)."""
-    series = numbers.weekly_median_hours
-    if not series:
-        return {}
-    top = max(hours for _, hours in series) or 1
-    step = CHART_WIDTH / max(1, len(series) - 1)
-    points = [
-        {"x": round(index * step, 1), "y": round(CHART_HEIGHT - hours / top * (CHART_HEIGHT - 10), 1),
-         "week": week, "hours": hours}
-        for index, (week, hours) in enumerate(series)
-    ]  # fmt: skip
-    return {
-        "points": points,
-        "polyline": " ".join(f"{point['x']},{point['y']}" for point in points),
-        "top": top,
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-    }
-
-
 @staff_page()
 @require_GET
 def review_dashboard(request):
     numbers = selectors.review_numbers()
-    return render(request, "reviews/dashboard.html", {"numbers": numbers, "chart": _weekly_chart(numbers)})
+    weeks = numbers.weekly_median_hours
+    chart = charts.line_chart(
+        "Median hours from request to decision, per week", "h", [week.strftime("%Y-%m-%d") for week, _ in weeks],
+        {"median": [hours for _, hours in weeks]}, label_name="Week of",
+    )  # fmt: skip
+    return render(request, "reviews/dashboard.html", {"numbers": numbers, "chart": chart})
 
 
 @login_required

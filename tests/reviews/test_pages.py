@@ -84,7 +84,15 @@ def test_admins_manage_the_reasons_and_everyone_reads_them(team):
 
 
 def test_who_reads_the_numbers(team):
-    assert api_client_for(team.admin).get(reverse("review_dashboard")).status_code == 200
+    assert "No decisions yet." in api_client_for(team.admin).get(reverse("review_dashboard")).content.decode()
+    request = services.publication_request_create(
+        artist=team.artist, generation=rendered(team.artist, team.cohort), title="Heron"
+    )
+    PublicationRequest.objects.filter(pk=request.pk).update(created_at=timezone.now() - timedelta(hours=3))
+    services.review_claim_next(reviewer=team.reviewer)
+    services.review_decide(reviewer=team.reviewer, request=request, outcome="approve")
+    page = api_client_for(team.admin).get(reverse("review_dashboard")).content.decode()
+    assert "<polyline" in page and "<th>Week of</th>" in page and "<td>3.0</td>" in page  # the chart and its numbers
     assert api_client_for(team.reviewer).get(reverse("review_dashboard")).status_code == 403
     transparency = reverse("transparency", args=[team.cohort.slug])
     assert api_client_for(team.artist).get(transparency).status_code == 200
