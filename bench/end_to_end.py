@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.support.services import ROOT, environment, fresh_database, manage, setup_django
+from core.stats import percentile
 
 REQUEST = {"duration_s": 2.125, "resolution": 128, "aspect_ratio": "1:1", "fps": 8}
 
@@ -52,11 +53,6 @@ def wait_all(ids: list[int], timeout: float = 600) -> list:
             return done
         time.sleep(0.1)  # at least 50 ms: the worker needs the cores more than we do
     raise SystemExit("jobs did not finish in time")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 WARM_UP_JOBS = 5

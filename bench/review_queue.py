@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.support.services import ROOT, environment, free_port, fresh_database, manage, setup_django
+from core.stats import percentile
 
 COHORTS, ARTISTS_PER_COHORT = 5, 20
 
@@ -158,11 +159,6 @@ def bare(base: str, tokens: list[str], seconds: float) -> tuple[float, list[floa
     for thread in threads:
         thread.join()
     return len(latencies) / (time.monotonic() - began), latencies
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> int:

@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from core.stats import percentile
 from generations.models import Generation
 
 Status = Generation.Status
@@ -136,9 +137,7 @@ def console_numbers(*, days: int = 14) -> ConsoleNumbers:
             waits.setdefault(day, []).append((started_at - queued_at).total_seconds())
         for day, values in waits.items():
             if day in index:
-                values.sort()
-                p50[index[day]] = statistics.median(values)
-                p95[index[day]] = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+                p50[index[day]], p95[index[day]] = statistics.median(values), percentile(values, 0.95)
 
     gpu: dict[str, list[float | None]] = {}
     finished = Generation.objects.filter(finished_at__gte=since).annotate(day=TruncDate("finished_at"))

@@ -13,6 +13,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Cohort, User
+from core.stats import percentile
 from reviews.models import Appeal, Decision, Publication, PublicationRequest, ReasonCode
 from reviews.permissions import reviewable_cohorts
 
@@ -215,13 +216,6 @@ class ReviewNumbers:
         return self.appeal_reversals / self.appeals_decided if self.appeals_decided else None
 
 
-def _percentile(values: list[float], share: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def review_numbers(*, cohorts: QuerySet[Cohort] | None = None, since_days: int = 365) -> ReviewNumbers:
     """Time to decision, share inside the deadline, reasons, reviewers, appeals and overdue requests; a
     fixed number of queries whatever the number of decisions."""
@@ -240,7 +234,7 @@ def review_numbers(*, cohorts: QuerySet[Cohort] | None = None, since_days: int =
     hours = [(decided - created).total_seconds() / 3600 for decided, created, _ in rows]
     if hours:
         numbers.median_hours = statistics.median(hours)
-        numbers.p90_hours = _percentile(hours, 0.9)
+        numbers.p90_hours = percentile(hours, 0.9)
         numbers.inside_deadline_share = sum(decided <= deadline for decided, _, deadline in rows) / len(rows)
     weekly: dict[datetime, list[float]] = defaultdict(list)
     for (decided, _created, _deadline), spent in zip(rows, hours, strict=True):
