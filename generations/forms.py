@@ -110,7 +110,7 @@ class SubmitForm(SettingsForm):
 class QuotaPolicyForm(forms.ModelForm):
     class Meta:
         model = QuotaPolicy
-        fields = ["credits_per_period", "period_days", "max_running_per_artist", "max_queued_per_artist", "weight"]
+        fields = list(QuotaPolicy.LIMIT_FIELDS)
         labels = {
             "credits_per_period": "Credits per period", "period_days": "Period (days)",
             "max_running_per_artist": "Clips rendering at once, per artist",

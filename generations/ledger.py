@@ -17,7 +17,7 @@ from generations.models import CreditAccount, LedgerEntry
 Kind = LedgerEntry.Kind
 
 # How each kind moves the two balances: (available, reserved) per unit of amount.
-_EFFECT = {
+EFFECT = {
     Kind.GRANT: (1, 0),
     Kind.ADJUSTMENT: (1, 0),
     Kind.RESERVE: (-1, 1),
@@ -54,7 +54,7 @@ def _append(locked: CreditAccount, *, kind: str, amount: int, key: str, generati
     """Add one entry and move the cached balances; the caller holds ``locked``'s row lock in its transaction."""
     if kind != Kind.ADJUSTMENT and amount <= 0:
         raise ValueError(f"{kind} amounts are positive, not {amount}")
-    d_available, d_reserved = _EFFECT[Kind(kind)]
+    d_available, d_reserved = EFFECT[Kind(kind)]
     new_available = locked.available + d_available * amount
     new_reserved = locked.reserved + d_reserved * amount
     if new_available < 0:

@@ -32,6 +32,8 @@ class QuotaPolicy(models.Model):
         default=1.0, help_text="Fair-share weight: a cohort with 2.0 gets GPU time twice as readily."
     )
 
+    LIMIT_FIELDS = ("credits_per_period", "period_days", "max_running_per_artist", "max_queued_per_artist", "weight")
+
     class Meta:
         verbose_name_plural = "quota policies"
         constraints = [
@@ -51,6 +53,8 @@ class QuotaOverride(models.Model):
     credits_per_period = models.PositiveIntegerField(null=True, blank=True)
     max_running_per_artist = models.PositiveIntegerField(null=True, blank=True)
     max_queued_per_artist = models.PositiveIntegerField(null=True, blank=True)
+
+    LIMIT_FIELDS = ("credits_per_period", "max_running_per_artist", "max_queued_per_artist")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "cohort"], name="quota_override_once")]

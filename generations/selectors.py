@@ -32,6 +32,7 @@ from django.utils import timezone
 from accounts.models import ACTIVE_ARTIST_MEMBERS, Cohort, Membership, ProgramSwitches, User
 from accounts.selectors import Notice, terms_pending_sql
 from core.sql import column, table
+from generations import ledger
 from generations.models import CreditAccount, Generation, LedgerEntry, QuotaOverride, QuotaPolicy, StaffAccess
 
 Status = Generation.Status
@@ -213,10 +214,9 @@ def ledger_for(*, account: CreditAccount) -> QuerySet[LedgerEntry]:
     return account.entries.order_by("-created_at", "-id")
 
 
-# How each kind of entry moves the available balance (generations.ledger keeps the same table).
+# How each kind of entry moves the available balance, from the ledger's own table.
 _AVAILABLE_DELTA = Case(
-    When(kind__in=["grant", "adjustment", "release"], then=F("amount")),
-    When(kind="reserve", then=-F("amount")),
+    *[When(kind=kind, then=F("amount") * sign) for kind, (sign, _) in ledger.EFFECT.items() if sign],
     default=Value(0),
     output_field=IntegerField(),
 )
@@ -333,14 +333,12 @@ class SubmissionGate:
 # building and compiling these joins as the database spends running them. Portable SQL
 # (PostgreSQL and SQLite); table and column names come from the models, and the row is read by
 # the names it gives its columns; tests/generations/test_submit.py covers each column.
-_POLICY_FIELDS = ("credits_per_period", "period_days", "max_running_per_artist", "max_queued_per_artist", "weight")
-_OVERRIDE_FIELDS = ("credits_per_period", "max_running_per_artist", "max_queued_per_artist")
 
 
 @functools.cache
 def _gates_sql() -> str:
-    policy = ", ".join(f"p.{column(QuotaPolicy, f)} AS policy_{f}" for f in _POLICY_FIELDS)
-    override = ", ".join(f"o.{column(QuotaOverride, f)} AS override_{f}" for f in _OVERRIDE_FIELDS)
+    policy = ", ".join(f"p.{column(QuotaPolicy, f)} AS policy_{f}" for f in QuotaPolicy.LIMIT_FIELDS)
+    override = ", ".join(f"o.{column(QuotaOverride, f)} AS override_{f}" for f in QuotaOverride.LIMIT_FIELDS)
     # Short names for the tables, as the statement's aliases (m, c, p, o, a, g, s).
     M, C, P, OV, A = Membership, Cohort, QuotaPolicy, QuotaOverride, CreditAccount
     G, S = Generation, ProgramSwitches
@@ -389,13 +387,15 @@ def submission_gates(
         rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     gates = []
     for row in rows:
-        policy = QuotaPolicy(**{f: row[f"policy_{f}"] for f in _POLICY_FIELDS}) if row["policy_id"] else QuotaPolicy()
+        policy = QuotaPolicy()
+        if row["policy_id"]:
+            policy = QuotaPolicy(**{f: row[f"policy_{f}"] for f in QuotaPolicy.LIMIT_FIELDS})
         cohort_values = [row["cohort_id"], row["cohort_name"], row["cohort_slug"], row["cohort_status"]]
         gates.append(
             SubmissionGate(
                 cohort=Cohort.from_db(connection.alias, ["id", "name", "slug", "status"], cohort_values),
                 membership_active=row["membership_status"] == Membership.Status.ACTIVE,
-                limits=limits_with_overrides(policy, *(row[f"override_{f}"] for f in _OVERRIDE_FIELDS)),
+                limits=limits_with_overrides(policy, *(row[f"override_{f}"] for f in QuotaOverride.LIMIT_FIELDS)),
                 account_pk=row["account_id"],
                 terms_pending=bool(row["terms_pending"]),
                 paused=bool(row["paused"]),

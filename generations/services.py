@@ -72,18 +72,13 @@ def credits_adjust_by_staff(
     return account
 
 
-QUOTA_FIELDS = ("credits_per_period", "period_days", "max_running_per_artist", "max_queued_per_artist", "weight")
-OVERRIDE_FIELDS = ("credits_per_period", "max_running_per_artist", "max_queued_per_artist")
-
-
 @transaction.atomic
 def quota_policy_save(*, actor: User, cohort: Cohort, ip: str | None = None, **values) -> QuotaPolicy:
     """Set the cohort's quota policy (creating it on first use); audited with what changed."""
     policy, _ = QuotaPolicy.objects.select_for_update().get_or_create(cohort=cohort)
     changed = {name: [getattr(policy, name), value] for name, value in values.items() if getattr(policy, name) != value}
-    for name in QUOTA_FIELDS:
-        if name in values:
-            setattr(policy, name, values[name])
+    for name in QuotaPolicy.LIMIT_FIELDS:
+        setattr(policy, name, values.get(name, getattr(policy, name)))
     policy.full_clean()
     policy.save()
     if changed:
@@ -103,12 +98,12 @@ def quota_override_set(*, actor: User, cohort: Cohort, user: User, ip: str | Non
     """One artist's exceptions to the cohort's policy (None keeps the cohort's value); audited."""
     _active_artist(cohort=cohort, user=user)
     override, _ = QuotaOverride.objects.select_for_update().get_or_create(user=user, cohort=cohort)
-    for name in OVERRIDE_FIELDS:
+    for name in QuotaOverride.LIMIT_FIELDS:
         setattr(override, name, values.get(name))
     override.save()
     audit_record(
         action="quota.override_set", actor=actor, target=cohort, subject_user=user, cohort=cohort, ip=ip,
-        data={name: values.get(name) for name in OVERRIDE_FIELDS},
+        data={name: values.get(name) for name in QuotaOverride.LIMIT_FIELDS},
     )  # fmt: skip
     return override
 
