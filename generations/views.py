@@ -28,15 +28,17 @@ LAST_SUBMISSION_SESSION_KEY = "studio_last_submission"
 KEPT_FIELDS = ("cohort", "prompt", "negative_prompt", "preset", "size", "fps", "duration_s", "seed")
 
 
-def _quote_text(settings: dict) -> str:
+def _quote(settings: dict) -> tuple[str, int | None]:
+    """The price as the page says it, and the cost in credits (None when the settings cannot be priced)."""
     try:
         render_plan, cost = services.quote(**settings)
     except ApplicationError as exc:
-        return exc.message
-    return (
+        return exc.message, None
+    text = (
         f"{cost} credits for {render_plan.width}x{render_plan.height}, {render_plan.num_frames} frames "
         f"at {render_plan.fps} fps ({render_plan.duration_s:.2f} s)"
     )
+    return text, cost
 
 
 STATUS_FILTERS = [("", "All"), *((value, label) for value, label in Generation.Status.choices)]
@@ -50,11 +52,12 @@ def _studio_context(request, form, settings: SettingsForm):
     )
     accounts = services.credit_accounts_for(user=request.user)
     notices = access_notices_for(user=request.user, return_to=reverse("studio"))
-    notices += selectors.low_credit_notices(accounts=accounts, cost=_quote_cost(settings.settings()))
+    quote, cost = _quote(settings.settings())
+    notices += selectors.low_credit_notices(accounts=accounts, cost=cost)
     return {
         "form": form,
         "form_key": uuid.uuid4().hex,
-        "quote": _quote_text(settings.settings()),
+        "quote": quote,
         "generations": generations,
         "next_cursor": next_cursor,
         "status": status,
@@ -62,13 +65,6 @@ def _studio_context(request, form, settings: SettingsForm):
         "accounts": accounts,
         "notices": notices,
     }
-
-
-def _quote_cost(settings: dict) -> int | None:
-    try:
-        return services.quote(**settings)[1]
-    except ApplicationError:
-        return None
 
 
 def _settings_of(request) -> dict:
@@ -146,7 +142,7 @@ def credits_page(request):
 def studio_quote(request):
     """The settings and their price, redrawn as they change (htmx): choices follow the preset and frame rate."""
     settings = SettingsForm.adjusted(request.POST)
-    return render(request, "generations/_settings.html", {"form": settings, "quote": _quote_text(settings.settings())})
+    return render(request, "generations/_settings.html", {"form": settings, "quote": _quote(settings.settings())[0]})
 
 
 @login_required
