@@ -81,13 +81,22 @@ class PercentileCont(Aggregate):
 
 
 @dataclass
-class ConsoleNumbers:
-    """The admin home: what is happening now, and the last ``days`` days, oldest first."""
+class LiveNumbers:
+    """What is happening now: the dashboard polls these every few seconds, so they read two days at most."""
 
     queued: int
     running: int
     oldest_wait_s: float | None
     by_state_today: dict[str, int]
+    wait_p50_today_s: float | None
+    wait_p95_today_s: float | None
+    wait_p50_yesterday_s: float | None
+
+
+@dataclass
+class DailySeries:
+    """The last ``days`` days, oldest first, for the dashboard's charts."""
+
     days: list[str]
     wait_p50_s: list[float | None]
     wait_p95_s: list[float | None]
@@ -95,49 +104,64 @@ class ConsoleNumbers:
     jobs_by_state: dict[str, list[float | None]]
 
 
-def console_numbers(*, days: int = 14) -> ConsoleNumbers:
-    """A fixed number of queries whatever the number of jobs: the percentiles are computed by PostgreSQL
-    (percentile_cont); SQLite, the single-machine default, gets them from the day's waits in Python."""
-    now = timezone.now()
-    first_day = timezone.localdate(now) - timedelta(days=days - 1)
-    since = timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
+def _last_days(days: int):
+    """(the start of the first day, {date: index}, labels) for the last ``days`` days, today last."""
+    first_day = timezone.localdate() - timedelta(days=days - 1)
     day_list = [first_day + timedelta(days=i) for i in range(days)]
-    labels = [day.strftime("%b %-d") for day in day_list]
-    index = {day: i for i, day in enumerate(day_list)}
+    since = timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
+    return since, {day: i for i, day in enumerate(day_list)}, [day.strftime("%b %-d") for day in day_list]
 
+
+def _wait_percentiles(since, index: dict) -> tuple[list[float | None], list[float | None]]:
+    """Median and 95th percentile of queued-to-started seconds per day since ``since``. PostgreSQL computes
+    them (percentile_cont, one query); SQLite, the single-machine default, gives the waits to Python."""
+    started = Generation.objects.filter(started_at__gte=since).annotate(day=TruncDate("started_at"))
+    p50, p95 = [None] * len(index), [None] * len(index)
+    if connection.vendor == "postgresql":
+        wait = ExpressionWrapper(F("started_at") - F("queued_at"), output_field=DurationField())
+        rows = started.values("day").annotate(
+            p50=PercentileCont(wait, 0.5, output_field=DurationField()),
+            p95=PercentileCont(wait, 0.95, output_field=DurationField()),
+        )
+        for row in rows.order_by():
+            if row["day"] in index:
+                p50[index[row["day"]]], p95[index[row["day"]]] = row["p50"].total_seconds(), row["p95"].total_seconds()
+        return p50, p95
+    waits: dict = {}
+    for day, queued_at, started_at in started.values_list("day", "queued_at", "started_at"):
+        waits.setdefault(day, []).append((started_at - queued_at).total_seconds())
+    for day, values in waits.items():
+        if day in index:
+            p50[index[day]], p95[index[day]] = statistics.median(values), percentile(values, 0.95)
+    return p50, p95
+
+
+def live_numbers() -> LiveNumbers:
+    """Three queries whatever the number of jobs."""
+    now = timezone.now()
     live = Generation.objects.aggregate(
         queued=Count("id", filter=Q(status=Status.QUEUED)),
         running=Count("id", filter=Q(status=Status.RUNNING)),
         oldest=Min("queued_at", filter=Q(status=Status.QUEUED)),
     )
-    today = since + timedelta(days=days - 1)
+    since, index, _ = _last_days(2)
+    today = since + timedelta(days=1)
     by_state_today = dict(
         Generation.objects.filter(queued_at__gte=today).values_list("status").annotate(n=Count("id")).order_by()
     )
+    (yesterday_p50, today_p50), (_, today_p95) = _wait_percentiles(since, index)
+    return LiveNumbers(
+        queued=live["queued"], running=live["running"],
+        oldest_wait_s=(now - live["oldest"]).total_seconds() if live["oldest"] else None,
+        by_state_today=by_state_today, wait_p50_today_s=today_p50, wait_p95_today_s=today_p95,
+        wait_p50_yesterday_s=yesterday_p50,
+    )  # fmt: skip
 
-    started = Generation.objects.filter(started_at__gte=since).annotate(day=TruncDate("started_at"))
-    p50, p95 = [None] * days, [None] * days
-    if connection.vendor == "postgresql":
-        wait = ExpressionWrapper(F("started_at") - F("queued_at"), output_field=DurationField())
-        rows = (
-            started.values("day")
-            .annotate(
-                p50=PercentileCont(wait, 0.5, output_field=DurationField()),
-                p95=PercentileCont(wait, 0.95, output_field=DurationField()),
-            )
-            .order_by()
-        )
-        for row in rows:
-            if row["day"] in index:
-                p50[index[row["day"]]] = row["p50"].total_seconds()
-                p95[index[row["day"]]] = row["p95"].total_seconds()
-    else:
-        waits: dict = {}
-        for day, queued_at, started_at in started.values_list("day", "queued_at", "started_at"):
-            waits.setdefault(day, []).append((started_at - queued_at).total_seconds())
-        for day, values in waits.items():
-            if day in index:
-                p50[index[day]], p95[index[day]] = statistics.median(values), percentile(values, 0.95)
+
+def daily_series(*, days: int = 14) -> DailySeries:
+    """Three queries whatever the number of jobs."""
+    since, index, labels = _last_days(days)
+    p50, p95 = _wait_percentiles(since, index)
 
     gpu: dict[str, list[float | None]] = {}
     finished = Generation.objects.filter(finished_at__gte=since).annotate(day=TruncDate("finished_at"))
@@ -150,14 +174,7 @@ def console_numbers(*, days: int = 14) -> ConsoleNumbers:
     for day, state, count in queued.values_list("day", "status").annotate(n=Count("id")).order_by():
         if day in index:
             states.setdefault(Status(state).label, [0] * days)[index[day]] = count
-
-    oldest = live["oldest"]
-    return ConsoleNumbers(
-        queued=live["queued"], running=live["running"],
-        oldest_wait_s=(now - oldest).total_seconds() if oldest else None,
-        by_state_today=by_state_today, days=labels, wait_p50_s=p50, wait_p95_s=p95,
-        gpu_seconds_by_cohort=gpu, jobs_by_state=states,
-    )  # fmt: skip
+    return DailySeries(days=labels, wait_p50_s=p50, wait_p95_s=p95, gpu_seconds_by_cohort=gpu, jobs_by_state=states)
 
 
 def queue_jobs(*, limit: int = 100) -> list[Generation]:

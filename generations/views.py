@@ -235,24 +235,20 @@ DASHBOARD_DAYS = 14
 @require_GET
 def staff_dashboard(request):
     """The admin home: live numbers (refreshed every 5 s) and two weeks of queue wait, GPU time and jobs."""
-    figures = numbers.console_numbers(days=DASHBOARD_DAYS)
-    live = {
-        "numbers": figures, "workers": _live_workers(),
-        "today_p50": figures.wait_p50_s[-1], "today_p95": figures.wait_p95_s[-1],
-        "yesterday_p50": figures.wait_p50_s[-2] if DASHBOARD_DAYS > 1 else None,
-    }  # fmt: skip
+    live = {"numbers": numbers.live_numbers(), "workers": _live_workers()}
     if request.htmx and request.GET.get("part") == "live":
         return render(request, "generations/_dashboard_live.html", live)
+    series = numbers.daily_series(days=DASHBOARD_DAYS)
     charts = {
         "wait_chart": charts_lib.line_chart(
-            "Queue wait (seconds from submitted to started)", "s", figures.days,
-            {"median": figures.wait_p50_s, "95th percentile": figures.wait_p95_s},
+            "Queue wait (seconds from submitted to started)", "s", series.days,
+            {"median": series.wait_p50_s, "95th percentile": series.wait_p95_s},
         ),
         "gpu_chart": charts_lib.line_chart(
-            "GPU seconds used, per cohort", "s", figures.days, figures.gpu_seconds_by_cohort
+            "GPU seconds used, per cohort", "s", series.days, series.gpu_seconds_by_cohort
         ),
         "state_chart": charts_lib.line_chart(
-            "Jobs submitted each day, by their state now", "jobs", figures.days, figures.jobs_by_state
+            "Jobs submitted each day, by their state now", "jobs", series.days, series.jobs_by_state
         ),
     }  # fmt: skip
     return render(request, "generations/staff_dashboard.html", {**live, **charts, "days": DASHBOARD_DAYS})

@@ -37,17 +37,21 @@ def test_console_numbers_give_wait_percentiles_gpu_time_and_states_per_day(artis
     job(second, other_cohort, waited_s=6, days_ago=1, gpu_seconds=4.0)
     services.generation_submit(artist=artist, cohort=cohort, prompt="still waiting", **SMALL)
 
-    figures = numbers.console_numbers(days=14)
-    assert len(figures.days) == 14
-    assert figures.queued == 1 and figures.running == 0 and figures.oldest_wait_s is not None
-    assert figures.wait_p50_s[-1] == pytest.approx(3.0)
-    assert figures.wait_p95_s[-1] == pytest.approx(80.8)  # percentile_cont interpolates between 4 and 100
-    assert figures.wait_p50_s[-2] == pytest.approx(8.0) and figures.wait_p50_s[0] is None
-    assert figures.gpu_seconds_by_cohort[cohort.name][-1] == pytest.approx(10.0)
-    assert figures.gpu_seconds_by_cohort["Second cohort"][-2] == pytest.approx(4.0)
-    assert figures.jobs_by_state["Succeeded"][-1] == 5 and figures.jobs_by_state["Failed"][-2] == 1
-    assert figures.jobs_by_state["Queued"][-1] == 1
-    assert figures.by_state_today == {"succeeded": 5, "queued": 1}
+    series = numbers.daily_series(days=14)
+    assert len(series.days) == 14
+    assert series.wait_p50_s[-1] == pytest.approx(3.0)
+    assert series.wait_p95_s[-1] == pytest.approx(80.8)  # percentile_cont interpolates between 4 and 100
+    assert series.wait_p50_s[-2] == pytest.approx(8.0) and series.wait_p50_s[0] is None
+    assert series.gpu_seconds_by_cohort[cohort.name][-1] == pytest.approx(10.0)
+    assert series.gpu_seconds_by_cohort["Second cohort"][-2] == pytest.approx(4.0)
+    assert series.jobs_by_state["Succeeded"][-1] == 5 and series.jobs_by_state["Failed"][-2] == 1
+    assert series.jobs_by_state["Queued"][-1] == 1
+
+    live = numbers.live_numbers()
+    assert live.queued == 1 and live.running == 0 and live.oldest_wait_s is not None
+    assert live.by_state_today == {"succeeded": 5, "queued": 1}
+    assert live.wait_p50_today_s == pytest.approx(3.0) and live.wait_p95_today_s == pytest.approx(80.8)
+    assert live.wait_p50_yesterday_s == pytest.approx(8.0)
 
 
 def test_the_queue_page_lists_the_jobs_behind_the_counts_and_cancels_after_asking(artist, cohort, admin, quiet):
@@ -81,8 +85,14 @@ def test_the_dashboard_shows_live_numbers_and_charts(artist, cohort, admin, quie
     page = client.get("/staff/").content.decode()
     assert "Program dashboard" in page and "<polyline" in page and "median wait today" in page
     assert "1</strong> worker answering" in page
-    live = client.get("/staff/?part=live", HTTP_HX_REQUEST="true").content.decode()
-    assert live.lstrip().startswith('<div id="live"')
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as polled:
+        live = client.get("/staff/?part=live", HTTP_HX_REQUEST="true").content.decode()
+    assert live.lstrip().startswith('<div id="live"') and "2.0 s</strong> median wait today" in live
+    # The poll every 5 s reads the live figures only (three queries), not the two weeks behind the charts.
+    assert sum("generations_generation" in q["sql"] for q in polled.captured_queries) == 3
     assert Client().get("/staff/").status_code == 302  # signed out: to sign-in
     sign_in(other := Client(), artist)
     assert other.get("/staff/").status_code in (403, 404)
