@@ -14,8 +14,14 @@ os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="vernissage-test-"))
 if "DATABASE_URL" not in os.environ and postgres_problem() is None:
     os.environ["DATABASE_URL"] = TEST_DATABASE_URL
 if redis_problem() is None:
-    os.environ.setdefault("REDIS_URL", TEST_REDIS_URL)
-    os.environ.setdefault("CELERY_BROKER_URL", TEST_REDIS_URL)
+    # Each pytest-xdist worker gets a Redis database of its own (15, 14, ...): the counters every test
+    # flushes and the broker its Celery worker consumes must not be shared with a test running beside it.
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    redis_url = TEST_REDIS_URL.rsplit("/", 1)[0] + f"/{max(0, int(TEST_REDIS_URL.rsplit('/', 1)[1]) - worker)}"
+    # (The controller process sets these before it starts the workers, which inherit them: ours are replaced.)
+    if "REDIS_URL" not in os.environ or os.environ.get("VERNISSAGE_TEST_REDIS_CHOSEN"):
+        os.environ["REDIS_URL"] = os.environ["CELERY_BROKER_URL"] = redis_url
+        os.environ["VERNISSAGE_TEST_REDIS_CHOSEN"] = "1"
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the
 # tests make around it are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
