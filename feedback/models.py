@@ -128,12 +128,23 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     triaged_at = models.DateTimeField(null=True, blank=True)
+    filed_by_staff = models.BooleanField(
+        default=False, help_text="Filed by someone who staffs the cohort: triaged by another, earns nothing."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=["bug", "feedback", "idea"]), name="report_kind_valid"),
+            # Separation of duties: nobody decides their own report, and staff's reports carry no rate.
+            models.CheckConstraint(
+                condition=Q(triaged_by__isnull=True) | ~Q(triaged_by=F("reporter")),
+                name="report_not_triaged_by_reporter",
+            ),
+            models.CheckConstraint(
+                condition=Q(filed_by_staff=False) | Q(rate_card__isnull=True), name="staff_report_earns_nothing"
+            ),
             models.CheckConstraint(
                 condition=Q(
                     state__in=["new", "confirmed", "duplicate", "needs_info", "wont_fix", "in_progress", "resolved"]
@@ -224,6 +235,7 @@ class PromotionRequest(models.Model):
             models.CheckConstraint(
                 condition=Q(state__in=["pending", "accepted", "declined"]), name="promotion_state_valid"
             ),
+            models.CheckConstraint(condition=~Q(requested_by=F("artist")), name="promotion_not_requested_by_artist"),
         ]
 
     def __str__(self) -> str:
@@ -266,6 +278,9 @@ class ContributionEntry(models.Model):
             models.CheckConstraint(
                 condition=Q(amount_minor=0) | ~Q(currency=""), name="contribution_money_has_currency"
             ),
+            models.CheckConstraint(
+                condition=Q(created_by__isnull=True) | ~Q(created_by=F("artist")), name="contribution_not_self_awarded"
+            ),
         ]
         indexes = [models.Index(fields=["artist", "created_at"], name="contribution_by_artist")]
 
@@ -305,6 +320,9 @@ class PayoutStatement(models.Model):
                 condition=Q(state="closed") | Q(state="paid", paid_on__isnull=False) & ~Q(paid_reference=""),
                 name="paid_statement_has_reference_and_date",
             ),
+            models.CheckConstraint(
+                condition=Q(paid_by__isnull=True) | ~Q(paid_by=F("artist")), name="statement_not_paid_by_payee"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -341,6 +359,10 @@ class Dispute(models.Model):
             models.CheckConstraint(
                 condition=Q(answered_by__isnull=True) | ~Q(answered_by=F("decided_by")),
                 name="dispute_answered_by_someone_else",
+            ),
+            models.CheckConstraint(
+                condition=Q(answered_by__isnull=True) | ~Q(answered_by=F("artist")),
+                name="dispute_not_answered_by_artist",
             ),
             models.CheckConstraint(
                 condition=Q(answered_by__isnull=True, answer="", outcome="")

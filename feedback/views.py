@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Cohort, Membership
 from accounts.permissions import staff_page, staff_powers
 from core.errors import ApplicationError
-from core.pages import refusals_as_messages, refusals_on
+from core.pages import refusals_as_messages, refusals_on, safe_next
 from feedback import selectors, services
 from feedback.api import PERIOD
 from feedback.forms import (
@@ -233,7 +233,7 @@ def report_triage(request, report_id: int):
         staff_note=data["staff_note"] if "staff_note" in request.POST else None,
     )  # fmt: skip
     messages.success(request, "Triaged; the reporter is told.")
-    return redirect(request.POST.get("next") or reverse("report_page", kwargs={"report_id": report_id}))
+    return redirect(safe_next(request, reverse("report_page", kwargs={"report_id": report_id})))
 
 
 @staff_page(admin_only=False)

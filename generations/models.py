@@ -13,7 +13,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Cohort
@@ -53,11 +53,20 @@ class QuotaOverride(models.Model):
     credits_per_period = models.PositiveIntegerField(null=True, blank=True)
     max_running_per_artist = models.PositiveIntegerField(null=True, blank=True)
     max_queued_per_artist = models.PositiveIntegerField(null=True, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     LIMIT_FIELDS = ("credits_per_period", "max_running_per_artist", "max_queued_per_artist")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "cohort"], name="quota_override_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "cohort"], name="quota_override_once"),
+            # Separation of duties: nobody sets their own exceptions.
+            models.CheckConstraint(
+                condition=Q(set_by__isnull=True) | ~Q(set_by=F("user")), name="quota_override_not_self_set"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"override for {self.user} in {self.cohort}"

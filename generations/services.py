@@ -59,7 +59,11 @@ def credits_adjust_by_staff(
     *, actor: User | None, user: User, cohort: Cohort, amount: int, note: str, key: str | None = None
 ) -> CreditAccount:
     """Add (or take away) credits with a note the artist sees in their ledger; audited. Once per ``key``:
-    the same key again changes nothing (and records nothing)."""
+    the same key again changes nothing (and records nothing). Nobody adjusts their own credits."""
+    if actor is not None and actor.pk == user.pk:
+        raise ApplicationError(
+            "own_account", "These are your own credits: another staff member grants them.", status=403
+        )
     account = account_for(user=user, cohort=cohort)
     key = key or f"adjust:{account.pk}:{note}:{amount}"
     before = account.entries.filter(key=key).exists()
@@ -86,6 +90,14 @@ def quota_policy_save(*, actor: User, cohort: Cohort, ip: str | None = None, **v
     return policy
 
 
+def _refuse_own_quota(*, actor: User, user: User) -> None:
+    if actor.pk == user.pk:
+        raise ApplicationError(
+            "own_account", "These are your own limits: another staff member sets them.", status=403,
+            fields={"artist": "yourself"},
+        )  # fmt: skip
+
+
 def _active_artist(*, cohort: Cohort, user: User) -> None:
     if not selectors.artist_cohorts(user=user).filter(pk=cohort.pk).exists():
         raise ApplicationError(
@@ -95,11 +107,14 @@ def _active_artist(*, cohort: Cohort, user: User) -> None:
 
 @transaction.atomic
 def quota_override_set(*, actor: User, cohort: Cohort, user: User, ip: str | None = None, **values) -> QuotaOverride:
-    """One artist's exceptions to the cohort's policy (None keeps the cohort's value); audited."""
+    """One artist's exceptions to the cohort's policy (None keeps the cohort's value), never one's own
+    (the database holds that too); audited."""
+    _refuse_own_quota(actor=actor, user=user)
     _active_artist(cohort=cohort, user=user)
     override, _ = QuotaOverride.objects.select_for_update().get_or_create(user=user, cohort=cohort)
     for name in QuotaOverride.LIMIT_FIELDS:
         setattr(override, name, values.get(name))
+    override.set_by = actor
     override.save()
     audit_record(
         action="quota.override_set", actor=actor, target=cohort, subject_user=user, cohort=cohort, ip=ip,
@@ -110,6 +125,7 @@ def quota_override_set(*, actor: User, cohort: Cohort, user: User, ip: str | Non
 
 @transaction.atomic
 def quota_override_remove(*, actor: User, override: QuotaOverride, ip: str | None = None) -> None:
+    _refuse_own_quota(actor=actor, user=override.user)
     audit_record(
         action="quota.override_removed", actor=actor, target=override.cohort, subject_user=override.user,
         cohort=override.cohort, ip=ip,

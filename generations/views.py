@@ -17,7 +17,7 @@ from accounts.selectors import access_notices_for
 from core import charts as charts_lib
 from core.client_ip import client_ip
 from core.errors import ApplicationError
-from core.pages import refusals_as_messages, refusals_on
+from core.pages import refusals_as_messages, refusals_on, safe_next
 from generations import dispatch, media, numbers, pricing, selectors, services
 from generations.forms import CreditGrantForm, QuotaOverrideForm, QuotaPolicyForm, SettingsForm, SubmitForm
 from generations.models import Generation, QuotaOverride, QuotaPolicy
@@ -172,7 +172,7 @@ def generation_row(request, public_id):
 def generation_cancel(request, public_id):
     generation = services.generation_cancel(actor=request.user, generation=access_generation(request, public_id))
     messages.success(request, "Cancelled." if generation.status == "canceled" else "Stopping after the current step.")
-    return redirect("staff_queue" if request.POST.get("next") == reverse("staff_queue") else "studio")
+    return redirect(safe_next(request, reverse("studio")))
 
 
 @login_required
@@ -283,8 +283,11 @@ def staff_cohort_quota(request, cohort_id: int):
     if sent == "remove_override":
         override_id = request.POST.get("override_id", "")
         override = get_object_or_404(QuotaOverride, pk=int(override_id) if override_id.isdigit() else 0, cohort=cohort)
-        services.quota_override_remove(actor=request.user, override=override, ip=client_ip(request))
-        messages.success(request, f"{override.user.email} follows the cohort's policy again.")
+        try:
+            services.quota_override_remove(actor=request.user, override=override, ip=client_ip(request))
+            messages.success(request, f"{override.user.email} follows the cohort's policy again.")
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
         return redirect("staff_cohort_quota", cohort_id=cohort.pk)
     context = {
         "cohort": cohort, **forms_,

@@ -27,7 +27,7 @@ from feedback.models import (
     Report,
 )
 from feedback.permissions import may_triage
-from feedback.services.triage import OUTCOMES, award_raise, report_triage
+from feedback.services.triage import OUTCOMES, award_raise, refuse_own_report, report_triage
 from generations.services import credits_adjust_by_staff
 from reviews.models import Publication
 
@@ -82,6 +82,12 @@ def promotion_request_create(*, actor: User, publication: Publication, use: str)
     cohort = publication.request.cohort
     if not may_triage(user=actor, cohort_id=cohort.pk):
         raise ApplicationError("not_found", "No such publication.", status=404)
+    if publication.request.artist_id == actor.pk:
+        raise ApplicationError("own_clip", "This is your own clip: another staff member asks for it.", status=403)
+    if may_triage(user=publication.request.artist, cohort_id=cohort.pk):
+        raise ApplicationError(
+            "staff_clip", "Staff earn no contributions in cohorts they staff (docs/feedback.md).", status=409
+        )
     if not publication.is_public:
         raise ApplicationError("not_published", "Only a clip in the gallery can be used.", status=409)
     use = (use or "").strip()
@@ -171,6 +177,8 @@ def statements_close(*, actor: User, period: str) -> list[PayoutStatement]:
 @transaction.atomic
 def statement_mark_paid(*, actor: User, statement: PayoutStatement, reference: str, paid_on) -> PayoutStatement:
     statement = PayoutStatement.objects.select_for_update().get(pk=statement.pk)
+    if statement.artist_id == actor.pk:
+        raise ApplicationError("own_statement", "This is your own statement: another admin marks it paid.", status=403)
     reference = (reference or "").strip()
     if not reference or paid_on is None:
         raise ApplicationError(
@@ -281,6 +289,7 @@ def dispute_answer(
         raise ApplicationError("not_found", "No such dispute.", status=404)
     if actor.pk == dispute.decided_by_id:
         raise ApplicationError("same_person", "Someone other than the person who decided answers.", status=403)
+    refuse_own_report(actor=actor, report=report, what="answers the dispute")
     if dispute.answered_by_id:
         raise ApplicationError("already_answered", "This dispute is answered; the answer is final.", status=409)
     answer = (answer or "").strip()

@@ -12,6 +12,7 @@ from accounts.services import audit_record, notify
 from core.errors import ApplicationError
 from feedback import selectors
 from feedback.models import SEVERITIES, Attachment, Report, ReportComment, ReportVote
+from feedback.permissions import may_triage
 from feedback.uploads import MAX_PER_REPORT, UploadRefused, check_upload
 from generations.models import Generation
 
@@ -69,9 +70,12 @@ def report_create(
     generations = list(Generation.objects.filter(artist=reporter, public_id__in=wanted)) if wanted else []
     if len(generations) != len(wanted):
         raise _invalid("Link only your own clips.", generations="not yours or unknown")
+    # Staff file reports in the cohorts they staff like anyone, but earn nothing there (docs/feedback.md).
+    filed_by_staff = may_triage(user=reporter, cohort_id=cohort.pk)
     report = Report.objects.create(
-        cohort=cohort, reporter=reporter, kind=kind, title=title, body=body,
-        severity=severity if kind == Report.Kind.BUG else "", rate_card=selectors.rate_card_in_force(cohort=cohort),
+        cohort=cohort, reporter=reporter, kind=kind, title=title, body=body, filed_by_staff=filed_by_staff,
+        severity=severity if kind == Report.Kind.BUG else "",
+        rate_card=None if filed_by_staff else selectors.rate_card_in_force(cohort=cohort),
         context=[generation_context(generation) for generation in generations],
     )  # fmt: skip
     report.generations.set(generations)
@@ -81,7 +85,9 @@ def report_create(
 
 @transaction.atomic
 def report_comment(*, author: User, report: Report, body: str, as_staff: bool) -> ReportComment:
-    """A comment the reporter sees (staff replies notify the reporter)."""
+    """A comment the reporter sees (staff replies notify the reporter). On their own report a staff member
+    comments as its reporter, never as staff."""
+    as_staff = as_staff and report.reporter_id != author.pk
     body = (body or "").strip()
     if not body or len(body) > 10000:
         raise _invalid("Write 1 to 10,000 characters.", body="1-10,000 characters")

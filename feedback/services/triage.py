@@ -23,6 +23,13 @@ State = Report.State
 OUTCOMES = ("confirmed", "duplicate", "needs_info", "wont_fix", "in_progress", "resolved")
 
 
+def refuse_own_report(*, actor: User, report: Report, what: str) -> None:
+    """Separation of duties: nobody decides what their own report earns (the database backs triage,
+    awards and dispute answers with constraints of its own)."""
+    if actor.pk == report.reporter_id:
+        raise ApplicationError("own_report", f"You filed this report: another staff member {what}.", status=403)
+
+
 def earned_contribution(report: Report) -> str | None:
     """What the report's current state earns its reporter, or None."""
     if report.kind == Report.Kind.BUG:
@@ -153,6 +160,11 @@ def report_triage(
     )
     if not may_triage(user=actor, cohort_id=report.cohort_id):
         raise ApplicationError("not_found", "No such report.", status=404)
+    refuse_own_report(actor=actor, report=report, what="triages it")
+    if report.duplicates.filter(reporter=actor).exists():  # settling would pay the actor's duplicate
+        raise ApplicationError(
+            "own_report", "You filed a duplicate of this report: another staff member triages it.", status=403
+        )
     if outcome not in OUTCOMES:
         raise ApplicationError("invalid", "Unknown outcome.", fields={"outcome": ", ".join(OUTCOMES)})
     reason = (reason or "").strip()
@@ -210,6 +222,7 @@ def award_raise(*, actor: User, report: Report, amount_minor: int, credits: int,
     )
     if not may_triage(user=actor, cohort_id=report.cohort_id):
         raise ApplicationError("not_found", "No such report.", status=404)
+    refuse_own_report(actor=actor, report=report, what="decides its award")
     reason = (reason or "").strip()
     if not (0 <= amount_minor <= MAX_AMOUNT and 0 <= credits <= MAX_CREDITS) or not (amount_minor or credits):
         raise ApplicationError(
