@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.models import ApiToken, Cohort, Membership
-from accounts.permissions import HasScopes, IsProgramAdmin, SessionOnly, staff_powers
+from accounts.permissions import HasScopes, IsProgramAdmin, SessionOnly, session_passed_mfa, staff_powers
 from accounts.throttles import RevokeExposedThrottle
 from core.api_fields import (
     NOT_BLANK,
@@ -147,7 +147,9 @@ class TokenListCreateApi(APIView):
     def post(self, request):
         data = self.TokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token, plaintext = services.token_create(user=request.user, ip=client_ip(request), **data.validated_data)
+        token, plaintext = services.token_create(
+            user=request.user, second_factor=session_passed_mfa(request), ip=client_ip(request), **data.validated_data
+        )
         token.token = plaintext
         return Response(self.TokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
 

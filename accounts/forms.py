@@ -69,10 +69,14 @@ class TokenCreateForm(forms.Form):
         help_text=f"How long the token lives, 1 to {settings.API_TOKEN_MAX_DAYS} days.",
     )
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: User, second_factor: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = scopes_allowed_for(user)
+        allowed = scopes_allowed_for(user, second_factor=second_factor)
         self.fields["scopes"].choices = [choice for choice in ApiToken.Scope.choices if choice[0] in allowed]
+        if user.is_program_staff and not second_factor:
+            self.fields[
+                "scopes"
+            ].help_text = "Staff scopes are offered once this session has passed two-factor sign-in."
 
 
 class ConsentsForm(forms.Form):

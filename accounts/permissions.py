@@ -30,16 +30,20 @@ STAFF_SCOPE = ApiToken.Scope.STAFF
 AFTER_MFA_SETUP_SESSION_KEY = "vernissage_after_mfa_setup"
 
 
-def scopes_allowed_for(user: User) -> list[str]:
-    """The token scopes this person may grant: staff scopes only to staff."""
+STAFF_SCOPES = (ApiToken.Scope.REVIEWS_WRITE, ApiToken.Scope.STAFF)
+
+
+def scopes_allowed_for(user: User, *, second_factor: bool) -> list[str]:
+    """The token scopes this person may grant: staff scopes only to staff, and only from credentials that
+    passed a second factor (a password alone must not mint a staff credential)."""
     allowed = [
         ApiToken.Scope.GENERATIONS_READ,
         ApiToken.Scope.GENERATIONS_WRITE,
         ApiToken.Scope.REPORTS_WRITE,
         ApiToken.Scope.TOKENS_WRITE,
     ]
-    if user.is_program_staff:
-        allowed += [ApiToken.Scope.REVIEWS_WRITE, ApiToken.Scope.STAFF]
+    if user.is_program_staff and second_factor:
+        allowed += list(STAFF_SCOPES)
     return [str(scope) for scope in allowed]
 
 
@@ -66,7 +70,13 @@ def second_factor_passed(request) -> bool:
     """This request's credentials passed a second factor: see the module docstring."""
     token = getattr(request, "auth", None)
     if isinstance(token, ApiToken):
-        return STAFF_SCOPE in token.scopes and has_totp(request.user)
+        # A token made before its owner enrolled was minted on a password alone: never a staff credential.
+        return (
+            STAFF_SCOPE in token.scopes
+            and Authenticator.objects.filter(
+                user=request.user, type=Authenticator.Type.TOTP, created_at__lte=token.created_at
+            ).exists()
+        )
     return session_passed_mfa(request)
 
 

@@ -3,12 +3,13 @@ leak marks taken back from requests the API refused with 429 (core.api_errors te
 
 from allauth.account.signals import user_logged_in
 from allauth.mfa import signals as mfa_signals
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.signals import user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from accounts import leaks
 from accounts.models import User
-from accounts.services import audit_record
+from accounts.services import audit_record, tokens_revoke_staff_before_second_factor
 from core.api_errors import request_refused_as_too_many
 from core.client_ip import client_ip
 
@@ -54,6 +55,8 @@ def record_failed_second_factor(sender, request, user, authenticator=None, **kwa
 @receiver(mfa_signals.authenticator_added)
 def record_second_factor_added(sender, request, user, authenticator, **kwargs):
     _second_factor_changed("auth.second_factor_added", request, user, authenticator)
+    if authenticator.type == Authenticator.Type.TOTP:  # the factor staff powers rest on (recovery codes come later)
+        tokens_revoke_staff_before_second_factor(user=user, enrolled_at=authenticator.created_at, ip=client_ip(request))
 
 
 @receiver(mfa_signals.authenticator_removed)

@@ -24,10 +24,10 @@ from accounts.forms import (
     TokenCreateForm,
 )
 from accounts.models import ApiToken, Membership, TermsVersion, User
-from accounts.permissions import AFTER_MFA_SETUP_SESSION_KEY, has_totp
+from accounts.permissions import AFTER_MFA_SETUP_SESSION_KEY, has_totp, session_passed_mfa
 from core.api_errors import api_not_found, api_server_error
 from core.client_ip import client_ip
-from core.pages import refusals_as_messages, refusals_on
+from core.pages import refusals_as_messages, refusals_on, safe_next
 
 
 def home(request):
@@ -103,9 +103,7 @@ def _invitation_accept(request, secret: str):
 @require_http_methods(["GET", "POST"])
 def terms(request):
     pending = selectors.terms_pending_for(user=request.user)
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = ""
+    next_url = safe_next(request)
     if request.method == "POST":
         terms_id = request.POST.get("terms_id", "")
         version = TermsVersion.objects.filter(pk=int(terms_id)).first() if terms_id.isdigit() else None
@@ -161,11 +159,13 @@ NEW_WEBHOOK_SECRET_SESSION_KEY = "vernissage_new_webhook_secret"  # noqa: S105  
 @login_required
 @require_http_methods(["GET", "POST"])
 def tokens_page(request):
-    form = TokenCreateForm(request.POST or None, user=request.user)
+    second_factor = session_passed_mfa(request)
+    form = TokenCreateForm(request.POST or None, user=request.user, second_factor=second_factor)
     if request.method == "POST" and form.is_valid():
         with refusals_on(form):
             token, plaintext = services.token_create(
                 user=request.user,
+                second_factor=second_factor,
                 name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"],
                 days=form.cleaned_data["days"],
@@ -212,7 +212,9 @@ def token_reactivate(request, token_id: int):
 @refusals_as_messages(back="tokens")
 def token_rotate(request, token_id: int):
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
-    new_token, plaintext = services.token_rotate(actor=request.user, token=token, ip=client_ip(request))
+    new_token, plaintext = services.token_rotate(
+        actor=request.user, token=token, second_factor=session_passed_mfa(request), ip=client_ip(request)
+    )
     request.session[NEW_TOKEN_SESSION_KEY] = plaintext
     request.session[NEW_WEBHOOK_SECRET_SESSION_KEY] = new_token.webhook_secret
     return redirect("tokens")

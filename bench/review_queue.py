@@ -82,7 +82,7 @@ def prepare(requests_total: int, reviewers: int) -> list[str]:
         TOTP.activate(reviewer, generate_totp_secret())
         for cohort in cohorts:
             Membership.objects.create(user=reviewer, cohort=cohort, role="reviewer")
-        tokens.append(token_create(user=reviewer, name="bench", scopes=["reviews:write"])[1])
+        tokens.append(token_create(user=reviewer, name="bench", scopes=["reviews:write"], second_factor=True)[1])
     return tokens
 
 

@@ -34,6 +34,7 @@ from accounts.services.tokens import (
     token_touch,
     token_webhook_secret_rotate,
     tokens_revoke_for_cohort,
+    tokens_revoke_staff_before_second_factor,
 )
 
 __all__ = [
@@ -42,5 +43,5 @@ __all__ = [
     "invitation_resend", "invitation_revoke", "invitations_create", "membership_set_role", "membership_set_status",
     "notify", "notify_admins", "terms_accept", "terms_publish", "token_create", "token_reactivate", "token_revoke",
     "token_revoke_exposed", "token_rotate", "token_suspend_for_leak", "token_touch", "token_webhook_secret_rotate",
-    "tokens_revoke_for_cohort", "user_reactivate", "user_suspend",
+    "tokens_revoke_for_cohort", "tokens_revoke_staff_before_second_factor", "user_reactivate", "user_suspend",
 ]  # fmt: skip

@@ -15,16 +15,23 @@ from accounts.models import (
     Membership,
     User,
 )
-from accounts.permissions import scopes_allowed_for
+from accounts.permissions import STAFF_SCOPES, scopes_allowed_for
 from accounts.services.audit import audit_record, notify, notify_admins
 from core.errors import ApplicationError
 
 
 @transaction.atomic
 def token_create(
-    *, user: User, name: str, scopes: list[str], days: int | None = None, ip: str | None = None
+    *,
+    user: User,
+    name: str,
+    scopes: list[str],
+    second_factor: bool = False,
+    days: int | None = None,
+    ip: str | None = None,
 ) -> tuple[ApiToken, str]:
-    """A new token and its plaintext, which is returned once and stored nowhere."""
+    """A new token and its plaintext, which is returned once and stored nowhere. ``second_factor`` says
+    whether the credentials asking passed one: staff scopes need it."""
     days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
         raise ApplicationError(
@@ -34,8 +41,15 @@ def token_create(
         )
     if not name.strip():
         raise ApplicationError("invalid", "Give the token a name you will recognise.", fields={"name": "required"})
-    allowed = scopes_allowed_for(user)
+    allowed = scopes_allowed_for(user, second_factor=second_factor)
     unknown = [scope for scope in scopes if scope not in allowed]
+    if user.is_program_staff and not second_factor and any(scope in STAFF_SCOPES for scope in unknown):
+        raise ApplicationError(
+            "second_factor_required",
+            "Staff scopes need a session that passed two-factor sign-in: set it up or sign in with it first.",
+            fields={"scopes": f"not allowed without two-factor: {', '.join(unknown)}"},
+            status=403,
+        )
     if unknown or not scopes:
         raise ApplicationError(
             "invalid",
@@ -105,15 +119,31 @@ def token_reactivate(*, actor: User, token: ApiToken, ip: str | None = None) -> 
 
 
 @transaction.atomic
-def token_rotate(*, actor: User, token: ApiToken, ip: str | None = None) -> tuple[ApiToken, str]:
-    """Revoke ``token`` and create a new one with the same name, scopes and remaining lifetime."""
+def token_rotate(*, actor: User, token: ApiToken, second_factor: bool, ip: str | None = None) -> tuple[ApiToken, str]:
+    """Revoke ``token`` and create a new one with the same name, scopes and remaining lifetime (staff
+    scopes again only with a second factor)."""
     if token.user_id != actor.pk:
         raise ApplicationError("permission_denied", "Only the owner may rotate a token.", status=403)
     remaining = max(1, (token.expires_at - timezone.now()).days)
     token_revoke(actor=actor, token=token, reason="rotated", ip=ip)
     return token_create(
-        user=actor, name=token.name, scopes=token.scopes, days=min(remaining, settings.API_TOKEN_MAX_DAYS), ip=ip
-    )
+        user=actor, name=token.name, scopes=token.scopes, second_factor=second_factor,
+        days=min(remaining, settings.API_TOKEN_MAX_DAYS), ip=ip,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def tokens_revoke_staff_before_second_factor(*, user: User, enrolled_at, ip: str | None = None) -> int:
+    """At two-factor enrolment: revoke the person's live staff-scoped tokens made before it (minted on a
+    password alone, whoever held it then); the owner is told by email. Returns how many were revoked."""
+    stale = [
+        token
+        for token in ApiToken.objects.select_for_update().filter(user=user, revoked_at=None, created_at__lt=enrolled_at)
+        if any(scope in STAFF_SCOPES for scope in token.scopes)
+    ]
+    for token in stale:  # each revocation tells the owner by email, with this reason
+        token_revoke(actor=None, token=token, reason="staff scope made before two-factor was set up", ip=ip)
+    return len(stale)
 
 
 @transaction.atomic

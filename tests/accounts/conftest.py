@@ -58,7 +58,7 @@ def api_client_for(user: User | None) -> APIClient:
 
 
 def token_client(user: User, scopes=("generations:read",), **headers) -> tuple[APIClient, str]:
-    _, plaintext = token_create(user=user, name="test", scopes=list(scopes))
+    _, plaintext = token_create(user=user, name="test", scopes=list(scopes), second_factor=True)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}", **headers)
     return client, plaintext

@@ -39,7 +39,7 @@ def client_in_state(world, state):
     scopes = ["generations:read", "generations:write", "tokens:write"]
     if state == "token_with_staff_scope":
         scopes.append("staff:all")
-    _, plaintext = token_create(user=admin, name=state, scopes=scopes)
+    _, plaintext = token_create(user=admin, name=state, scopes=scopes, second_factor=True)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
     return client

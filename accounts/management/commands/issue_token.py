@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
+from accounts.permissions import has_totp
 from accounts.services import token_create
 from core.errors import ApplicationError
 
@@ -19,7 +20,11 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No account has the address {email}.")
         try:
-            token, plaintext = token_create(user=user, name=name, scopes=scopes, days=days)
+            # Staff scopes only for staff who set up two-factor: an operator vouches for the shell, not for
+            # whoever else knows the person's password.
+            token, plaintext = token_create(
+                user=user, name=name, scopes=scopes, days=days, second_factor=has_totp(user)
+            )
         except ApplicationError as exc:
             raise CommandError(f"{exc.message} {exc.fields}") from exc
         self.stderr.write(
