@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts.permissions import second_factor_redirect, session_passed_mfa
+from core.pages import safe_next
 
 
 class VernissageAdminSite(admin.AdminSite):
@@ -24,7 +25,7 @@ class VernissageAdminSite(admin.AdminSite):
         return bool(user.is_active and user.is_staff and not user.is_suspended and session_passed_mfa(request))
 
     def login(self, request, extra_context=None):
-        next_url = request.GET.get("next") or reverse("admin:index")
+        next_url = safe_next(request, reverse("admin:index"))
         if not request.user.is_authenticated:
             return redirect(reverse("account_login") + "?" + urlencode({"next": next_url}))
         if not (request.user.is_active and request.user.is_staff):
