@@ -97,6 +97,26 @@ def verify(secret: str, headers: dict, body: bytes, tolerance_s: int = 300) -> b
         ("https://100.64.0.1/hook", "public addresses"),
         ("https://0.0.0.0/hook", "public addresses"),
         ("https://[fd00::1]/hook", "public addresses"),
+        # IPv6 forms that carry an IPv4 address inside, judged by that address (none is dialled: a literal
+        # address resolves without the network).
+        ("https://[64:ff9b::a9fe:a9fe]/", "public addresses"),  # NAT64 of 169.254.169.254
+        ("https://[64:ff9b::a00:1]/", "public addresses"),  # NAT64 of 10.0.0.1
+        ("https://[64:ff9b::7f00:1]/", "public addresses"),  # NAT64 of 127.0.0.1
+        ("https://[64:ff9b:1::5db8:d822]/", "public addresses"),  # local-use NAT64
+        ("https://[::127.0.0.1]/", "public addresses"),  # IPv4-compatible
+        ("https://[::a9fe:a9fe]/", "public addresses"),
+        ("https://[2002:7f00:1::]/", "public addresses"),  # 6to4 of 127.0.0.1
+        ("https://[2002:a9fe:a9fe::1]/", "public addresses"),  # 6to4 of 169.254.169.254
+        ("https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/", "public addresses"),  # Teredo, client 10.0.0.1
+        ("https://[fec0::1]/", "public addresses"),  # site-local
+        ("https://[2001:db8::1]/", "public addresses"),  # documentation
+        ("https://192.0.0.9/", "public addresses"),  # IETF protocol assignments
+        ("https://192.0.0.10/", "public addresses"),
+        ("https://198.18.0.1/", "public addresses"),  # benchmarking
+        ("https://192.0.2.1/", "public addresses"),  # documentation
+        ("https://203.0.113.7/", "public addresses"),
+        ("https://100.127.255.254/", "public addresses"),  # shared address space
+        ("https://240.0.0.1/", "public addresses"),  # reserved
         ("https://user:password@93.184.216.34/hook", "user name or password"),
         ("https://no-such-host.invalid/hook", "does not resolve"),
         ("ftp://93.184.216.34/hook", "https"),
@@ -115,6 +135,29 @@ def test_unsafe_callback_urls_are_refused_and_nothing_is_queued(artist, cohort, 
     assert says in response.json()["error"]["fields"]["callback_url"]
     assert not Generation.objects.filter(artist=artist).exists()
     assert CreditAccount.objects.filter(user=artist).values_list("available", flat=True).first() == balance
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["93.184.216.34", "2606:4700:4700::1111", "2002:5db8:d822::1", "64:ff9b::5db8:d822", "::ffff:93.184.216.34"],
+)
+def test_public_addresses_and_ipv6_forms_of_them_are_allowed(address, settings):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = False
+    assert webhooks.resolve_target(f"https://[{address}]/" if ":" in address else f"https://{address}/")[3] == address
+
+
+def test_every_address_a_name_resolves_to_is_judged(monkeypatch, settings):
+    """Resolved and checked, never connected: one private answer among public ones refuses the name."""
+    settings.WEBHOOKS_ALLOW_LOOPBACK = False
+    answers = {"mixed.example": ["93.184.216.34", "64:ff9b::a9fe:a9fe"], "public.example": ["93.184.216.34"]}
+
+    def getaddrinfo(host, port, **kwargs):
+        return [(None, None, None, "", (address, port)) for address in answers[host]]
+
+    monkeypatch.setattr(webhooks.socket, "getaddrinfo", getaddrinfo)
+    with pytest.raises(webhooks.UnsafeTarget):
+        webhooks.resolve_target("https://mixed.example/hook")
+    assert webhooks.resolve_target("https://public.example/hook")[3] == "93.184.216.34"
 
 
 def test_loopback_is_refused_unless_development_allows_it(artist, cohort, settings, quiet_workers):
