@@ -28,6 +28,7 @@ from accounts.permissions import AFTER_MFA_SETUP_SESSION_KEY, has_totp, session_
 from core.api_errors import api_not_found, api_server_error
 from core.client_ip import client_ip
 from core.pages import refusals_as_messages, refusals_on, safe_next
+from core.upload_limits import UploadTooLarge
 
 
 def home(request):
@@ -44,6 +45,13 @@ def home(request):
             "terms_pending": selectors.terms_pending_for(user=request.user),
         },
     )
+
+
+def bad_request(request, exception=None):
+    """A request Django could not read (a body over the upload cap, a malformed form): say what to fix."""
+    too_large = isinstance(exception, UploadTooLarge)
+    message = str(exception) if too_large else "The request could not be read. Go back and try again."
+    return render(request, "errors/400.html", {"message": message}, status=413 if too_large else 400)
 
 
 def permission_denied(request, exception=None):

@@ -183,6 +183,14 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Uploads: a whole multipart body (attachments are at most 20 MB each) is capped while it is read, files
+# included, before anything is spooled past the cap (core/upload_limits.py; docs/deploy.md for the proxy).
+UPLOAD_MAX_REQUEST_BYTES = 21 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "core.upload_limits.RequestBodyCap",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Without collectstatic (make run), WhiteNoise serves straight from the finders.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

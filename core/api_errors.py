@@ -19,6 +19,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ApplicationError
 from core.parsers import PayloadTooLarge
+from core.upload_limits import UploadTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,9 @@ def exception_handler(exc, context):
 
 
 def _error_response(exc, context):
-    if isinstance(exc, RequestDataTooBig):
+    if isinstance(exc, UploadTooLarge):
+        exc = PayloadTooLarge(str(exc))
+    elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         exc = exceptions.ParseError("Too many form fields or files in one request.")

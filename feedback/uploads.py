@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import subprocess
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from PIL import Image, UnidentifiedImageError
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PER_REPORT = 5
+MAX_PIXELS = 40_000_000
 IMAGE_FORMATS = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "WEBP": ("image/webp", "webp")}
 VIDEO_TYPES = {".mp4": ("video/mp4", "mp4"), ".webm": ("video/webm", "webm")}
 ALLOWED = "PNG, JPEG, WebP, MP4 or WebM"
@@ -43,11 +45,32 @@ def check_upload(data: bytes) -> CheckedFile:
     return _video(data)
 
 
+def check_image_size(width: int, height: int) -> None:
+    """Refuse an image whose header claims more than MAX_PIXELS, before any pixel is decoded (a small
+    file can claim 30000x30000 and cost gigabytes to decode). For every image the product accepts."""
+    if width * height > MAX_PIXELS:
+        raise UploadRefused(
+            f"The image is {width}x{height} pixels; images are at most {MAX_PIXELS // 1_000_000} megapixels "
+            "(for example 7680x5000). Scale it down and attach it again."
+        )
+
+
 def _image(data: bytes) -> CheckedFile | None:
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # ours is the lower limit below
+            probe = Image.open(io.BytesIO(data))  # reads the header only
+        with probe:
             kind = probe.format
+            check_image_size(*probe.size)
             probe.verify()
+    except UploadRefused:
+        raise
+    except Image.DecompressionBombError:  # Pillow's own limit, far above ours, found at open
+        raise UploadRefused(
+            f"The image claims more pixels than an image may have; images are at most {MAX_PIXELS // 1_000_000} "
+            "megapixels."
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return None
     if kind not in IMAGE_FORMATS:

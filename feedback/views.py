@@ -17,6 +17,7 @@ from accounts.models import Cohort, Membership
 from accounts.permissions import staff_page, staff_powers
 from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on, safe_next
+from core.upload_limits import UploadTooLarge
 from feedback import selectors, services
 from feedback.api import PERIOD
 from feedback.forms import (
@@ -183,7 +184,10 @@ def report_vote(request, report_id: int):
 @refusals_as_messages(back=_back)
 def report_attach(request, report_id: int):
     report = _report_for(request, report_id)
-    upload = request.FILES.get("file")
+    try:
+        upload = request.FILES.get("file")
+    except UploadTooLarge as exc:  # the body was cut off at the cap (core/upload_limits.py)
+        raise ApplicationError("invalid", str(exc)) from None
     if upload is None:
         raise ApplicationError("invalid", "Choose a file to attach.")
     if upload.size > MAX_BYTES:
