@@ -3,7 +3,8 @@
 A blocked term must not be defeated by text that looks the same to a person: a zero-width space
 inside a word, a soft hyphen, a bidi control, a Cyrillic a (U+0430) for a Latin one, fullwidth letters,
 combining marks, or an odd kind of space. Both the prompt and the rule are brought to one form
-(matching_form) and compared there; the prompt itself is stored as the artist typed it.
+(matching_form) and compared there, with look-alike digits folded (skeleton) and, for terms of several
+words, separators removed (contains_term); the prompt itself is stored as the artist typed it.
 """
 
 from __future__ import annotations
@@ -36,14 +37,26 @@ def _ignorable(char: str) -> bool:
     return any(low <= code <= high for low, high in _IGNORABLE_RANGES)
 
 
+_SMALL_CAPITAL = re.compile(r"LATIN LETTER (?:SMALL CAPITAL|SMALL CAPITAL TURNED|MODIFIER LETTER SMALL) ([A-Z])")
+
+
 @functools.lru_cache(maxsize=4096)
 def _latin_lookalike(char: str) -> str:
-    """The ASCII letter(s) ``char`` is confusable with (Unicode's confusables data), or ``char`` itself."""
+    """The ASCII letter(s) ``char`` is confusable with (Unicode's confusables data, then the Latin small
+    capitals that data leaves out, such as U+1D1B ᴛ), or ``char`` itself."""
     found = confusables.is_confusable(char, preferred_aliases=["latin"], greedy=True)
     for homoglyph in found[0]["homoglyphs"] if found else ():
         if homoglyph["c"].isascii():
             return homoglyph["c"]
-    return char
+    small_capital = _SMALL_CAPITAL.fullmatch(unicodedata.name(char, ""))
+    return small_capital.group(1).lower() if small_capital else char
+
+
+# One skeleton character per class of ASCII look-alikes (after UTS #39: digit one, capital I and small l
+# are one shape), applied to both sides of a comparison, so "T4yl0r Sw1ft" meets "taylor swift".
+_SKELETON = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "!": "l", "3": "e", "4": "a", "@": "a",
+                           "5": "s", "$": "s", "7": "t", "8": "b", "9": "g"})  # fmt: skip
+_NOT_LETTER_OR_DIGIT = re.compile(r"[^a-z0-9]+")
 
 
 def matching_form(text: str) -> str:
@@ -56,3 +69,20 @@ def matching_form(text: str) -> str:
     text = "".join(char if char.isascii() else _latin_lookalike(char) for char in text)
     text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(text.split())
+
+
+def skeleton(text: str) -> str:
+    """``text`` in matching_form with look-alike digits and symbols folded to one letter each."""
+    return matching_form(text).translate(_SKELETON)
+
+
+def contains_term(prompt: str, term: str) -> bool:
+    """Whether ``prompt`` holds the blocked ``term``, compared as skeletons; a term of several words also
+    with everything between letters removed, so "Taylor-Swift", "taylor_swift", "TaylorSwift" and
+    "t a y l o r swift" meet "Taylor Swift". (One-word terms are not compacted: "gore" is in "go re".)"""
+    wanted, text = skeleton(term), skeleton(prompt)
+    if wanted in text:
+        return True
+    if " " not in wanted:
+        return False
+    return _NOT_LETTER_OR_DIGIT.sub("", wanted) in _NOT_LETTER_OR_DIGIT.sub("", text)

@@ -189,12 +189,12 @@ def check_prompt(*, prompt: str, cohort: Cohort, field: str = "prompt") -> str:
     length = max(sent_length, len(prompt)) if prompt else 0
     if not 1 <= length <= settings.GENERATION_PROMPT_MAX_LENGTH:
         raise ApplicationError("invalid", "Prompts are 1 to 2,000 characters.", fields={field: f"{length} characters"})
-    matched = prompts.matching_form(prompt)
+    forms = (prompt, prompts.matching_form(prompt), prompts.skeleton(prompt))
     for rule in PromptRule.objects.filter(cohort__isnull=True) | PromptRule.objects.filter(cohort=cohort):
         if rule.is_regex:
-            hit = re.search(rule.pattern, matched, re.IGNORECASE) or re.search(rule.pattern, prompt, re.IGNORECASE)
+            hit = any(re.search(rule.pattern, form, re.IGNORECASE) for form in forms)
         else:
-            hit = prompts.matching_form(rule.pattern) in matched
+            hit = prompts.contains_term(prompt, rule.pattern)
         if hit:
             raise ApplicationError(
                 "prompt_rejected", f"This prompt is not allowed: {rule.reason}.",

@@ -35,10 +35,21 @@ EVASIONS = [
     ("Cyrillic capitals", "A PORTRAIT OF F\u0410MOUS P\u0415RSON"),
     ("regex rule with a zero-width space", "no go\u200bre please"),
     ("regex rule with a Greek capital omicron", "no G\u039fRE please"),
+    # Found from outside: small capitals, joiners and separators, digit look-alikes.
+    ("Latin small capitals", "a portrait of Taylor Swift".replace("T", "\u1d1b").replace("o", "\u1d0f")),
+    ("hyphen between words", "a portrait of Taylor-Swift"),
+    ("underscore between words", "a portrait of taylor_swift"),
+    ("no space between words", "a portrait of TaylorSwift"),
+    ("dot between words", "a portrait of taylor.swift"),
+    ("spaced letters", "a portrait of t a y l o r swift"),
+    ("digits for letters", "a portrait of T4yl0r Sw1ft"),
+    ("digits in a regex rule", "no g0re please"),
 ]
 
 ALLOWED = [
     "a gorgeous sunset",
+    "a tailor, swiftly sewing",
+    "the year 1980, a shop sign",
     "a famous lighthouse at dusk",
     "a person walking in the rain",
     "a café terrace, late afternoon",
@@ -53,6 +64,7 @@ CONTROL = [("NEL (C1)", "a boat\u0085"), ("CSI (C1)", "a boat\u009b31m"), ("esca
 @pytest.fixture
 def rules(cohort):
     PromptRule.objects.create(pattern="Famous Person", reason="names of real people (likeness)")
+    PromptRule.objects.create(pattern="Taylor Swift", reason="names of real people (likeness)")
     PromptRule.objects.create(pattern=r"\bgore\b", is_regex=True, cohort=cohort, reason="graphic violence")
 
 
