@@ -115,6 +115,10 @@ class PublicationRequest(models.Model):
                 condition=Q(claimed_by__isnull=True) | ~Q(claimed_by=F("artist")),
                 name="publication_request_not_claimed_by_its_artist",
             ),
+            # A reviewer holds one request at a time (a lapsed claim counts until it is released).
+            models.UniqueConstraint(
+                fields=["claimed_by"], condition=Q(state="in_review"), name="one_claim_per_reviewer"
+            ),
             models.CheckConstraint(condition=Q(stage__in=["review", "appeal"]), name="publication_request_stage_valid"),
             # An appeal goes to someone other than the reviewer who decided.
             models.CheckConstraint(

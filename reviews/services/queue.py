@@ -49,7 +49,18 @@ def _claimable_by(reviewer: User):
     )
 
 
+def _lock_reviewer(reviewer: User) -> None:
+    """Claims by one reviewer happen one at a time (their user row's lock), so twenty parallel "claim next"
+    calls cannot each take a different request; the database's one_claim_per_reviewer backs it."""
+    User.objects.select_for_update().filter(pk=reviewer.pk).first()
+
+
 def _claim(request: PublicationRequest, reviewer: User, now) -> PublicationRequest:
+    """Hold ``request`` with a fresh lease, handing back any other request the reviewer held (call under
+    _lock_reviewer and the request's row lock)."""
+    PublicationRequest.objects.filter(claimed_by=reviewer, state=State.IN_REVIEW).exclude(pk=request.pk).update(
+        state=State.PENDING, claimed_by=None, lease_expires_at=None
+    )
     request.state, request.claimed_by, request.lease_expires_at = State.IN_REVIEW, reviewer, now + CLAIM_LEASE
     request.save(update_fields=["state", "claimed_by", "lease_expires_at"])
     return request
@@ -59,6 +70,7 @@ def _claim(request: PublicationRequest, reviewer: User, now) -> PublicationReque
 def review_claim_next(*, reviewer: User) -> PublicationRequest | None:
     """The most urgent request the reviewer may review and nobody holds, claimed with a lease; their own
     live claim first (its lease renewed) if they hold one. None when nothing is left."""
+    _lock_reviewer(reviewer)
     now = timezone.now()
     held = PublicationRequest.objects.filter(claimed_by=reviewer, state=State.IN_REVIEW, lease_expires_at__gt=now)
     mine = _lockable(held.select_related(*QUEUE_ITEM_RELATED)).order_by("deadline_at", "id").first()
@@ -71,7 +83,9 @@ def review_claim_next(*, reviewer: User) -> PublicationRequest | None:
 
 @transaction.atomic
 def review_claim(*, reviewer: User, request: PublicationRequest) -> PublicationRequest:
-    """Claim this request (or renew the reviewer's own claim on it); 409 when someone else holds it."""
+    """Claim this request (or renew the reviewer's own claim on it), handing back any other the reviewer
+    held; 409 when someone else holds it."""
+    _lock_reviewer(reviewer)
     now = timezone.now()
     found = _lockable(_claimable_by(reviewer).filter(pk=request.pk)).first()
     if found is None:

@@ -161,3 +161,42 @@ def test_two_decisions_at_once_one_counts_the_other_is_a_409(transactional_db, p
         thread.join()
     assert sorted(results, key=str) == [409, "decided"]
     assert Decision.objects.filter(request=request).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_twenty_parallel_claims_by_one_reviewer_leave_one_live_claim(transactional_db, people):
+    """Found from outside: 20 parallel "claim next" calls left one reviewer holding 4 requests."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks under concurrency are PostgreSQL's")
+    for n in range(8):
+        request_for(people, title=f"Heron {n}")
+    barrier, claimed = threading.Barrier(20), []
+
+    def claim():
+        barrier.wait()
+        try:
+            found = services.review_claim_next(reviewer=people["reviewer"])
+            claimed.append(found.pk if found else None)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    held = PublicationRequest.objects.filter(claimed_by=people["reviewer"], state="in_review")
+    assert held.count() == 1 and set(claimed) == {held.get().pk}
+
+
+def test_claiming_another_request_hands_back_the_one_held_and_the_database_allows_one(people):
+    first, second = request_for(people, title="First"), request_for(people, title="Second")
+    services.review_claim(reviewer=people["reviewer"], request=first)
+    services.review_claim(reviewer=people["reviewer"], request=second)
+    first.refresh_from_db()
+    assert first.state == "pending" and first.claimed_by is None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PublicationRequest.objects.filter(pk=first.pk).update(
+            state="in_review", claimed_by=people["reviewer"], lease_expires_at=timezone.now() + timedelta(minutes=5)
+        )
