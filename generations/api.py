@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import ApiToken, Cohort
+from accounts.openapi import ErrorSerializer
 from accounts.permissions import HasScopes, staff_powers
 from core.api_fields import (
     NegativePromptField,
@@ -201,14 +202,19 @@ class GenerationListCreateApi(APIView):
 
     @extend_schema(
         request=SubmitSerializer,
-        responses={201: GenerationSerializer, 200: GenerationSerializer},
+        responses={
+            201: GenerationSerializer,
+            200: GenerationSerializer,
+            422: OpenApiResponse(ErrorSerializer, "The Idempotency-Key was used before for a different request."),
+        },
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
                 {"type": "string", "maxLength": 200},
                 OpenApiParameter.HEADER,
                 required=False,
-                description="Up to 200 characters; the same key again returns the first submission.",
+                description="Up to 200 characters; the same key with the same request returns the first submission "
+                "(200); with a different request it is refused (422, `idempotency_key_reused`).",
             )
         ],
         summary="Submit a prompt; credits are reserved at once",

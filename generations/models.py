@@ -176,6 +176,8 @@ class Generation(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries")
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 (unique only when given)
+    # SHA-256 of the parameters sent with the key: the same key with other parameters is refused (422).
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True)
     video = models.FileField(storage=private_storage, upload_to="clips/", blank=True)
     poster = models.FileField(storage=private_storage, upload_to="clips/", blank=True)
     video_sha256 = models.CharField(max_length=64, blank=True)

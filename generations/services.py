@@ -5,6 +5,8 @@ Side effects (the Celery wake-up message) happen only after commit.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import secrets
 import unicodedata
@@ -280,11 +282,16 @@ def generation_submit(
         raise ApplicationError(
             "invalid", "Idempotency-Key is at most 200 characters.", fields={"Idempotency-Key": "too long"}
         )
+    fingerprint = _request_fingerprint(
+        cohort=cohort.pk if cohort else cohort_slug, prompt=prompt, negative_prompt=negative_prompt,
+        duration_s=duration_s, resolution=resolution, aspect_ratio=aspect_ratio, fps=fps, seed=seed, preset=preset,
+        retry_of=retry_of.pk if retry_of else None, callback_url=callback_url,
+    )  # fmt: skip
     gates = selectors.submission_gates(
         artist=artist, cohort=cohort, cohort_slug=cohort_slug, idempotency_key=idempotency_key
     )
     if idempotency_key and gates and gates[0].existing_pk:
-        return Generation.objects.get(pk=gates[0].existing_pk), False
+        return _same_request(Generation.objects.get(pk=gates[0].existing_pk), idempotency_key, fingerprint), False
     gate = _submission_gate(gates, cohort=cohort, cohort_slug=cohort_slug)
     cohort, limits = gate.cohort, gate.limits
     prompt = check_prompt(prompt=prompt, cohort=cohort)
@@ -320,15 +327,35 @@ def generation_submit(
                 fps=render.fps, steps=render.steps, guidance=render.guidance,
                 seed=seed if seed is not None else secrets.randbelow(2**31), cost=cost,
                 idempotency_key=idempotency_key or None, retry_of=retry_of,
+                idempotency_fingerprint=fingerprint if idempotency_key else "",
                 callback_url=callback_url, callback_token=callback_token if callback_url else None,
             )  # fmt: skip
             ledger.credits_reserve_locked(account=account, generation=generation)
             transaction.on_commit(lambda: wake_workers(generation.pk))
     except IntegrityError:
         if idempotency_key:  # the same key sent twice at once: the other request won
-            return Generation.objects.get(artist=artist, idempotency_key=idempotency_key), False
+            first = Generation.objects.get(artist=artist, idempotency_key=idempotency_key)
+            return _same_request(first, idempotency_key, fingerprint), False
         raise
     return generation, True
+
+
+def _request_fingerprint(**sent) -> str:
+    """What a submission asked for, as sent, in one hash: a key reused for another request is an error."""
+    return hashlib.sha256(json.dumps(sent, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _same_request(first: Generation, key: str, fingerprint: str) -> Generation:
+    """The generation an Idempotency-Key already made, if this request is the same one (422 if not, as
+    Stripe answers: returning the first job would hide that the second was never made)."""
+    if first.idempotency_fingerprint and first.idempotency_fingerprint != fingerprint:
+        raise ApplicationError(
+            "idempotency_key_reused",
+            f"The Idempotency-Key {key[:60]!r} was used for a different request; send a new key for a new one.",
+            fields={"Idempotency-Key": "used before with other parameters"},
+            status=422,
+        )
+    return first
 
 
 def wake_workers(generation_id: int) -> None:

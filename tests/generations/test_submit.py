@@ -207,6 +207,19 @@ def test_idempotency_key_through_the_api(artist, cohort):
     assert Generation.objects.count() == 1
 
 
+def test_an_idempotency_key_reused_for_another_request_is_a_422_naming_it(artist, cohort):
+    """Found from outside: the first job came back silently, as if the second had been made."""
+    client = api_client_for(artist)
+    client.post("/api/v1/generations/", {"prompt": "a boat", **SMALL}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    for other in ({"prompt": "a train"}, {"prompt": "a boat", "seed": 7}, {"prompt": "a boat", "fps": 16}):
+        response = client.post("/api/v1/generations/", {**SMALL, **other}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+        assert response.status_code == 422, other
+        error = response.json()["error"]
+        assert error["code"] == "idempotency_key_reused" and "'k1'" in error["message"]
+        assert "Idempotency-Key" in error["fields"]
+    assert Generation.objects.count() == 1
+
+
 def test_only_the_newest_terms_count(artist, cohort, admin):
     from accounts.services import terms_accept
 
