@@ -196,6 +196,7 @@ class GenerationListCreateApi(APIView):
             generations = generations.filter(status=query.validated_data["status"])
         paginator = GenerationPagination()
         page = selectors.with_queue_estimates(paginator.paginate_queryset(generations, request, view=self))
+        services.staff_access_record_list(viewer=request.user, generations=page)  # others' prompts, shown to them
         return paginator.get_paginated_response(
             GenerationSerializer(page, many=True, context={"request": request}).data
         )

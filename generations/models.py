@@ -263,6 +263,7 @@ class StaffAccess(models.Model):
         VIDEO = "video", "Video"
         POSTER = "poster", "Poster"
         REVIEW = "review", "Review queue"
+        LIST = "list", "A list of clips with their prompts (API)"
 
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="staff_accesses")
     viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -274,7 +275,7 @@ class StaffAccess(models.Model):
         indexes = [models.Index(fields=["generation", "-at"], name="staff_access_by_clip")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(via__in=["page", "api", "video", "poster", "review"]), name="staff_access_via_valid"
+                condition=Q(via__in=["page", "api", "video", "poster", "review", "list"]), name="staff_access_via_valid"
             )
         ]
 

@@ -193,3 +193,22 @@ def test_an_overlong_idempotency_key_is_a_400_not_a_500(artist, cohort):
     )  # fmt: skip
     assert page.status_code == 400 and b"at most 200 characters" in page.content
     assert not Generation.objects.exists()
+
+
+def test_staff_reading_others_prompts_in_the_list_is_recorded_for_the_artist(artist, make_artist, cohort, admin):
+    """Found from outside: an admin could read every artist's prompts through the list with no record."""
+    from generations.models import StaffAccess
+
+    for prompt in ("a heron", "a kite"):
+        services.generation_submit(artist=artist, cohort=cohort, prompt=prompt, **SMALL)
+    other = make_artist()
+    services.generation_submit(artist=other, cohort=cohort, prompt="a boat", **SMALL)
+    own = api_client_for(artist).get("/api/v1/generations/")
+    assert own.status_code == 200 and not StaffAccess.objects.exists()  # the artist's own list is theirs
+    staff = api_client_for(admin)
+    listed = staff.get("/api/v1/generations/")
+    assert {row["prompt"] for row in listed.json()["results"]} == {"a heron", "a kite", "a boat"}
+    recorded = StaffAccess.objects.filter(viewer=admin, via="list")
+    assert sorted(recorded.values_list("generation__prompt", flat=True)) == ["a boat", "a heron", "a kite"]
+    staff.get("/api/v1/generations/")  # again within a minute: not new records
+    assert recorded.count() == 3
