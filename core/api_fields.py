@@ -7,6 +7,7 @@ out, because a regular expression's \\s differs between Python and the JSON Sche
 from __future__ import annotations
 
 from django.core.validators import RegexValidator
+from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -18,14 +19,24 @@ CONTROLS = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
 NO_CONTROLS = RegexValidator(f"^[^{CONTROLS}]*$", "Remove control characters.")
 
 
-class _RefusesBooleans:
+def _from_text(field) -> bool:
+    """Whether the field's serializer reads form or query data, where every value is text; a JSON body
+    has numbers of its own."""
+    root = field.root
+    return isinstance(getattr(root, "initial_data", None), QueryDict)
+
+
+class _NumbersOnly:
+    """A JSON number, as the schema says: not true (DRF reads it as 1), not digits in a string (DRF would
+    read "1"). Form and query data are all text and are read as numbers as before."""
+
     def to_internal_value(self, data):
-        if isinstance(data, bool):
-            self.fail("invalid")
+        if isinstance(data, bool) or (isinstance(data, str) and not _from_text(self)):
+            raise serializers.ValidationError("Send a number here, not a string or true/false.", code="invalid")
         return super().to_internal_value(data)
 
 
-class StrictFloatField(_RefusesBooleans, serializers.FloatField):
+class StrictFloatField(_NumbersOnly, serializers.FloatField):
     pass
 
 
@@ -63,8 +74,21 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-class StrictIntegerField(_RefusesBooleans, serializers.IntegerField):
+class StrictIntegerField(_NumbersOnly, serializers.IntegerField):
     pass
+
+
+class StrictChoiceField(serializers.ChoiceField):
+    """A choice among numbers takes a JSON number (the schema's enum), not its digits in a string; a
+    choice among words takes only a string."""
+
+    def to_internal_value(self, data):
+        numeric = self.choices and all(isinstance(key, int) for key in self.choices)
+        if isinstance(data, bool) or (
+            not _from_text(self) and (isinstance(data, str) if numeric else not isinstance(data, str))
+        ):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
 
 
 @extend_schema_field(

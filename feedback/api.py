@@ -267,7 +267,7 @@ class RateCardApi(APIView):
         summary="The rate card in force in your cohort: what each contribution earns",
     )
     def get(self, request):
-        query = self.RateCardQuerySerializer(data=request.query_params.dict())
+        query = self.RateCardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         memberships = Membership.objects.active().filter(user=request.user)
         if query.validated_data.get("cohort"):

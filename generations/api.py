@@ -17,6 +17,7 @@ from core.api_fields import (
     NegativePromptField,
     PromptField,
     StrictCharField,
+    StrictChoiceField,
     StrictFloatField,
     StrictIntegerField,
     StrictSlugField,
@@ -108,12 +109,10 @@ class QuoteSerializer(serializers.Serializer):
     combination it does not offer is refused with the allowed values named."""
 
     duration_s = StrictFloatField(min_value=0.1, max_value=60, help_text="Seconds; the nearest offered length.")
-    resolution = serializers.ChoiceField(choices=[], help_text="The short side in pixels.")
-    aspect_ratio = serializers.ChoiceField(choices=list(ASPECTS), default="1:1")
-    fps = serializers.ChoiceField(
-        choices=[], required=False, help_text="Frames per second; the preset's first by default."
-    )
-    preset = serializers.ChoiceField(choices=[], default="tiny")
+    resolution = StrictChoiceField(choices=[], help_text="The short side in pixels.")
+    aspect_ratio = StrictChoiceField(choices=list(ASPECTS), default="1:1")
+    fps = StrictChoiceField(choices=[], required=False, help_text="Frames per second; the preset's first by default.")
+    preset = StrictChoiceField(choices=[], default="tiny")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,7 +188,7 @@ class GenerationListCreateApi(APIView):
         description="Follow `next` and `previous` for more; the cursor in them is opaque.",
     )
     def get(self, request):
-        query = self.ListQuerySerializer(data=request.query_params.dict())
+        query = self.ListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         generations = generations_for(request).select_related("retry_of")
         if "status" in query.validated_data:
@@ -345,7 +344,7 @@ class CreditsApi(APIView):
         summary="Your credits and their ledger",
     )
     def get(self, request):
-        query = self.CreditsQuerySerializer(data=request.query_params.dict())
+        query = self.CreditsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         cohort = cohort_for(request.user, query.validated_data.get("cohort"))
         account = services.account_for(user=request.user, cohort=cohort)

@@ -169,7 +169,7 @@ class ReviewQueueApi(APIView):
         summary="Open requests you may review, most urgent first (another reviewer's claim is hidden)",
     )
     def get(self, request):
-        query = self.QueueQuerySerializer(data=request.query_params.dict())
+        query = self.QueueQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         queue = selectors.review_queue(reviewer=request.user, filters=selectors.QueueFilters(**query.validated_data))
         paginator = QueuePagination()

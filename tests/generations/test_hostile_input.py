@@ -103,6 +103,30 @@ def test_a_duration_must_be_a_number(artist, cohort, path, value):
     assert "duration_s" in error["fields"]
 
 
+STRING_NUMBERS = [("duration_s", "1"), ("duration_s", "1.125"), ("resolution", "64"), ("fps", "8"), ("aspect_ratio", 1)]
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "value"),
+    [("/api/v1/generations/quote/", *case) for case in STRING_NUMBERS]
+    + [("/api/v1/generations/", *case) for case in [*STRING_NUMBERS, ("seed", "7")]],
+)
+def test_numbers_in_strings_are_refused_in_json_as_the_schema_says(artist, cohort, path, field, value):
+    """Found from outside: "duration_s": "1" was accepted though the schema says number."""
+    client, _ = token_client(artist, scopes=("generations:read", "generations:write"))
+    body = {"prompt": "a boat", **SMALL, field: value}
+    error = assert_error_shape(client.post(path, body, format="json"), 400, "invalid")
+    assert field in error["fields"]
+
+
+def test_form_and_query_data_are_text_and_still_read_as_numbers(artist, cohort):
+    client, _ = token_client(artist, scopes=("generations:read", "generations:write"))
+    form = {"prompt": "a boat", "duration_s": "1.125", "resolution": "64", "aspect_ratio": "1:1", "fps": "8"}
+    assert client.post("/api/v1/generations/quote/", form).status_code == 200  # form-encoded
+    assert client.post("/api/v1/generations/", form).status_code == 201
+    assert client.get("/api/v1/generations/", {"page_size": "5"}).status_code == 200
+
+
 @pytest.mark.parametrize("value", [{}, [], 20260101, True])
 def test_a_date_or_text_that_is_not_a_string_is_a_400(db, value):
     from tests.accounts.conftest import with_totp
