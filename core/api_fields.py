@@ -19,11 +19,17 @@ CONTROLS = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
 NO_CONTROLS = RegexValidator(f"^[^{CONTROLS}]*$", "Remove control characters.")
 
 
+class QuerySerializer(serializers.Serializer):
+    """Reads a query string, where every value is text: its numbers come as digits."""
+
+    reads_text = True
+
+
 def _from_text(field) -> bool:
     """Whether the field's serializer reads form or query data, where every value is text; a JSON body
     has numbers of its own."""
     root = field.root
-    return isinstance(getattr(root, "initial_data", None), QueryDict)
+    return getattr(root, "reads_text", False) or isinstance(getattr(root, "initial_data", None), QueryDict)
 
 
 class _NumbersOnly:

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Cohort, Membership
 from accounts.permissions import HasScopes, IsProgramAdmin
-from core.api_fields import NOT_BLANK, StrictCharField, StrictIntegerField, StrictSlugField
+from core.api_fields import NOT_BLANK, QuerySerializer, StrictCharField, StrictIntegerField, StrictSlugField
 from core.errors import ApplicationError
 from core.pagination import CursorPagination, page_of
 from feedback import selectors, services
@@ -258,7 +258,7 @@ class ReportTriageApi(APIView):
 class RateCardApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    class RateCardQuerySerializer(serializers.Serializer):
+    class RateCardQuerySerializer(QuerySerializer):
         cohort = StrictSlugField(max_length=64, required=False)
 
     @extend_schema(
@@ -267,7 +267,7 @@ class RateCardApi(APIView):
         summary="The rate card in force in your cohort: what each contribution earns",
     )
     def get(self, request):
-        query = self.RateCardQuerySerializer(data=request.query_params)
+        query = self.RateCardQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         memberships = Membership.objects.active().filter(user=request.user)
         if query.validated_data.get("cohort"):

@@ -16,6 +16,7 @@ from accounts.permissions import HasScopes, staff_powers
 from core.api_fields import (
     NegativePromptField,
     PromptField,
+    QuerySerializer,
     StrictCharField,
     StrictChoiceField,
     StrictFloatField,
@@ -176,7 +177,7 @@ class GenerationListCreateApi(APIView):
     def required_scopes(self):
         return ["generations:write"] if self.request.method == "POST" else ["generations:read"]
 
-    class ListQuerySerializer(serializers.Serializer):
+    class ListQuerySerializer(QuerySerializer):
         status = serializers.ChoiceField(choices=Generation.Status.values, required=False)
         page_size = StrictIntegerField(min_value=1, max_value=100, required=False)
 
@@ -188,7 +189,7 @@ class GenerationListCreateApi(APIView):
         description="Follow `next` and `previous` for more; the cursor in them is opaque.",
     )
     def get(self, request):
-        query = self.ListQuerySerializer(data=request.query_params)
+        query = self.ListQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         generations = generations_for(request).select_related("retry_of")
         if "status" in query.validated_data:
@@ -319,7 +320,7 @@ class CreditsApi(APIView):
     permission_classes = [IsAuthenticated, HasScopes]
     required_scopes = ["generations:read"]
 
-    class CreditsQuerySerializer(serializers.Serializer):
+    class CreditsQuerySerializer(QuerySerializer):
         cohort = StrictSlugField(max_length=64, required=False, help_text="Your cohort's slug.")
 
     @extend_schema(
@@ -344,7 +345,7 @@ class CreditsApi(APIView):
         summary="Your credits and their ledger",
     )
     def get(self, request):
-        query = self.CreditsQuerySerializer(data=request.query_params)
+        query = self.CreditsQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         cohort = cohort_for(request.user, query.validated_data.get("cohort"))
         account = services.account_for(user=request.user, cohort=cohort)

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import HasScopes
 from accounts.throttles import PublicReadThrottle
-from core.api_fields import StrictIntegerField, StrictSlugField
+from core.api_fields import QuerySerializer, StrictIntegerField, StrictSlugField
 from core.pagination import CursorPagination
 from generations.permissions import generations_for
 from reviews import selectors, services
@@ -158,7 +158,7 @@ class QueuePagination(CursorPagination):
 class ReviewQueueApi(APIView):
     permission_classes = [IsAuthenticated, CanReview]
 
-    class QueueQuerySerializer(serializers.Serializer):
+    class QueueQuerySerializer(QuerySerializer):
         cohort = StrictSlugField(max_length=64, required=False)
         state = serializers.ChoiceField(choices=[str(state) for state in PublicationRequest.OPEN], required=False)
         older_than_hours = StrictIntegerField(min_value=1, max_value=24 * 365, required=False)
@@ -169,7 +169,7 @@ class ReviewQueueApi(APIView):
         summary="Open requests you may review, most urgent first (another reviewer's claim is hidden)",
     )
     def get(self, request):
-        query = self.QueueQuerySerializer(data=request.query_params)
+        query = self.QueueQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         queue = selectors.review_queue(reviewer=request.user, filters=selectors.QueueFilters(**query.validated_data))
         paginator = QueuePagination()
