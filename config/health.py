@@ -1,25 +1,38 @@
-"""Liveness and readiness probes for load balancers and operators.
+"""Liveness and readiness probes, by Kubernetes' conventions, and the staff's detailed view.
 
-/healthz says the process answers; /readyz says it can do useful work: the
-database answers, the broker accepts connections and at least one Celery worker
-replies to a ping. Each check reports its own status so an operator sees which
-part is down; any failure makes the answer 503.
+/healthz is liveness: this process answers; nothing else is checked, so a dependency's outage never
+restarts healthy web pods. /readyz is readiness of this web process: its database, cache and broker
+answer, each within a short timeout, so a pod leaves the load balancer only when it cannot serve.
+Neither waits on the Celery workers: the worker tier's health is on /metrics
+(vernissage_workers_live per queue), the staff dashboard and /staff/health/.
+
+Both are answered by ProbeMiddleware, first in the chain: before the Host check (a kubelet sends the
+pod's IP as Host; ALLOWED_HOSTS is waived for these two paths and only these), the HTTPS redirect,
+sessions and authentication, so they cost well under a millisecond of Django. Strangers get status
+words only, no vendors or host names; the details are for staff.
 """
 
+from __future__ import annotations
+
+import logging
 import time
 from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 
+from accounts.permissions import staff_page
 from config.celery import app as celery_app
 from generations import dispatch
+from generations.metrics import WORKER_QUEUES
 
-WORKER_PING_TIMEOUT_S = 1.0
-BROKER_CONNECT_TIMEOUT_S = 2.0
+logger = logging.getLogger(__name__)
+
+BROKER_CONNECT_TIMEOUT_S = 1.0
+WORKER_INSPECT_TIMEOUT_S = 1.0
+PROBES = {"/healthz", "/readyz"}
 
 
 def _check_database() -> str:
@@ -45,11 +58,7 @@ def _check_broker() -> str:
         return f"{conn.transport_cls} accepted a connection"
 
 
-def _check_workers() -> str:
-    names = dispatch.live_workers(timeout_s=WORKER_PING_TIMEOUT_S)
-    if not names:
-        raise RuntimeError(f"no worker answered a ping within {WORKER_PING_TIMEOUT_S:g} s")
-    return f"{len(names)} live: {', '.join(names)}"
+READINESS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
 
 
 def _run(check: Callable[[], str]) -> dict:
@@ -61,19 +70,55 @@ def _run(check: Callable[[], str]) -> dict:
     return {"ok": ok, "detail": detail, "ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
-@never_cache
-@require_GET
-def healthz(request):
-    return JsonResponse({"status": "ok"})
+def readiness() -> dict[str, dict]:
+    """Each readiness check's outcome, with the details staff may see."""
+    return {name: _run(check) for name, check in READINESS.items()}
 
 
-@never_cache
-@require_GET
-def readyz(request):
-    checks = {"database": _run(_check_database), "cache": _run(_check_cache), "broker": _run(_check_broker)}
-    if checks["broker"]["ok"]:
-        checks["workers"] = _run(_check_workers)
+def _probe_response(request) -> HttpResponse:
+    if request.method not in ("GET", "HEAD"):
+        response = HttpResponse(status=405)
+        response["Allow"] = "GET, HEAD"
+    elif request.path_info == "/healthz":
+        response = JsonResponse({"status": "ok"})
     else:
-        checks["workers"] = {"ok": False, "detail": "not asked: the broker is unreachable", "ms": 0.0}
-    ok = all(check["ok"] for check in checks.values())
-    return JsonResponse({"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503)
+        checks = readiness()
+        ok = all(check["ok"] for check in checks.values())
+        if not ok:  # one line for the operator, at WARNING: a starting pod is not an error
+            failed = {name: check["detail"] for name, check in checks.items() if not check["ok"]}
+            logger.warning("readyz: not ready: %s", failed)
+        words = {name: "ok" if check["ok"] else "fail" for name, check in checks.items()}
+        response = JsonResponse({"status": "ok" if ok else "fail", "checks": words}, status=200 if ok else 503)
+    response["Cache-Control"] = "no-store"
+    response._has_been_logged = True  # Django would log a 503 probe at ERROR; logged above instead
+    if request.method == "HEAD":
+        response.content = b""
+    return response
+
+
+class ProbeMiddleware:
+    """Answers /healthz and /readyz before anything else runs (see the module docstring)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info in PROBES:
+            return _probe_response(request)
+        return self.get_response(request)
+
+
+@staff_page()
+def health_detail(request):
+    """/staff/health/: each readiness check with its detail and time, and the live workers per queue."""
+    try:
+        queues, workers_error = dispatch.workers_by_queue(timeout_s=WORKER_INSPECT_TIMEOUT_S), ""
+    except Exception as exc:  # the broker being down is shown, not a broken page
+        queues, workers_error = {}, f"{type(exc).__name__}: {exc}"
+    context = {
+        "checks": readiness(),
+        "queues": queues,
+        "missing_queues": [queue for queue in WORKER_QUEUES if queue not in queues],
+        "workers_error": workers_error,
+    }
+    return render(request, "generations/staff_health.html", context)

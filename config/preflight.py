@@ -1,7 +1,7 @@
 """Checks `make run` does before starting the processes, with messages a person can act on.
 
 python -m config.preflight             # exits 1 with a message when the port is taken
-python -m config.preflight --announce  # a Procfile process: once /readyz answers (web up, a worker live),
+python -m config.preflight --announce  # a Procfile process: once /readyz answers and a worker answers a ping,
                                        # prints the address to open, last, below every start-up banner
 """
 
@@ -55,9 +55,15 @@ def announce_when_ready(bind: str, port: int, *, patience_s: float = 180) -> int
             pass
         if not ready:
             time.sleep(0.5)
+    # /readyz is the web process's readiness only; the studio is usable once a worker answers too.
+    while ready and time.monotonic() < deadline and not _a_worker_answers():
+        time.sleep(0.5)
     host = "localhost" if bind in ("127.0.0.1", "0.0.0.0", "::1", "::") else bind  # noqa: S104
     if ready:
-        print(f"\n  Vernissage is serving at http://{host}:{port}/  (Ctrl-C stops the web server, worker and beat)\n")
+        print(
+            f"\n  Vernissage is serving at http://{host}:{port}/  (Ctrl-C stops the web server, worker and beat)"
+            f"\n  {_services_in_use()}\n"
+        )
     else:
         print(
             f"\n  Vernissage should be at http://{host}:{port}/, but {probe} is not ready yet; see the lines above.\n"
@@ -68,6 +74,28 @@ def announce_when_ready(bind: str, port: int, *, patience_s: float = 180) -> int
             time.sleep(3600)
     except KeyboardInterrupt:
         return 0
+
+
+def _services_in_use() -> str:
+    """Which database and broker this run uses (what /readyz tells strangers only as "ok")."""
+    from django.conf import settings
+    from django.db import connection
+
+    broker = settings.CELERY_BROKER_URL.split(":", 1)[0]
+    return f"Database: {connection.vendor}; broker: {broker}; a worker answered."
+
+
+def _a_worker_answers() -> bool:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from config.celery import app
+
+    try:
+        return bool(app.control.ping(timeout=1.0))
+    except Exception:  # the broker not up yet: ask again
+        return False
 
 
 if __name__ == "__main__":

@@ -50,7 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "accounts.middleware.ForwardedHeadersMiddleware",  # first: nothing may read an unbelieved header
+    "config.health.ProbeMiddleware",  # /healthz and /readyz, before the Host check (kubelets send the pod IP)
+    "accounts.middleware.ForwardedHeadersMiddleware",  # nothing after this may read an unbelieved header
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -258,8 +259,7 @@ PLATFORM_VERSION = "0.1.0"
 # Content Credentials signer (reviews.credentials): generated here on first use, or an operator's own.
 C2PA_DIR = CONFIG.c2pa_dir
 METRICS_TOKEN = CONFIG.metrics_token
-# /healthz must answer the plain-HTTP probes of a load balancer even with the redirect on.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# /healthz and /readyz answer plain-HTTP probes even with the redirect on: ProbeMiddleware runs first.
 
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {

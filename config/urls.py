@@ -7,8 +7,8 @@ from config import health
 
 urlpatterns = [
     path("", account_views.home, name="home"),
-    path("healthz", health.healthz, name="healthz"),
-    path("readyz", health.readyz, name="readyz"),
+    # /healthz and /readyz are answered by config.health.ProbeMiddleware, before the Host check.
+    path("staff/health/", health.health_detail, name="staff_health"),
     # Before allauth's own: the same page, returning to where the person was going.
     path("accounts/2fa/totp/activate/", account_views.activate_totp, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),

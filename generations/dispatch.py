@@ -237,6 +237,18 @@ def live_workers(*, timeout_s: float = 1.0) -> list[str]:
     return sorted(name for reply in current_app.control.ping(timeout=timeout_s) for name in reply)
 
 
+def workers_by_queue(*, timeout_s: float = 1.0) -> dict[str, list[str]]:
+    """The live Celery workers per queue they consume (the worker tier's health: /staff/health/, /metrics)."""
+    from celery import current_app
+
+    replies = current_app.control.inspect(timeout=timeout_s).active_queues() or {}
+    queues: dict[str, list[str]] = {}
+    for worker, consumed in replies.items():
+        for queue in consumed:
+            queues.setdefault(queue["name"], []).append(worker)
+    return {name: sorted(workers) for name, workers in sorted(queues.items())}
+
+
 def wake_workers(*, count: int = 1) -> None:
     """Send ``count`` wake-up messages to the gpu queue (routed there by the task's name)."""
     from celery import current_app

@@ -6,6 +6,7 @@ the same and nothing needs a multiprocess directory.
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from django.conf import settings
@@ -22,7 +23,10 @@ from prometheus_client.core import (
 )
 
 from accounts.permissions import staff_powers
+from generations import dispatch
 from generations.models import Generation, LedgerEntry
+
+logger = logging.getLogger(__name__)
 
 
 class GenerationCollector:
@@ -61,6 +65,24 @@ class GenerationCollector:
         spent.add_metric([], LedgerEntry.objects.filter(kind="charge").aggregate(total=Sum("amount"))["total"] or 0)
         yield spent
         yield phase_histogram()
+        yield workers_gauge()
+
+
+# The queues a deployment's workers consume (Procfile, docs/deploy.md); each is reported, 0 when none answers.
+WORKER_QUEUES = ("default", "gpu")
+
+
+def workers_gauge() -> GaugeMetricFamily:
+    """Live Celery workers per queue, asked of the broker at scrape time (at most half a second)."""
+    live = GaugeMetricFamily("vernissage_workers_live", "Celery workers answering, per queue", labels=["queue"])
+    try:
+        queues = dispatch.workers_by_queue(timeout_s=0.5)
+    except Exception:  # the broker being down: no worker can be reached, which is what the gauge says
+        logger.warning("metrics: could not ask the broker for live workers", exc_info=True)
+        queues = {}
+    for queue in sorted(set(WORKER_QUEUES) | set(queues)):
+        live.add_metric([queue], len(queues.get(queue, [])))
+    return live
 
 
 PHASE_BUCKETS_MS = (1, 2, 5, 10, 20, 40, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 120000)

@@ -1,5 +1,5 @@
-"""`make run` as a new user runs it: web, worker and beat start, /readyz sees a live
-worker, and one Ctrl-C stops every process."""
+"""`make run` as a new user runs it: web, worker and beat start, /readyz is ready, the announcement
+names the database and broker once a worker answers, and one Ctrl-C stops every process."""
 
 import json
 import os
@@ -105,9 +105,8 @@ def test_make_run_on_embedded_defaults_starts_and_stops_twice(tmp_path):
     port = free_port()
     env = make_run_env(tmp_path, port)
     body = run_until_ready(env, port, tmp_path / "first.log")
-    assert body["checks"]["database"]["detail"] == "sqlite answered"
-    assert body["checks"]["broker"]["detail"].startswith("filesystem")
-    assert "1 live" in body["checks"]["workers"]["detail"]
+    assert body == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "broker": "ok"}}
+    assert "Database: sqlite; broker: filesystem; a worker answered." in (tmp_path / "first.log").read_text()
     # A second run over the same var/ (migrated, seeded) is just as good.
     body = run_until_ready(env, port, tmp_path / "second.log")
     assert "already there" in (tmp_path / "second.log").read_text()
@@ -132,9 +131,8 @@ def test_make_run_uses_postgres_and_redis_when_configured(tmp_path):
             REDIS_URL="redis://127.0.0.1:6379/13",
         )
         body = run_until_ready(env, port, tmp_path / "pg.log")
-        assert body["checks"]["database"]["detail"] == "postgresql answered"
-        assert body["checks"]["broker"]["detail"].startswith("redis")
-        assert "1 live" in body["checks"]["workers"]["detail"]
+        assert body["status"] == "ok"
+        assert "Database: postgresql; broker: redis; a worker answered." in (tmp_path / "pg.log").read_text()
     finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
