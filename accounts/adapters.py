@@ -41,6 +41,15 @@ class AccountAdapter(DefaultAccountAdapter):
         records = get_authentication_records(request, request.user)
         return not (records and time.time() - records[-1].get("at", 0) < account_settings.REAUTHENTICATION_TIMEOUT)
 
+    def send_mail(self, template_prefix, email, context):
+        """allauth's emails (address confirmation, password reset, security notices) go through the outbox
+        like every other: written now, sent after commit by a task, never inside the request."""
+        message = self.render_mail(template_prefix, email, context)
+        html = next((content for content, kind in getattr(message, "alternatives", []) if kind == "text/html"), "")
+        services.email_queue(
+            to=email, subject=message.subject, body=message.body, html=html, kind=template_prefix.rsplit("/", 1)[-1]
+        )
+
     def is_open_for_signup(self, request):
         return self._pending_invitation(request)[1] is not None
 

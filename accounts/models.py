@@ -363,6 +363,35 @@ class Notification(models.Model):
         return self.title
 
 
+class OutboundEmail(models.Model):
+    """The outbox: every email, written with the change it tells of, sent after commit by a task
+    (accounts.services.email says how); the body is cleared once sent (its links are secrets)."""
+
+    State = models.TextChoices("State", [("PENDING", "pending"), ("SENT", "sent"), ("FAILED", "failed")])
+    to = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    kind = models.CharField(max_length=40, blank=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=["pending", "sent", "failed"]), name="outbound_email_state"),
+            models.CheckConstraint(condition=~Q(state="sent") | Q(sent_at__isnull=False), name="sent_email_has_time"),
+        ]
+        indexes = [models.Index(fields=["next_attempt_at"], condition=Q(state="pending"), name="outbound_email_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind or 'email'} to {self.to}: {self.subject}"
+
+
 class ProgramSwitches(models.Model):
     """Program-wide kill switches: one row (pk=1)."""
 

@@ -20,13 +20,16 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from accounts.models import OutboundEmail
 from accounts.permissions import staff_page
 from config.celery import app as celery_app
 from generations import dispatch
 from generations.metrics import WORKER_QUEUES
+from reviews.models import Publication
 
 logger = logging.getLogger(__name__)
 
@@ -110,12 +113,17 @@ class ProbeMiddleware:
 
 @staff_page()
 def health_detail(request):
-    """/staff/health/: each readiness check with its detail and time, and the live workers per queue."""
+    """/staff/health/: each readiness check with its detail and time, the live workers per queue, and the
+    side effects that keep failing (emails, signatures)."""
     try:
         queues, workers_error = dispatch.workers_by_queue(timeout_s=WORKER_INSPECT_TIMEOUT_S), ""
     except Exception as exc:  # the broker being down is shown, not a broken page
         queues, workers_error = {}, f"{type(exc).__name__}: {exc}"
     context = {
+        "emails": OutboundEmail.objects.filter(Q(state="failed") | Q(state="pending", attempts__gt=0))[:50],
+        "unsigned": Publication.objects.filter(signed_at__isnull=True, sign_attempts__gt=0).select_related("request")[
+            :50
+        ],
         "checks": readiness(),
         "queues": queues,
         "missing_queues": [queue for queue in WORKER_QUEUES if queue not in queues],

@@ -339,7 +339,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue("default"), Queue("gpu")]
-CELERY_TASK_ROUTES = {"generations.gpu.*": {"queue": "gpu"}}
+# gpu: generation jobs, one process per GPU. signing: C2PA signing of published clips (CPU, seconds to
+# minutes per clip), never on a GPU worker. default: everything else (email, webhooks, sweeps).
+CELERY_TASK_ROUTES = {"generations.gpu.*": {"queue": "gpu"}, "reviews.sign_publication": {"queue": "signing"}}
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_WORKER_SEND_TASK_EVENTS = False
@@ -348,6 +350,8 @@ CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE = {
     "accounts.clear_expired_sessions": {"task": "accounts.clear_expired_sessions", "schedule": timedelta(hours=6)},
+    # The outbox: emails whose message was lost or whose attempt the mail server refused.
+    "accounts.send_due_emails": {"task": "accounts.send_due_emails", "schedule": timedelta(minutes=1)},
     "generations.requeue_expired": {"task": "generations.requeue_expired", "schedule": timedelta(minutes=1)},
     # No queued job depends on one wake-up message: while runnable jobs wait, a worker is woken.
     "generations.wake_workers": {"task": "generations.wake_workers", "schedule": timedelta(seconds=30)},

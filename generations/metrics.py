@@ -69,7 +69,7 @@ class GenerationCollector:
 
 
 # The queues a deployment's workers consume (Procfile, docs/deploy.md); each is reported, 0 when none answers.
-WORKER_QUEUES = ("default", "gpu")
+WORKER_QUEUES = ("default", "gpu", "signing")
 
 
 def workers_gauge() -> GaugeMetricFamily:

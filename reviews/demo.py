@@ -47,6 +47,8 @@ def demo_seed_reviews(*, cohort: Cohort) -> None:
         show_prompt=True,
     )  # fmt: skip
     claimed = services.review_claim_next(reviewer=reviewer)
-    services.review_decide(reviewer=reviewer, request=claimed, outcome="approve", note="Lovely light.")
+    decision = services.review_decide(reviewer=reviewer, request=claimed, outcome="approve", note="Lovely light.")
+    # Signed here, not left to the signing worker, so the gallery is full the moment `make run` opens it.
+    services.publication_sign_quietly(publication_id=decision.request.publication.pk)
     waiting = demo_rendered_clip(other, cohort, "a slow spiral of autumn leaves in a courtyard", hue=0.08)
     services.publication_request_create(artist=other, generation=waiting, title="Courtyard leaves")

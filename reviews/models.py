@@ -247,6 +247,10 @@ class Publication(models.Model):
     poster = models.FileField(storage=private_storage, max_length=200, blank=True)
     video_sha256 = models.CharField(max_length=64, blank=True, help_text="Of the public, signed file.")
     signed_at = models.DateTimeField(null=True, blank=True)
+    # Signing runs after commit on the signing queue; failures are kept here and retried with backoff.
+    sign_attempts = models.PositiveSmallIntegerField(default=0)
+    sign_error = models.CharField(max_length=500, blank=True)
+    sign_next_attempt_at = models.DateTimeField(default=timezone.now)
     # Provenance, copied when published so the public record never changes under it.
     provenance = models.JSONField(default=dict)
 

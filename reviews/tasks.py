@@ -3,7 +3,6 @@
 from celery import shared_task
 
 from reviews import services
-from reviews.models import Publication
 
 
 @shared_task(name="reviews.flag_overdue", ignore_result=True, soft_time_limit=120, time_limit=180)
@@ -18,12 +17,13 @@ def send_digests() -> int:
     return services.review_send_digests()
 
 
-@shared_task(name="reviews.sign_publications", ignore_result=True, soft_time_limit=240, time_limit=300)
+@shared_task(name="reviews.sign_publication", ignore_result=True, soft_time_limit=540, time_limit=600)
+def sign_publication(publication_id: int) -> str:
+    """Sign one published clip (routed to the signing queue); signing twice makes one signed copy."""
+    return services.publication_sign_quietly(publication_id=publication_id)
+
+
+@shared_task(name="reviews.sign_publications", ignore_result=True, soft_time_limit=60, time_limit=90)
 def sign_publications() -> int:
-    """Sign publications whose signing after commit did not happen (a crash, a storage hiccup)."""
-    pending = Publication.objects.filter(
-        signed_at__isnull=True, withdrawn_at__isnull=True, taken_down_at__isnull=True
-    ).values_list("pk", flat=True)[:100]
-    for publication_id in pending:
-        services.publication_sign_quietly(publication_id=publication_id)
-    return len(pending)
+    """Queue signing for publications still unsigned (a lost message, a failure whose retry is due)."""
+    return services.publications_sign_due()

@@ -50,7 +50,7 @@ def worker_connections_end_with_the_session(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def celery_worker(transactional_db):
-    """A real Celery worker (celery.contrib.testing) consuming both queues in a thread.
+    """A real Celery worker (celery.contrib.testing) consuming every queue (default, gpu, signing) in a thread.
 
     It uses the suite's broker: Redis when reachable. Tests that need Redis
     specifically carry the ``redis`` marker.
@@ -60,7 +60,12 @@ def celery_worker(transactional_db):
     from config.celery import app
 
     with start_worker(
-        app, pool="solo", concurrency=1, queues=["default", "gpu"], perform_ping_check=False, shutdown_timeout=10
+        app,
+        pool="solo",
+        concurrency=1,
+        queues=["default", "gpu", "signing"],
+        perform_ping_check=False,
+        shutdown_timeout=10,
     ) as worker:
         yield worker
 

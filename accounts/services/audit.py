@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
-
 from accounts.models import (
     AuditEvent,
     Cohort,
     Notification,
     User,
 )
+from accounts.services.email import email_queue
 
 
 def audit_record(
@@ -39,13 +36,11 @@ def audit_record(
 
 
 def notify(*, user: User, kind: str, title: str, body: str = "", email: bool = False) -> Notification:
-    """An in-app notification; with ``email`` also an email, sent after commit."""
+    """An in-app notification; with ``email`` also an email, through the outbox (sent after commit by a
+    task, never inside the request)."""
     notification = Notification.objects.create(user=user, kind=kind, title=title, body=body)
     if email:
-        recipient = user.email
-        transaction.on_commit(
-            lambda: send_mail(f"[Vernissage] {title}", body, settings.DEFAULT_FROM_EMAIL, [recipient])
-        )
+        email_queue(to=user.email, subject=f"[Vernissage] {title}", body=body, kind=kind)
     return notification
 
 

@@ -9,7 +9,6 @@ from datetime import timedelta
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
@@ -24,6 +23,7 @@ from accounts.models import (
     User,
 )
 from accounts.services.audit import audit_record
+from accounts.services.email import email_queue
 from accounts.services.memberships import check_capacity
 from core.errors import ApplicationError
 
@@ -126,19 +126,18 @@ def _invitation_issue(*, actor: User, cohort: Cohort, email: str, role: str, bas
         last_sent_at=timezone.now(),
     )
     link = invitation_link(secret, base_url=base_url)
-    _invitation_email_on_commit(invitation, link)
+    _invitation_email(invitation, link)
     return invitation, link
 
 
-def _invitation_email_on_commit(invitation: Invitation, link: str) -> None:
+def _invitation_email(invitation: Invitation, link: str) -> None:
     subject = f"You're invited to {invitation.cohort.name} on Vernissage"
     body = (
         f"You have been invited to join {invitation.cohort.name}, an early-access program for artists "
         f"working with a generative video model.\n\nAccept the invitation here (the link works once and "
         f"expires on {invitation.expires_at:%Y-%m-%d}):\n\n{link}\n"
     )
-    recipient = invitation.email
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient]))
+    email_queue(to=invitation.email, subject=subject, body=body, kind="invitation")
 
 
 @transaction.atomic
@@ -156,7 +155,7 @@ def invitation_resend(*, actor: User, invitation: Invitation, base_url: str, ip:
     invitation.last_sent_at = timezone.now()
     invitation.save()
     invitation.refresh_from_db()
-    _invitation_email_on_commit(invitation, invitation_link(secret, base_url=base_url))
+    _invitation_email(invitation, invitation_link(secret, base_url=base_url))
     audit_record(action="invitation.resent", actor=actor, target=invitation, cohort=invitation.cohort, ip=ip)
     return invitation
 

@@ -11,6 +11,7 @@ from reviews.services.publications import (
     publication_sign_quietly,
     publication_take_down,
     publication_withdraw,
+    publications_sign_due,
 )
 from reviews.services.queue import (
     CLAIM_LEASE,
@@ -43,6 +44,7 @@ __all__ = [
     "publication_sign_quietly",
     "publication_take_down",
     "publication_withdraw",
+    "publications_sign_due",
     "reason_code_save",
     "review_claim",
     "review_claim_next",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -51,16 +52,57 @@ def publication_create(*, request: PublicationRequest, decision: Decision | None
         request=request, decision=decision, decision_outcome=decision.outcome if decision else "",
         unreviewed=decision is None, provenance=provenance_of(request, decision),
     )  # fmt: skip
-    transaction.on_commit(lambda: publication_sign_quietly(publication_id=publication.pk))
+    # Signing a long clip takes seconds to minutes: a task on the signing queue does it after commit,
+    # never the approving request nor a GPU worker. robust: a broker that is down fails nothing that
+    # committed; the sweep (reviews.sign_publications) queues what is still unsigned.
+    transaction.on_commit(lambda: _send_sign_task(publication.pk), robust=True)
     return publication
 
 
-def publication_sign_quietly(*, publication_id: int) -> None:
-    """Sign now; a failure is logged and left to the beat task's next sweep (reviews.sign_publications)."""
+SIGN_TASK = "reviews.sign_publication"
+SIGN_QUEUE = "signing"
+
+
+def _send_sign_task(publication_id: int) -> None:
+    from celery import current_app
+
+    current_app.send_task(SIGN_TASK, args=[publication_id], queue=SIGN_QUEUE)
+
+
+def _sign_backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(3600, 60 * 2 ** max(0, attempts - 1)))
+
+
+def publication_sign_quietly(*, publication_id: int) -> str:
+    """Sign, recording a failure on the publication (staff see it on /staff/health/) and when to try
+    again; returns "signed", "failed" or "not due"."""
+    due = Publication.objects.filter(
+        pk=publication_id, signed_at__isnull=True, sign_next_attempt_at__lte=timezone.now()
+    )
+    if not due.exists():
+        return "not due"
     try:
         publication_sign(publication_id=publication_id)
-    except Exception:
-        log.exception("signing publication %s failed; the next sweep tries again", publication_id)
+    except Exception as exc:  # storage, the signer, a damaged file: recorded and retried with backoff
+        log.warning("signing publication %s failed: %s", publication_id, exc)
+        attempts = Publication.objects.get(pk=publication_id).sign_attempts + 1
+        Publication.objects.filter(pk=publication_id).update(
+            sign_attempts=attempts, sign_error=f"{type(exc).__name__}: {exc}"[:500],
+            sign_next_attempt_at=timezone.now() + _sign_backoff(attempts),
+        )  # fmt: skip
+        return "failed"
+    return "signed"
+
+
+def publications_sign_due() -> int:
+    """Queue a signing task for each publication still unsigned whose next attempt is due (the sweep)."""
+    due = Publication.objects.filter(
+        signed_at__isnull=True, withdrawn_at__isnull=True, taken_down_at__isnull=True,
+        sign_next_attempt_at__lte=timezone.now(),
+    ).values_list("pk", flat=True)[:100]  # fmt: skip
+    for publication_id in due:
+        _send_sign_task(publication_id)
+    return len(due)
 
 
 def publication_sign(*, publication_id: int) -> Publication:
@@ -95,8 +137,8 @@ def publication_sign(*, publication_id: int) -> Publication:
         if current.signed_at or current.withdrawn_at or current.taken_down_at:  # raced: keep what is there
             _delete_files(publication)
             return current
-        publication.video_sha256, publication.signed_at = digest, timezone.now()
-        publication.save(update_fields=["video", "poster", "video_sha256", "signed_at"])
+        publication.video_sha256, publication.signed_at, publication.sign_error = digest, timezone.now(), ""
+        publication.save(update_fields=["video", "poster", "video_sha256", "signed_at", "sign_error"])
     return publication
 
 

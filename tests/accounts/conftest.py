@@ -62,3 +62,13 @@ def token_client(user: User, scopes=("generations:read",), **headers) -> tuple[A
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}", **headers)
     return client, plaintext
+
+
+def sent_mail() -> list:
+    """What a worker sends from the outbox now (accounts.services.email), then Django's test outbox."""
+    from django.core import mail
+
+    from accounts.services import emails_send_due
+
+    emails_send_due()
+    return mail.outbox

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, Invitation, Membership, User
 from accounts.services import invitations_create
-from tests.accounts.conftest import api_client_for
+from tests.accounts.conftest import api_client_for, sent_mail
 from tests.factories import MembershipFactory, sign_in
 
 LINK = re.compile(r"http://testserver(/invitations/[^/\s]+/)")
@@ -24,7 +24,7 @@ def invite(world, emails, **kwargs):
 
 
 def link_in_last_email() -> str:
-    return LINK.search(mail.outbox[-1].body).group(1)
+    return LINK.search(sent_mail()[-1].body).group(1)
 
 
 def test_bulk_invite_reports_every_row(world, django_capture_on_commit_callbacks):
@@ -43,7 +43,7 @@ def test_bulk_invite_reports_every_row(world, django_capture_on_commit_callbacks
         ("new2@example.org", "invited"),
         ("new3@example.org", "over_capacity"),
     ]
-    assert sorted(m.to[0] for m in mail.outbox) == ["new1@example.org", "new2@example.org"]
+    assert sorted(m.to[0] for m in sent_mail()) == ["new1@example.org", "new2@example.org"]
     assert Invitation.objects.count() == 2
     assert AuditEvent.objects.filter(action="invitation.created").count() == 2
     again = invite(world, ["new1@example.org"])
@@ -181,7 +181,7 @@ def test_staff_page_bulk_invites_from_csv_and_shows_results(world, django_captur
     assert "result-invited" in page and "result-invalidaddress" not in page
     assert page.count("result-invited") == 3
     assert page.count("result-invalid_address") == 1
-    assert len(mail.outbox) == 3
+    assert len(sent_mail()) == 3
     # Plain words, and each new link once with a button to copy it (the same link the email carries).
     assert "<td>not an email address</td>" in page and "invalidaddress" not in page
     assert page.count('data-copy="#invitation-link-') == 3

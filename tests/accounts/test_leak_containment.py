@@ -4,12 +4,11 @@ import io
 import time
 
 import pytest
-from django.core import mail
 from django.core.management import call_command
 
 from accounts.models import ApiToken, AuditEvent, Notification
 from generations.models import Generation, QuotaPolicy
-from tests.accounts.conftest import api_client_for, token_client
+from tests.accounts.conftest import api_client_for, sent_mail, token_client
 
 PROXY = "10.0.0.2"
 
@@ -51,7 +50,7 @@ def test_token_replayed_from_many_addresses_is_suspended_before_the_seventh_answ
     assert event.data["addresses"] == 6
     assert Notification.objects.filter(user=world.artist, kind="token_suspended").count() == 1
     assert Notification.objects.filter(user=world.admin, kind="token_suspended").count() == 1
-    assert {m.to[0] for m in mail.outbox} >= {world.artist.email, world.admin.email}
+    assert {m.to[0] for m in sent_mail()} >= {world.artist.email, world.admin.email}
 
 
 @pytest.mark.redis

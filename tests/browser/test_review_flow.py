@@ -24,7 +24,7 @@ def wait_until(page, expression: str, timeout_s: float = 15) -> None:
         time.sleep(0.1)
 
 
-def test_request_claim_with_the_keyboard_approve_and_watch_in_the_gallery(live_server, browser):
+def test_request_claim_with_the_keyboard_approve_and_watch_in_the_gallery(live_server, browser, celery_worker):
     cohort = CohortFactory(name="Gallery cohort")
     QuotaPolicy.objects.create(cohort=cohort, credits_per_period=50)
     artist = MembershipFactory(cohort=cohort, user__email="painter@example.org", user__display_name="Pat Painter").user
@@ -66,6 +66,10 @@ def test_request_claim_with_the_keyboard_approve_and_watch_in_the_gallery(live_s
     desk.wait_for_url(f"{base}/review/")
     desk.get_by_text("Decided: approve").wait_for()
 
+    # The signing worker signs the clip after the decision's commit (the signing queue), not the request.
+    deadline = time.monotonic() + 60
+    while not Publication.objects.filter(signed_at__isnull=False).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
     publication = Publication.objects.get()
     assert publication.signed_at is not None and publication.decision.reviewer == reviewer
     page.goto(f"{base}/publishing/")

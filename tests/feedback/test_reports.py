@@ -23,9 +23,9 @@ from feedback.markup import render_markdown
 from feedback.models import Attachment, ContributionEntry, Dispute, PromotionRequest
 from inference.encode import encode_mp4
 from reviews import services as review_services
-from tests.accounts.conftest import api_client_for, token_client
+from tests.accounts.conftest import api_client_for, sent_mail, token_client
 from tests.feedback.conftest import bug
-from tests.reviews.conftest import rendered
+from tests.reviews.conftest import rendered, signing_worker_runs
 
 
 def png(size=(16, 16)) -> bytes:
@@ -118,7 +118,7 @@ def test_staff_notes_never_reach_the_reporter(board):
     api = artist.get(reverse("api-report", args=[report.pk])).content.decode()
     page = artist.get(reverse("report_page", args=[report.pk])).content.decode()
     listing = artist.get(reverse("api-reports")).content.decode()
-    emails = " ".join(message.body + message.subject for message in mail.outbox)
+    emails = " ".join(message.body + message.subject for message in sent_mail())
     for seen in (api, page, listing, emails):
         assert "SECRET-NOTE" not in seen
     assert "Which browser?" in api and "Which browser?" in page
@@ -305,6 +305,7 @@ def test_promotion_needs_the_artists_yes_and_pays_its_fee(board, django_capture_
     review_services.review_claim(reviewer=board.reviewer, request=request)
     with django_capture_on_commit_callbacks(execute=True):
         review_services.review_decide(reviewer=board.reviewer, request=request, outcome="approve")
+    signing_worker_runs()
     publication = request.publication
     promotion = services.promotion_request_create(actor=board.admin, publication=publication, use="Launch trailer")
     assert promotion.amount_minor == 20000 and promotion.state == "pending"

@@ -84,7 +84,7 @@ def test_the_dashboard_shows_live_numbers_and_charts(artist, cohort, admin, quie
     sign_in(client, admin)
     page = client.get("/staff/").content.decode()
     assert "Program dashboard" in page and "<polyline" in page and "median wait today" in page
-    assert "1</strong> worker answering" in page
+    assert '1</strong> <a href="/staff/health/">worker answering' in page
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -60,3 +60,15 @@ def team(db, monkeypatch) -> Team:
 def rendered(artist: User, cohort: Cohort, prompt: str = "a heron at dusk") -> Generation:
     """A succeeded clip with real MP4 and poster files (made without the model)."""
     return demo_rendered_clip(artist, cohort, prompt, hue=0.3)
+
+
+def signing_worker_runs() -> int:
+    """What the signing queue's worker does with the messages sent after commit (reviews.sign_publication):
+    sign each publication still unsigned. Returns how many it signed."""
+    from reviews import services
+    from reviews.models import Publication
+
+    pending = Publication.objects.filter(signed_at__isnull=True, withdrawn_at__isnull=True, taken_down_at__isnull=True)
+    return sum(
+        services.publication_sign_quietly(publication_id=pk) == "signed" for pk in pending.values_list("pk", flat=True)
+    )

@@ -11,7 +11,7 @@ from generations.models import StaffAccess
 from reviews import services
 from reviews.models import Decision, Publication, PublicationRequest
 from tests.accounts.conftest import api_client_for, token_client
-from tests.reviews.conftest import rendered, reviewer_in
+from tests.reviews.conftest import rendered, reviewer_in, signing_worker_runs
 
 ROLES = ("artist", "other_artist", "reviewer", "other_reviewer", "admin", "anonymous")
 
@@ -37,6 +37,7 @@ def published(team, capture) -> Publication:
     services.review_claim(reviewer=team.reviewer, request=request)
     with capture(execute=True):
         services.review_decide(reviewer=team.reviewer, request=request, outcome="approve")
+    signing_worker_runs()
     return Publication.objects.get(request=request)
 
 
@@ -156,6 +157,7 @@ def test_the_flow_a_client_follows(team, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         decided = reviewer.post(reverse("api-decision", args=[request_id]), {"outcome": "approve"}, format="json")
     assert decided.status_code == 201 and decided.json()["decision"] == "approved"
+    assert signing_worker_runs() == 1  # after commit, on the signing queue
     again = reviewer.post(reverse("api-decision", args=[request_id]), {"outcome": "approve"}, format="json")
     assert again.status_code == 409
     assert reviewer.post(reverse("api-review-claim")).status_code == 204

@@ -13,7 +13,7 @@ from accounts.models import ConsentRecord
 from core.errors import ApplicationError
 from reviews import credentials, selectors, services
 from reviews.models import Appeal, Publication, PublicationRequest
-from tests.reviews.conftest import rendered
+from tests.reviews.conftest import rendered, signing_worker_runs
 
 
 def ask(team, title="Heron", **extra) -> PublicationRequest:
@@ -103,6 +103,7 @@ def test_the_deadline_flags_once_tells_admins_and_lets_the_artist_publish_where_
     PublicationRequest.objects.filter(pk=request.pk).update(deadline_at=timezone.now() - timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
         publication = services.publication_self_publish(artist=team.artist, request=request)
+    signing_worker_runs()
     publication.refresh_from_db()
     assert publication.unreviewed and publication.decision is None and publication.signed_at
     assert "not reviewed" in publication.provenance["review"]
@@ -116,6 +117,8 @@ def test_a_signed_publication_carries_content_credentials_that_validate(team, dj
     request = ask(team, title="Signed heron")
     with django_capture_on_commit_callbacks(execute=True):
         decide(team.reviewer, request)
+    assert Publication.objects.get(request=request).signed_at is None  # not in the approving request
+    assert signing_worker_runs() == 1
     publication = Publication.objects.get(request=request)
     assert publication.signed_at and publication.video.name.startswith("public/")
     assert str(request.generation.public_id) not in publication.video.name  # the public path reveals nothing
@@ -144,6 +147,7 @@ def test_withdrawal_any_time_and_take_down_only_with_a_reason(team, django_captu
     with django_capture_on_commit_callbacks(execute=True):
         decide(team.reviewer, first)
         decide(team.reviewer, second)
+    signing_worker_runs()
     assert selectors.gallery().count() == 2
     one = Publication.objects.get(request=first)
     stored = one.video.path
