@@ -44,6 +44,7 @@ class Config:
     private_storage: dict
     metrics_token: str
     generation_lease_seconds: int
+    generation_shutdown_grace_seconds: int
     api_rate_per_user: int
     sqlite_busy_timeout_ms: int
     site_url: str
@@ -157,6 +158,7 @@ def _read(env: Env) -> Config:
         private_storage=_private_storage(env, var_dir),
         metrics_token=env.str("METRICS_TOKEN", ""),
         generation_lease_seconds=_positive(env, "GENERATION_LEASE_SECONDS", 60),
+        generation_shutdown_grace_seconds=_at_least_zero(env, "GENERATION_SHUTDOWN_GRACE_SECONDS", 25),
         api_rate_per_token=_positive(env, "API_RATE_PER_TOKEN_PER_MINUTE", 30),
         api_rate_per_user=_positive(env, "API_RATE_PER_USER_PER_MINUTE", 60),
         sqlite_busy_timeout_ms=sqlite_busy_timeout_ms,
@@ -184,6 +186,13 @@ def _private_storage(env: Env, var_dir: Path) -> dict:
             "file_overwrite": False,
         },
     }
+
+
+def _at_least_zero(env: Env, name: str, default: int) -> int:
+    value = env.int(name, default)
+    if value < 0:
+        raise ImproperlyConfigured(f"{name} must be a whole number of seconds, 0 or more.")
+    return value
 
 
 def _positive(env: Env, name: str, default: int) -> int:

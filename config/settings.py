@@ -240,6 +240,8 @@ INVITATION_DAYS = 14
 GENERATION_BASE_CREDITS = 1
 GENERATION_CREDITS_PER_MP_SECOND_STEP = 5
 GENERATION_LEASE_SECONDS = CONFIG.generation_lease_seconds  # renewed while rendering; expiry means the worker is gone
+# On SIGTERM a worker lets its running job go on this long, then stops it at a step boundary and hands it back.
+GENERATION_SHUTDOWN_GRACE_SECONDS = CONFIG.generation_shutdown_grace_seconds
 GENERATION_MAX_ATTEMPTS = 3
 GENERATION_TIME_LIMIT_SECONDS = 3600  # the longest one job (or batch) may run on a worker
 GENERATION_PROMPT_MAX_LENGTH = 2000

@@ -189,6 +189,20 @@ def finish_canceled(*, generation_id: int, owner: str, gpu_seconds: float = 0.0)
     return generation is not None
 
 
+def hand_back(*, generation_id: int, owner: str) -> bool:
+    """A worker that is stopping puts its running job back in the queue as it was: not charged (the
+    reservation stays), the attempt not counted. False when the lease was lost (the job is someone
+    else's now) or the artist asked to cancel it (then finish_canceled). No wake-up is sent: the stopping
+    worker would take it itself; the beat's wake-up (every 30 s) reaches another worker."""
+    handed = Generation.objects.filter(
+        pk=generation_id, status=Status.RUNNING, lease_owner=owner, cancel_requested=False, attempts__gte=1
+    ).update(
+        status=Status.QUEUED, lease_owner="", lease_expires_at=None, progress=0, started_at=None,
+        attempts=F("attempts") - 1,
+    )  # fmt: skip
+    return bool(handed)
+
+
 def requeue_expired() -> tuple[int, int]:
     """Jobs whose worker stopped renewing its lease: queue them again, or after the last attempt fail
     them and release their credits. Returns (requeued, failed). Either way workers are woken: a job

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import socket
 import tempfile
 import threading
 import time
 import uuid
 
+import billiard.process
 from celery import shared_task
+from celery.signals import worker_process_init, worker_shutting_down
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -37,6 +41,61 @@ FAILURE_MESSAGES = {
 GENERIC_FAILURE = "Something went wrong while rendering; your credits were returned."
 
 
+# --- Stopping gracefully --------------------------------------------------------------------------
+# On SIGTERM (Kubernetes stopping a pod, Ctrl-C under honcho) a worker claims nothing more and lets its
+# running job go on for GENERATION_SHUTDOWN_GRACE_SECONDS; past that the job stops at the next step
+# boundary and is handed back to the queue, uncharged and without counting an attempt. Celery's warm
+# shutdown waits for the task; the signal reaches the process that renders: the worker itself (solo
+# pool) or, forwarded, its pool's children (prefork).
+_stop_deadline: float | None = None
+
+
+def begin_graceful_stop(*_args, **_kwargs) -> None:
+    global _stop_deadline
+    if _stop_deadline is None:
+        _stop_deadline = time.monotonic() + settings.GENERATION_SHUTDOWN_GRACE_SECONDS
+        logger.info("Stopping: no new jobs; the running one has %s s", settings.GENERATION_SHUTDOWN_GRACE_SECONDS)
+
+
+def _stopping() -> bool:
+    return _stop_deadline is not None
+
+
+def _past_grace() -> bool:
+    return _stop_deadline is not None and time.monotonic() >= _stop_deadline
+
+
+@worker_shutting_down.connect
+def _worker_shutting_down(sig=None, how=None, **kwargs) -> None:
+    if how != "Warm":
+        return
+    begin_graceful_stop()
+    for child in billiard.process.active_children():  # prefork: the children render, and keep rendering
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child.pid, signal.SIGTERM)
+
+
+_in_pool_child = False
+
+
+@worker_process_init.connect
+def _mark_pool_child(**kwargs) -> None:
+    global _in_pool_child
+    # The solo pool sends this signal too, from the worker's own process: only a forked child counts.
+    _in_pool_child = billiard.process.current_process().name != "MainProcess"
+
+
+def _pool_child_stops_gracefully() -> None:
+    """In a prefork child, SIGTERM begins a graceful stop instead of ending the process at once. Set when
+    a job starts: billiard installs its own handler after every initializer hook has run."""
+    if (
+        _in_pool_child
+        and threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) is not begin_graceful_stop
+    ):
+        signal.signal(signal.SIGTERM, begin_graceful_stop)
+
+
 @shared_task(
     name="generations.gpu.render_next",
     ignore_result=True,
@@ -46,6 +105,9 @@ GENERIC_FAILURE = "Something went wrong while rendering; your credits were retur
 )
 def render_next(generation_id: int | None = None) -> None:
     """Claim the fairest queued work (whatever ``generation_id`` woke us) and render it."""
+    _pool_child_stops_gracefully()
+    if _stopping():
+        return  # a stopping worker claims nothing; the message's job waits for another worker
     claim = dispatch.claim_batch(owner=WORKER_ID)
     if claim.generations:
         render_claim(claim)
@@ -112,10 +174,10 @@ def render_claim(claim: dispatch.Claim) -> None:
                 output_dir=out,
                 presets=presets(),
                 on_progress=on_progress,
-                should_cancel=lambda request_id: heartbeat.cancel.get(int(request_id), True),
+                should_cancel=lambda request_id: heartbeat.cancel.get(int(request_id), True) or _past_grace(),
             )
             for outcome in outcomes:
-                _record(claim.owner, outcome)
+                _record(claim.owner, outcome, handing_back=_past_grace())
     except Exception as exc:  # every job must end in exactly one state; the artist gets a plain message
         message = next((text for kind, text in FAILURE_MESSAGES.items() if isinstance(exc, kind)), GENERIC_FAILURE)
         logger.exception("Rendering generations %s failed", [g.pk for g in claim.generations])
@@ -126,13 +188,17 @@ def render_claim(claim: dispatch.Claim) -> None:
         heartbeat.stopped.set()
         heartbeat.join(timeout=5)
         # This claim's running slots are free now: whatever waited on them (or on this worker) may start.
-        dispatch.wake_for_waiting_jobs(at_most=1)
+        # A stopping worker sends no wake-up: it would take the message itself (the beat wakes another).
+        if not _stopping():
+            dispatch.wake_for_waiting_jobs(at_most=1)
 
 
-def _record(owner: str, outcome: inference.Outcome) -> None:
+def _record(owner: str, outcome: inference.Outcome, *, handing_back: bool = False) -> None:
     generation_id = int(outcome.request_id)
     if isinstance(outcome, inference.Cancelled):
-        dispatch.finish_canceled(generation_id=generation_id, owner=owner)
+        # Stopped by the worker's shutdown: back to the queue, unless the artist cancelled it meanwhile.
+        if not (handing_back and dispatch.hand_back(generation_id=generation_id, owner=owner)):
+            dispatch.finish_canceled(generation_id=generation_id, owner=owner)
         return
     t = outcome.timings
     dispatch.finish_succeeded(

@@ -103,3 +103,60 @@ def test_a_worker_killed_mid_job_loses_nothing(transactional_db, cohort, artist,
     assert LedgerEntry.objects.filter(generation=generation, kind="charge").count() == 1
     account = CreditAccount.objects.get(pk=generation.account_id)
     assert (account.available, account.reserved) == (100 - generation.cost, 0)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("pool", ["prefork", "solo"])
+def test_sigterm_hands_the_running_job_back_uncharged_and_another_worker_finishes_it(
+    transactional_db, cohort, artist, tmp_path, tiny_model, pool
+):
+    """A worker stopped with SIGTERM, as a kubelet stops a pod, with no grace left: the job stops at a step
+    boundary and goes back to the queue, not charged, its attempt not counted, and the worker exits;
+    another worker finishes it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process needs the shared PostgreSQL test database")
+    generation = services.generation_submit(
+        artist=artist, cohort=cohort, prompt="slow", duration_s=4.125, resolution=256, aspect_ratio="1:1", fps=8
+    )[0]
+    Generation.objects.filter(pk=generation.pk).update(steps=50)
+    env = child_environment(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=_database_url(),
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        REDIS_URL=settings.REDIS_URL,
+        VAR_DIR=str(tmp_path / "var"),
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        INFERENCE_TINY_PATH=str(tiny_model),
+        GENERATION_SHUTDOWN_GRACE_SECONDS="0",
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", "gpu", "--pool", pool,
+         "--concurrency", "1", "--loglevel", "INFO", "--hostname", f"stopping-{pool}-{os.getpid()}@%h"],
+        cwd=BASE_DIR, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        # As soon as it is claimed (loading or denoising): it stops at the first step boundary.
+        wait_for(lambda: status_of(generation) == "running", timeout=120, what="the claim")
+        worker.send_signal(signal.SIGTERM)  # to the worker only, as a kubelet's stop reaches PID 1
+        assert worker.wait(timeout=60) == 0  # warm shutdown ends once the job is handed back
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=30)
+    generation.refresh_from_db()
+    assert (generation.status, generation.attempts, generation.progress) == ("queued", 0, 0)
+    assert not LedgerEntry.objects.filter(generation=generation, kind__in=["charge", "release"]).exists()
+    account = CreditAccount.objects.get(pk=generation.account_id)
+    assert account.reserved == generation.cost  # still reserved for the job, not charged
+
+    Generation.objects.filter(pk=generation.pk).update(steps=4)  # the next worker may be quick
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    with start_worker(app, pool="solo", queues=["gpu"], perform_ping_check=False, shutdown_timeout=30):
+        dispatch.wake_workers()  # the beat's wake-up, every 30 s, without the wait
+        wait_for(lambda: status_of(generation) in Generation.TERMINAL, timeout=120, what="another worker")
+    generation.refresh_from_db()
+    assert generation.status == "succeeded" and generation.attempts == 1
+    assert LedgerEntry.objects.filter(generation=generation, kind="charge").count() == 1
