@@ -26,6 +26,13 @@ def _database_connection_as_in_a_request(**kwargs) -> None:
     close_old_connections()
 
 
+@task_prerun.connect
+def _task_id_in_the_logs(task_id=None, **kwargs) -> None:
+    from config.logging import task_id as current_task_id
+
+    current_task_id.set(task_id or "")
+
+
 @app.task(name="vernissage.ping", ignore_result=True, soft_time_limit=10, time_limit=20)
 def ping(marker: str) -> str:
     """A no-op round trip used by tests and operators to prove a worker runs tasks."""

@@ -39,6 +39,7 @@ class Config:
     session_cookie_secure: bool
     trusted_proxies: list[str]
     log_level: str
+    log_format: str
     demo_password: str
     api_rate_per_token: int
     private_storage: dict
@@ -121,6 +122,10 @@ def _read(env: Env) -> Config:
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise ImproperlyConfigured(f"LOG_LEVEL {log_level!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL.")
 
+    log_format = env.str("LOG_FORMAT", "plain").lower()
+    if log_format not in {"plain", "json"}:
+        raise ImproperlyConfigured(f"LOG_FORMAT {log_format!r} is not plain or json.")
+
     hsts = env.int("SECURE_HSTS_SECONDS", 0)
     if hsts < 0:
         raise ImproperlyConfigured("SECURE_HSTS_SECONDS must be zero or positive.")
@@ -154,6 +159,7 @@ def _read(env: Env) -> Config:
         session_cookie_secure=env.bool("SECURE_COOKIES", False),
         trusted_proxies=trusted_proxies,
         log_level=log_level,
+        log_format=log_format,
         demo_password=env.str("DEMO_PASSWORD", "vernissage-demo"),
         private_storage=_private_storage(env, var_dir),
         metrics_token=env.str("METRICS_TOKEN", ""),

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.health.ProbeMiddleware",  # /healthz and /readyz, before the Host check (kubelets send the pod IP)
+    "config.logging.RequestIdMiddleware",  # every log line of a request carries its id
     "accounts.middleware.ForwardedHeadersMiddleware",  # nothing after this may read an unbelieved header
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -309,6 +310,10 @@ SPECTACULAR_SETTINGS = {
 # No result backend: the state of every job lives on our own models.
 CELERY_BROKER_URL = CONFIG.celery_broker_url
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The folders below are the broker; a host name means nothing to it, but kombu warns on every
+    # connection without one ("No hostname was supplied"), so it is named.
+    if CELERY_BROKER_URL in ("filesystem://", "filesystem:///"):
+        CELERY_BROKER_URL = "filesystem://localhost/"
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
@@ -367,18 +372,26 @@ CELERY_BEAT_SCHEDULE = {
     "feedback.flag_overdue_disputes": {"task": "feedback.flag_overdue_disputes", "schedule": timedelta(minutes=15)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Workers log through LOGGING below (plain or JSON lines with the task's id), not Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"client_errors_without_traceback": {"()": "config.logging.ClientErrorsWithoutTraceback"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.logging.JsonLines"},  # LOG_FORMAT=json: one object per line, with ids
+    },
+    "filters": {
+        "client_errors_without_traceback": {"()": "config.logging.ClientErrorsWithoutTraceback"},
+        "context_ids": {"()": "config.logging.ContextIds"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["client_errors_without_traceback"],
+            "formatter": CONFIG.log_format,
+            "filters": ["client_errors_without_traceback", "context_ids"],
         }
     },
     "root": {"handlers": ["console"], "level": CONFIG.log_level},
