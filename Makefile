@@ -12,7 +12,7 @@ BIND ?= 127.0.0.1
 WEB_PORT = $(PORT)
 export PORT BIND WEB_PORT
 
-.PHONY: run test lint bench install install-dev clean-var
+.PHONY: run test lint bench image install install-dev clean-var
 
 run: $(VENV)/.installed
 	@$(PY) -m config.preflight
@@ -32,6 +32,10 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(PY) bench/run_all.py
+
+# The container image (Containerfile), built with buildah on a Debian base made here: localhost/vernissage:dev.
+image:
+	deploy/build-image.sh
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
