@@ -55,29 +55,34 @@ def _database_url() -> str:
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
+def slow_job(cohort, artist, steps: int) -> Generation:
+    generation = services.generation_submit(
+        artist=artist, cohort=cohort, prompt="slow", duration_s=4.125, resolution=256, aspect_ratio="1:1", fps=8
+    )[0]
+    Generation.objects.filter(pk=generation.pk).update(steps=steps)
+    return generation
+
+
+def worker_process(tmp_path, tiny_model, name: str, pool: str = "solo", **environment) -> subprocess.Popen:
+    """A real `celery worker` process on the gpu queue, on this test's database and broker."""
+    env = child_environment(
+        DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=_database_url(),
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL, REDIS_URL=settings.REDIS_URL, VAR_DIR=str(tmp_path / "var"),
+        MEDIA_ROOT=str(settings.MEDIA_ROOT), INFERENCE_TINY_PATH=str(tiny_model), **environment,
+    )  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", "gpu", "--pool", pool,
+         "--concurrency", "1", "--loglevel", "WARNING", "--hostname", f"{name}-{os.getpid()}@%h"],
+        cwd=BASE_DIR, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
 @pytest.mark.postgres
 def test_a_worker_killed_mid_job_loses_nothing(transactional_db, cohort, artist, tmp_path, tiny_model):
     if connection.vendor != "postgresql":
         pytest.skip("a worker process needs the shared PostgreSQL test database")
-    generation = services.generation_submit(
-        artist=artist, cohort=cohort, prompt="slow", duration_s=4.125, resolution=256, aspect_ratio="1:1", fps=8
-    )[0]
-    Generation.objects.filter(pk=generation.pk).update(steps=40)
-    env = child_environment(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DATABASE_URL=_database_url(),
-        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
-        REDIS_URL=settings.REDIS_URL,
-        VAR_DIR=str(tmp_path / "var"),
-        MEDIA_ROOT=str(settings.MEDIA_ROOT),
-        INFERENCE_TINY_PATH=str(tiny_model),
-        GENERATION_LEASE_SECONDS="3",
-    )
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", "gpu", "--pool", "solo",
-         "--loglevel", "WARNING", "--hostname", f"doomed-{os.getpid()}@%h"],
-        cwd=BASE_DIR, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    generation = slow_job(cohort, artist, steps=40)
+    worker = worker_process(tmp_path, tiny_model, "doomed", GENERATION_LEASE_SECONDS="3")
     try:
         wait_for(lambda: status_of(generation) == "running" and generation.progress >= 5, timeout=120, what="rendering")
     finally:
@@ -115,25 +120,8 @@ def test_sigterm_hands_the_running_job_back_uncharged_and_another_worker_finishe
     another worker finishes it."""
     if connection.vendor != "postgresql":
         pytest.skip("a worker process needs the shared PostgreSQL test database")
-    generation = services.generation_submit(
-        artist=artist, cohort=cohort, prompt="slow", duration_s=4.125, resolution=256, aspect_ratio="1:1", fps=8
-    )[0]
-    Generation.objects.filter(pk=generation.pk).update(steps=50)
-    env = child_environment(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DATABASE_URL=_database_url(),
-        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
-        REDIS_URL=settings.REDIS_URL,
-        VAR_DIR=str(tmp_path / "var"),
-        MEDIA_ROOT=str(settings.MEDIA_ROOT),
-        INFERENCE_TINY_PATH=str(tiny_model),
-        GENERATION_SHUTDOWN_GRACE_SECONDS="0",
-    )
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", "gpu", "--pool", pool,
-         "--concurrency", "1", "--loglevel", "INFO", "--hostname", f"stopping-{pool}-{os.getpid()}@%h"],
-        cwd=BASE_DIR, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    generation = slow_job(cohort, artist, steps=50)
+    worker = worker_process(tmp_path, tiny_model, f"stopping-{pool}", pool, GENERATION_SHUTDOWN_GRACE_SECONDS="0")
     try:
         # As soon as it is claimed (loading or denoising): it stops at the first step boundary.
         wait_for(lambda: status_of(generation) == "running", timeout=120, what="the claim")
