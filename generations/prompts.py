@@ -76,11 +76,12 @@ def skeleton(text: str) -> str:
     return matching_form(text).translate(_SKELETON)
 
 
-def contains_term(prompt: str, term: str) -> bool:
-    """Whether ``prompt`` holds the blocked ``term``, compared as skeletons; a term of several words also
-    with everything between letters removed, so "Taylor-Swift", "taylor_swift", "TaylorSwift" and
-    "t a y l o r swift" meet "Taylor Swift". (One-word terms are not compacted: "gore" is in "go re".)"""
-    wanted, text = skeleton(term), skeleton(prompt)
+def contains_term(prompt_skeleton: str, term: str) -> bool:
+    """Whether a prompt (given as its skeleton, made once for all the rules) holds the blocked ``term``;
+    a term of several words also with everything between letters removed, so "Taylor-Swift",
+    "taylor_swift", "TaylorSwift" and "t a y l o r swift" meet "Taylor Swift". (One-word terms are not
+    compacted: "gore" is in "go re".)"""
+    wanted, text = skeleton(term), prompt_skeleton
     if wanted in text:
         return True
     if " " not in wanted:
