@@ -33,6 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import ApplicationError
+from core.retry import backoff_seconds
 from generations.models import Generation, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -189,8 +190,9 @@ def _post(url: str, body: bytes, headers: dict) -> int:
 
 def next_delay(attempts: int) -> float:
     """Seconds before attempt ``attempts + 1``: the base, doubling, at most the maximum."""
-    delay = settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)
-    return min(delay, settings.WEBHOOK_RETRY_MAX_DELAY_SECONDS)
+    return backoff_seconds(
+        attempts, first=settings.WEBHOOK_RETRY_BASE_SECONDS, most=settings.WEBHOOK_RETRY_MAX_DELAY_SECONDS
+    )
 
 
 def webhook_deliver(delivery_id: int, *, body_of: Callable[[Generation], dict]) -> str:

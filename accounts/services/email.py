@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import OutboundEmail
+from core.retry import backoff_seconds
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +45,6 @@ def email_queue(*, to: str, subject: str, body: str, kind: str = "", html: str =
     # robust: a broker that is down is no reason to fail what committed; the sweep sends it later.
     transaction.on_commit(lambda: _send_task(email.pk), robust=True)
     return email
-
-
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
 
 
 def email_send(*, email_id: int) -> str:
@@ -74,7 +71,7 @@ def email_send(*, email_id: int) -> str:
         failed = email.attempts >= EMAIL_MAX_ATTEMPTS
         OutboundEmail.objects.filter(pk=email.pk).update(
             state=OutboundEmail.State.FAILED if failed else OutboundEmail.State.PENDING,
-            next_attempt_at=timezone.now() + _backoff(email.attempts),
+            next_attempt_at=timezone.now() + timedelta(seconds=backoff_seconds(email.attempts, first=30, most=3600)),
             last_error=f"{type(exc).__name__}: {exc}"[:500],
         )
         log.warning("email %s to %s, attempt %s: %s", email.pk, email.to, email.attempts, exc)

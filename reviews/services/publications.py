@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.selectors import consents_current
 from accounts.services import audit_record, notify
 from core.errors import ApplicationError
+from core.retry import backoff_seconds
 from generations.pricing import presets
 from reviews import credentials
 from reviews.models import Decision, Publication, PublicationRequest, ReasonCode
@@ -69,10 +70,6 @@ def _send_sign_task(publication_id: int) -> None:
     current_app.send_task(SIGN_TASK, args=[publication_id], queue=SIGN_QUEUE)
 
 
-def _sign_backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(3600, 60 * 2 ** max(0, attempts - 1)))
-
-
 def publication_sign_quietly(*, publication_id: int) -> str:
     """Sign, recording a failure on the publication (staff see it on /staff/health/) and when to try
     again; returns "signed", "failed" or "not due"."""
@@ -88,7 +85,7 @@ def publication_sign_quietly(*, publication_id: int) -> str:
         attempts = Publication.objects.get(pk=publication_id).sign_attempts + 1
         Publication.objects.filter(pk=publication_id).update(
             sign_attempts=attempts, sign_error=f"{type(exc).__name__}: {exc}"[:500],
-            sign_next_attempt_at=timezone.now() + _sign_backoff(attempts),
+            sign_next_attempt_at=timezone.now() + timedelta(seconds=backoff_seconds(attempts, first=60, most=3600)),
         )  # fmt: skip
         return "failed"
     return "signed"
