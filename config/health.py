@@ -121,9 +121,9 @@ def health_detail(request):
         queues, workers_error = {}, f"{type(exc).__name__}: {exc}"
     context = {
         "emails": OutboundEmail.objects.filter(Q(state="failed") | Q(state="pending", attempts__gt=0))[:50],
-        "unsigned": Publication.objects.filter(signed_at__isnull=True, sign_attempts__gt=0).select_related("request")[
-            :50
-        ],
+        "unsigned": Publication.objects.filter(signed_at__isnull=True)
+        .exclude(sign_error="")
+        .select_related("request")[:50],
         "checks": readiness(),
         "queues": queues,
         "missing_queues": [queue for queue in WORKER_QUEUES if queue not in queues],

@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -60,31 +61,31 @@ def publication_create(*, request: PublicationRequest, decision: Decision | None
     return publication
 
 
-SIGN_TASK = "reviews.sign_publication"
-SIGN_QUEUE = "signing"
+SIGN_TASK = "reviews.sign_publication"  # routed to the signing queue by name (CELERY_TASK_ROUTES)
+SIGN_LEASE = timedelta(minutes=15)  # longer than the signing task may run (its time limit is 10 minutes)
 
 
 def _send_sign_task(publication_id: int) -> None:
     from celery import current_app
 
-    current_app.send_task(SIGN_TASK, args=[publication_id], queue=SIGN_QUEUE)
+    current_app.send_task(SIGN_TASK, args=[publication_id])
 
 
 def publication_sign_quietly(*, publication_id: int) -> str:
-    """Sign, recording a failure on the publication (staff see it on /staff/health/) and when to try
-    again; returns "signed", "failed" or "not due"."""
-    due = Publication.objects.filter(
-        pk=publication_id, signed_at__isnull=True, sign_next_attempt_at__lte=timezone.now()
-    )
-    if not due.exists():
+    """Take the publication for signing if it is due (its next attempt moves a lease away, so the sweep
+    queues no second signing while this one runs), sign it, or record the failure and when to try again
+    (staff see it on /staff/health/). Returns "signed", "failed" or "not due"."""
+    now = timezone.now()
+    taken = Publication.objects.filter(pk=publication_id, signed_at__isnull=True, sign_next_attempt_at__lte=now)
+    if not taken.update(sign_next_attempt_at=now + SIGN_LEASE, sign_attempts=F("sign_attempts") + 1):
         return "not due"
     try:
         publication_sign(publication_id=publication_id)
     except Exception as exc:  # storage, the signer, a damaged file: recorded and retried with backoff
         log.warning("signing publication %s failed: %s", publication_id, exc)
-        attempts = Publication.objects.get(pk=publication_id).sign_attempts + 1
+        attempts = Publication.objects.values_list("sign_attempts", flat=True).get(pk=publication_id)
         Publication.objects.filter(pk=publication_id).update(
-            sign_attempts=attempts, sign_error=f"{type(exc).__name__}: {exc}"[:500],
+            sign_error=f"{type(exc).__name__}: {exc}"[:500],
             sign_next_attempt_at=timezone.now() + timedelta(seconds=backoff_seconds(attempts, first=60, most=3600)),
         )  # fmt: skip
         return "failed"

@@ -133,3 +133,25 @@ def test_a_real_worker_sends_the_email_and_signs_the_clip_after_commit(team, cel
         time.sleep(0.2)
     assert signed and emailed
     assert [message.to for message in mail.outbox] == [[team.artist.email]]
+
+
+def test_the_sweep_queues_no_second_signing_while_one_is_under_way(
+    team, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Signing a long clip outlasts the sweep's minute: the publication is taken (a lease) while it is
+    signed, so the sweep does not queue it again."""
+    request = ask(team)
+    decide_through_the_api_approving(team, request, django_capture_on_commit_callbacks)
+    publication = Publication.objects.get(request=request)
+    assert services.publications_sign_due() == 1  # due, and nobody is signing it: the sweep queues it
+    seen_by_the_sweep = []
+    real_sign = credentials.sign_mp4
+
+    def slow_signer(*args, **kwargs):
+        seen_by_the_sweep.append(services.publications_sign_due())  # a sweep while this one signs
+        return real_sign(*args, **kwargs)
+
+    monkeypatch.setattr(credentials, "sign_mp4", slow_signer)
+    assert services.publication_sign_quietly(publication_id=publication.pk) == "signed"
+    assert seen_by_the_sweep == [0]
+    assert services.publications_sign_due() == 0  # signed: nothing more to queue
