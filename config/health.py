@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
@@ -28,7 +29,6 @@ from accounts.models import OutboundEmail
 from accounts.permissions import staff_page
 from config.celery import app as celery_app
 from generations import dispatch
-from generations.metrics import WORKER_QUEUES
 from reviews.models import Publication
 
 logger = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def health_detail(request):
         .select_related("request")[:50],
         "checks": readiness(),
         "queues": queues,
-        "missing_queues": [queue for queue in WORKER_QUEUES if queue not in queues],
+        "missing_queues": [queue for queue in settings.WORKER_QUEUES if queue not in queues],
         "workers_error": workers_error,
     }
     return render(request, "generations/staff_health.html", context)

@@ -349,6 +349,8 @@ CELERY_TASK_QUEUES = [Queue("default"), Queue("gpu")]
 # gpu: generation jobs, one process per GPU. signing: C2PA signing of published clips (CPU, seconds to
 # minutes per clip), never on a GPU worker. default: everything else (email, webhooks, sweeps).
 CELERY_TASK_ROUTES = {"generations.gpu.*": {"queue": "gpu"}, "reviews.sign_publication": {"queue": "signing"}}
+# Every queue a deployment's workers must consume (/metrics and /staff/health/ report each, 0 when none does).
+WORKER_QUEUES = ("default", "gpu", "signing")
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_WORKER_SEND_TASK_EVENTS = False

@@ -68,10 +68,6 @@ class GenerationCollector:
         yield workers_gauge()
 
 
-# The queues a deployment's workers consume (Procfile, docs/deploy.md); each is reported, 0 when none answers.
-WORKER_QUEUES = ("default", "gpu", "signing")
-
-
 def workers_gauge() -> GaugeMetricFamily:
     """Live Celery workers per queue, asked of the broker at scrape time (at most half a second)."""
     live = GaugeMetricFamily("vernissage_workers_live", "Celery workers answering, per queue", labels=["queue"])
@@ -80,7 +76,7 @@ def workers_gauge() -> GaugeMetricFamily:
     except Exception:  # the broker being down: no worker can be reached, which is what the gauge says
         logger.warning("metrics: could not ask the broker for live workers", exc_info=True)
         queues = {}
-    for queue in sorted(set(WORKER_QUEUES) | set(queues)):
+    for queue in sorted(set(settings.WORKER_QUEUES) | set(queues)):
         live.add_metric([queue], len(queues.get(queue, [])))
     return live
 

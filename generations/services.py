@@ -191,12 +191,13 @@ def check_prompt(*, prompt: str, cohort: Cohort, field: str = "prompt") -> str:
     length = max(sent_length, len(prompt)) if prompt else 0
     if not 1 <= length <= settings.GENERATION_PROMPT_MAX_LENGTH:
         raise ApplicationError("invalid", "Prompts are 1 to 2,000 characters.", fields={field: f"{length} characters"})
-    forms = (prompt, prompts.matching_form(prompt), prompts.skeleton(prompt))  # as typed, normalised, skeleton
+    skeleton = prompts.skeleton(prompt)
+    forms = (prompt, prompts.matching_form(prompt), skeleton)  # as typed, normalised, look-alikes folded
     for rule in PromptRule.objects.filter(cohort__isnull=True) | PromptRule.objects.filter(cohort=cohort):
         if rule.is_regex:
             hit = any(re.search(rule.pattern, form, re.IGNORECASE) for form in forms)
         else:
-            hit = prompts.contains_term(forms[2], rule.pattern)
+            hit = prompts.contains_term(skeleton, rule.pattern)
         if hit:
             raise ApplicationError(
                 "prompt_rejected", f"This prompt is not allowed: {rule.reason}.",

@@ -56,6 +56,7 @@ def celery_worker(transactional_db):
     specifically carry the ``redis`` marker.
     """
     from celery.contrib.testing.worker import start_worker
+    from django.conf import settings
 
     from config.celery import app
 
@@ -63,7 +64,7 @@ def celery_worker(transactional_db):
         app,
         pool="solo",
         concurrency=1,
-        queues=["default", "gpu", "signing"],
+        queues=list(settings.WORKER_QUEUES),
         perform_ping_check=False,
         shutdown_timeout=10,
     ) as worker:
