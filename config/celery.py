@@ -1,15 +1,29 @@
 """The Celery application. Settings live in config/settings.py under CELERY_*."""
 
 import os
+import warnings
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.exceptions import CPendingDeprecationWarning
+from celery.signals import celeryd_after_setup, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("vernissage")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@celeryd_after_setup.connect
+def _keep_renders_running_on_broker_loss(**kwargs) -> None:
+    """On a lost broker connection Celery 5 lets running tasks finish and warns each time that 6.0
+    will cancel them (worker_cancel_long_running_tasks_on_connection_loss). We keep renders running
+    on purpose: the database lease, not the broker, decides who owns a job. Installed after the
+    worker's logging set-up, which turns every Celery deprecation warning to "always"."""
+    warnings.filterwarnings(
+        "ignore", message=r"(?s).*worker_cancel_long_running_tasks_on_connection_loss",
+        category=CPendingDeprecationWarning,
+    )  # fmt: skip
 
 
 @task_prerun.connect

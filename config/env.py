@@ -163,7 +163,7 @@ def _read(env: Env) -> Config:
         demo_password=env.str("DEMO_PASSWORD", "vernissage-demo"),
         private_storage=_private_storage(env, var_dir),
         metrics_token=env.str("METRICS_TOKEN", ""),
-        generation_lease_seconds=_positive(env, "GENERATION_LEASE_SECONDS", 60),
+        generation_lease_seconds=_positive(env, "GENERATION_LEASE_SECONDS", 30),
         generation_shutdown_grace_seconds=_at_least_zero(env, "GENERATION_SHUTDOWN_GRACE_SECONDS", 25),
         api_rate_per_token=_positive(env, "API_RATE_PER_TOKEN_PER_MINUTE", 30),
         api_rate_per_user=_positive(env, "API_RATE_PER_USER_PER_MINUTE", 60),

@@ -361,7 +361,8 @@ CELERY_BEAT_SCHEDULE = {
     "accounts.clear_expired_sessions": {"task": "accounts.clear_expired_sessions", "schedule": timedelta(hours=6)},
     # The outbox: emails whose message was lost or whose attempt the mail server refused.
     "accounts.send_due_emails": {"task": "accounts.send_due_emails", "schedule": timedelta(minutes=1)},
-    "generations.requeue_expired": {"task": "generations.requeue_expired", "schedule": timedelta(minutes=1)},
+    # A killed worker's job is queued again within a lease (30 s) plus this interval (soak: bench/soak.py).
+    "generations.requeue_expired": {"task": "generations.requeue_expired", "schedule": timedelta(seconds=10)},
     # No queued job depends on one wake-up message: while runnable jobs wait, a worker is woken.
     "generations.wake_workers": {"task": "generations.wake_workers", "schedule": timedelta(seconds=30)},
     "generations.refill_credits": {"task": "generations.refill_credits", "schedule": timedelta(minutes=15)},
@@ -376,6 +377,8 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Workers log through LOGGING below (plain or JSON lines with the task's id), not Celery's own handler.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A lost broker connection does not stop a running render (config/celery.py says why).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import signal
@@ -16,9 +17,10 @@ import billiard.process
 from celery import shared_task
 from celery.signals import worker_process_init, worker_shutting_down
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
+import core.retry
 import inference
 from generations import dispatch, webhooks
 from generations.models import CreditAccount
@@ -124,10 +126,12 @@ class _Heartbeat(threading.Thread):
         self.stopped = threading.Event()
 
     def beat(self) -> None:
-        self._apply(dispatch.heartbeat(owner=self.claim.owner, progress=dict(self.progress)))
+        with _database_may_be_restarting():
+            self._apply(dispatch.heartbeat(owner=self.claim.owner, progress=dict(self.progress)))
 
     def refresh_cancels(self) -> None:
-        self._apply(dispatch.cancel_flags(owner=self.claim.owner, generation_ids=list(self.cancel)))
+        with _database_may_be_restarting():
+            self._apply(dispatch.cancel_flags(owner=self.claim.owner, generation_ids=list(self.cancel)))
 
     def _apply(self, held: dict[int, bool]) -> None:
         for generation_id in self.cancel:
@@ -141,6 +145,35 @@ class _Heartbeat(threading.Thread):
                 self.beat()
         finally:
             connection.close()
+
+
+@contextlib.contextmanager
+def _database_may_be_restarting():
+    """A lost connection (PostgreSQL restarting, a failover) skips one lease renewal or cancel check
+    instead of failing the render: the next one reconnects, and the lease outlasts several misses."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        connection.close()
+        logger.warning("Database unreachable during a render, will try again: %s", exc)
+
+
+def _settle_when_database_answers(settle, *args, **kwargs):
+    """Run ``settle(*args, **kwargs)`` (a dispatch.finish_* call or _record), trying again with backoff
+    while the database is unreachable, for up to half the lease; past that the lease decides (the job
+    is queued again).
+    A retried settle cannot settle twice: dispatch._settle checks the lease under a row lock."""
+    deadline = time.monotonic() + settings.GENERATION_LEASE_SECONDS / 2
+    for attempt in itertools.count():
+        try:
+            return settle(*args, **kwargs)
+        except (OperationalError, InterfaceError) as exc:
+            connection.close()
+            delay = core.retry.backoff_seconds(attempt + 1, first=0.5, most=5)
+            if time.monotonic() + delay > deadline:
+                raise
+            logger.warning("Database unreachable while recording a render, trying again in %.1f s: %s", delay, exc)
+            time.sleep(delay)
 
 
 def render_claim(claim: dispatch.Claim) -> None:
@@ -177,13 +210,16 @@ def render_claim(claim: dispatch.Claim) -> None:
                 should_cancel=lambda request_id: heartbeat.cancel.get(int(request_id), True) or _past_grace(),
             )
             for outcome in outcomes:
-                _record(claim.owner, outcome, handing_back=_past_grace())
+                _settle_when_database_answers(_record, claim.owner, outcome, handing_back=_past_grace())
     except Exception as exc:  # every job must end in exactly one state; the artist gets a plain message
         message = next((text for kind, text in FAILURE_MESSAGES.items() if isinstance(exc, kind)), GENERIC_FAILURE)
         logger.exception("Rendering generations %s failed", [g.pk for g in claim.generations])
         share = (time.perf_counter() - started) / len(claim.generations)
         for generation in claim.generations:
-            dispatch.finish_failed(generation_id=generation.pk, owner=claim.owner, message=message, gpu_seconds=share)
+            _settle_when_database_answers(
+                dispatch.finish_failed, generation_id=generation.pk, owner=claim.owner, message=message,
+                gpu_seconds=share,
+            )  # fmt: skip
     finally:
         heartbeat.stopped.set()
         heartbeat.join(timeout=5)

@@ -96,8 +96,11 @@ def unload_all() -> None:
 
 def _load(preset: Preset, device: torch.device) -> DiffusionPipelineHandle:
     import diffusers
+    import transformers
 
-    diffusers.utils.logging.disable_progress_bar()  # the caller reports progress its own way
+    # The caller reports progress its own way; a worker's log is no place for loading bars.
+    diffusers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()
     started = time.perf_counter()
     if preset.build_tiny_if_missing and not (preset.path / "model_index.json").exists():
         build_tiny(preset.path, preset.family)

@@ -148,3 +148,64 @@ def test_sigterm_hands_the_running_job_back_uncharged_and_another_worker_finishe
     generation.refresh_from_db()
     assert generation.status == "succeeded" and generation.attempts == 1
     assert LedgerEntry.objects.filter(generation=generation, kind="charge").count() == 1
+
+
+@pytest.mark.postgres
+def test_a_database_restart_under_a_render_costs_nothing(transactional_db, cohort, artist, tmp_path, tiny_model):
+    """PostgreSQL restarting (here: every connection of the worker cut, as a restart or failover cuts
+    them) while a clip renders: the worker misses a renewal and reconnects; the clip succeeds on its
+    first attempt, charged once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process needs the shared PostgreSQL test database")
+    generation = slow_job(cohort, artist, steps=40)
+    worker = worker_process(tmp_path, tiny_model, "reconnecting")
+    try:
+        wait_for(lambda: status_of(generation) == "running" and generation.progress >= 5, timeout=120, what="rendering")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            assert cursor.fetchone()[0] >= 1  # the worker's connections were cut
+        wait_for(lambda: status_of(generation) in Generation.TERMINAL, timeout=120, what="the render to end")
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+    generation.refresh_from_db()
+    assert (generation.status, generation.attempts) == ("succeeded", 1), generation.failure_message
+    assert LedgerEntry.objects.filter(generation=generation, kind="charge").count() == 1
+
+
+def test_recording_a_result_waits_for_the_database_with_backoff(monkeypatch):
+    from django.db import OperationalError
+
+    from generations import tasks
+
+    class Clock:  # stands in for the time module inside generations.tasks only
+        now = 0.0
+
+        def monotonic(self):
+            return self.now
+
+        def sleep(self, seconds):
+            sleeps.append(seconds)
+            self.now += seconds
+
+    sleeps, calls = [], []
+    monkeypatch.setattr(tasks, "time", Clock())
+
+    def settle(generation_id, *, owner):
+        calls.append((generation_id, owner))
+        if len(calls) < 3:
+            raise OperationalError("terminating connection due to administrator command")
+        return True
+
+    assert tasks._settle_when_database_answers(settle, 7, owner="w") is True
+    assert calls == [(7, "w")] * 3 and sleeps == [0.5, 1.0]
+
+    def never(**kwargs):
+        raise OperationalError("the server is gone")
+
+    with pytest.raises(OperationalError):  # past half the lease, the lease decides
+        tasks._settle_when_database_answers(never)
+    assert 0 < sum(sleeps) - 1.5 <= settings.GENERATION_LEASE_SECONDS / 2
