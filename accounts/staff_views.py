@@ -22,6 +22,7 @@ from accounts.forms import (
 from accounts.models import Cohort, Invitation, Membership
 from accounts.permissions import staff_page
 from core.client_ip import client_ip
+from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on
 
 PAGE_SIZE = 50
@@ -244,12 +245,12 @@ def staff_audit(request):
 def staff_switches(request):
     if request.method == "POST":
         paused = request.POST.get("generation_paused") == "on"
-        reason = request.POST.get("reason", "").strip()
-        if paused and not reason:
-            messages.error(request, "Say why generation is paused; artists see the reason.")
-        else:
+        reason = request.POST.get("reason", "")
+        try:
             services.generation_pause_set(actor=request.user, paused=paused, reason=reason, ip=client_ip(request))
             messages.success(request, "Generation paused for everyone." if paused else "Generation resumed.")
+        except ApplicationError as refusal:  # the service's rule, shown where the staff member acts
+            messages.error(request, refusal.message)
         return redirect("staff_switches")
     return render(
         request, "accounts/staff/switches.html", {"switches": selectors.program_switches(), "form": ReasonForm()}

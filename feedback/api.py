@@ -243,14 +243,9 @@ class ReportTriageApi(APIView):
         data = TriageInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        original = None
-        if values.get("duplicate_of"):
-            original = Report.objects.filter(pk=values["duplicate_of"], cohort_id=report.cohort_id).first()
-            if original is None:
-                raise ApplicationError("invalid", "No such report in this cohort.", fields={"duplicate_of": "unknown"})
         services.report_triage(
             actor=request.user, report=report, outcome=values["outcome"], reason=values["reason"],
-            duplicate_of=original, staff_note=values.get("staff_note"),
+            duplicate_of=values.get("duplicate_of"), staff_note=values.get("staff_note"),
         )  # fmt: skip
         return Response(StaffReportSerializer(_report(request, report_id)).data)
 

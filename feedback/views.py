@@ -231,9 +231,9 @@ def report_triage(request, report_id: int):
     if not form.is_valid():
         raise ApplicationError("invalid", "Choose an outcome.")
     data = form.cleaned_data
-    original = Report.objects.filter(pk=data["duplicate_of"]).first() if data["duplicate_of"] else None
     services.report_triage(
-        actor=request.user, report=report, outcome=data["outcome"], reason=data["reason"], duplicate_of=original,
+        actor=request.user, report=report, outcome=data["outcome"], reason=data["reason"],
+        duplicate_of=data["duplicate_of"],
         staff_note=data["staff_note"] if "staff_note" in request.POST else None,
     )  # fmt: skip
     messages.success(request, "Triaged; the reporter is told.")

@@ -61,11 +61,17 @@ def credits_adjust_by_staff(
     *, actor: User | None, user: User, cohort: Cohort, amount: int, note: str, key: str | None = None
 ) -> CreditAccount:
     """Add (or take away) credits with a note the artist sees in their ledger; audited. Once per ``key``:
-    the same key again changes nothing (and records nothing). Nobody adjusts their own credits."""
+    the same key again changes nothing (and records nothing). Nobody adjusts their own credits; an
+    adjustment moves credits and says why."""
     if actor is not None and actor.pk == user.pk:
         raise ApplicationError(
             "own_account", "These are your own credits: another staff member grants them.", status=403
         )
+    if amount == 0:
+        raise ApplicationError("invalid", "Grant a number of credits other than zero.", fields={"amount": "zero"})
+    note = note.strip()
+    if not note:
+        raise ApplicationError("invalid", "Say why, in a note the artist will read.", fields={"note": "required"})
     account = account_for(user=user, cohort=cohort)
     key = key or f"adjust:{account.pk}:{note}:{amount}"
     before = account.entries.filter(key=key).exists()
@@ -140,11 +146,7 @@ def credits_grant_by_staff(
 ) -> CreditAccount:
     """A staff grant (or, negative, a take-back) to an active artist of ``cohort``; once per ``key``."""
     _active_artist(cohort=cohort, user=user)
-    if amount == 0:
-        raise ApplicationError("invalid", "Grant a number of credits other than zero.", fields={"amount": "zero"})
-    if not note.strip():
-        raise ApplicationError("invalid", "Say why, in a note the artist will read.", fields={"note": "required"})
-    return credits_adjust_by_staff(actor=actor, user=user, cohort=cohort, amount=amount, note=note.strip(), key=key)
+    return credits_adjust_by_staff(actor=actor, user=user, cohort=cohort, amount=amount, note=note, key=key)
 
 
 def credits_refill(*, account: CreditAccount) -> CreditAccount:

@@ -20,6 +20,8 @@ class AppealForm(forms.Form):
 
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(choices=Decision.Outcome.choices, widget=forms.HiddenInput, required=False)
+    # The page's decision buttons are named "decide"; the button pressed is the outcome.
+    decide = forms.ChoiceField(choices=Decision.Outcome.choices, required=False)
     reason_code = forms.ChoiceField(
         required=False, label="Reason (to reject or request changes)", help_text="From the published list."
     )
@@ -32,6 +34,11 @@ class DecisionForm(forms.Form):
         self.fields["reason_code"].choices = [("", "Choose a reason…")] + [
             (code.code, f"{code.label} ({code.policy_clause})") for code in ReasonCode.objects.filter(active=True)
         ]
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["outcome"] = cleaned.get("decide") or cleaned.get("outcome")
+        return cleaned
 
 
 class TakeDownForm(forms.Form):

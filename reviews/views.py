@@ -257,11 +257,10 @@ def review_decide(request, request_id: int):
     form = DecisionForm(request.POST)
     if not form.is_valid():
         raise ApplicationError("invalid", "Choose approve, reject or request changes, with a reason to refuse.")
-    outcome = request.POST.get("decide") or form.cleaned_data["outcome"]
     decision = services.review_decide(
         reviewer=request.user,
         request=_queue_item(request, request_id),
-        outcome=outcome,
+        outcome=form.cleaned_data["outcome"],
         reason_code=form.cleaned_data["reason_code"],
         note=form.cleaned_data["note"],
     )

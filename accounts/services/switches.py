@@ -11,13 +11,20 @@ from accounts.models import (
 )
 from accounts.services.audit import audit_record
 from accounts.signals import send_generation_may_resume
+from core.errors import ApplicationError
 
 
 @transaction.atomic
 def generation_pause_set(
     *, actor: User | None, paused: bool, reason: str = "", ip: str | None = None
 ) -> ProgramSwitches:
-    """The global kill switch for generation; takes effect on the next request and the next claim."""
+    """The global kill switch for generation; takes effect on the next request and the next claim.
+    A pause needs a reason: artists see it."""
+    reason = reason.strip()
+    if paused and not reason:
+        raise ApplicationError(
+            "invalid", "Say why generation is paused; artists see the reason.", fields={"reason": "required"}
+        )
     switches, _ = ProgramSwitches.objects.select_for_update().get_or_create(pk=1)
     switches.generation_paused = paused
     switches.generation_paused_reason = reason if paused else ""

@@ -148,11 +148,12 @@ def report_triage(
     report: Report,
     outcome: str,
     reason: str = "",
-    duplicate_of: Report | None = None,
+    duplicate_of: Report | int | None = None,
     staff_note: str | None = None,
 ) -> Report:
     """Set the report's state (confirmed, duplicate of another, needs information, won't fix with a reason,
-    in progress, resolved) and settle its award; the reporter is told, the staff note never."""
+    in progress, resolved) and settle its award; the reporter is told, the staff note never.
+    ``duplicate_of`` is the original report or its number as the page or the API received it."""
     report = (
         Report.objects.select_for_update(of=("self",))
         .select_related("cohort", "reporter", "rate_card")
@@ -171,11 +172,15 @@ def report_triage(
     if outcome == State.WONT_FIX and not reason:
         raise ApplicationError("invalid", "Say why it will not be fixed.", fields={"reason": "required"})
     if outcome == State.DUPLICATE:
-        if duplicate_of is None or duplicate_of.pk == report.pk or duplicate_of.cohort_id != report.cohort_id:
+        original_id = getattr(duplicate_of, "pk", duplicate_of)
+        # Looked up here, in the report's cohort, whoever calls: its state now, not the caller's copy.
+        original = Report.objects.filter(pk=original_id, cohort_id=report.cohort_id).exclude(pk=report.pk).first()
+        if original is None:
             raise ApplicationError(
-                "invalid", "Name the original report, in the same cohort.", fields={"duplicate_of": "required"}
-            )
-        report.duplicate_of = Report.objects.get(pk=duplicate_of.pk)  # its state now, not the caller's copy
+                "invalid", "Name the original report, in the same cohort.",
+                fields={"duplicate_of": "unknown" if original_id else "required"},
+            )  # fmt: skip
+        report.duplicate_of = original
     else:
         report.duplicate_of = None
     report.state, report.outcome_reason = outcome, reason[:2000]
@@ -193,7 +198,7 @@ def report_triage(
         settle_report(report=duplicate, actor=actor)
     audit_record(
         action=f"report.{outcome}", actor=actor, target=report, subject_user=report.reporter, cohort=report.cohort,
-        data={"reason": reason[:200], "duplicate_of": duplicate_of.pk if duplicate_of else None},
+        data={"reason": reason[:200], "duplicate_of": report.duplicate_of_id},
     )  # fmt: skip
     body = f"Now: {report.get_state_display()}." + (f" {reason}" if reason else "")
     if awarded:

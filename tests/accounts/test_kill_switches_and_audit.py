@@ -211,3 +211,16 @@ def test_members_are_found_by_email_and_changed_in_bulk_all_or_none(world):
     assert b"Tick at least one member first." in nothing.content
     stranger = staff.post(f"{url}bulk/", {"memberships": [999999], "action": "reactivate"}, follow=True)
     assert b"Select a valid choice" in stranger.content  # a member of another cohort, or nobody
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_the_service_refuses_a_pause_without_a_reason_and_changes_nothing(world, reason):
+    from accounts.selectors import program_switches
+    from accounts.services import generation_pause_set
+    from core.errors import ApplicationError
+
+    with pytest.raises(ApplicationError) as refused:
+        generation_pause_set(actor=world.admin, paused=True, reason=reason)
+    assert refused.value.fields == {"reason": "required"}
+    assert not program_switches().generation_paused
+    assert not AuditEvent.objects.filter(action="generation.paused").exists()

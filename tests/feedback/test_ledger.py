@@ -66,7 +66,25 @@ def test_duplicates_earn_the_acknowledgement_once_the_original_is_confirmed(boar
     assert ledger(first) == [("bug_high", 6000, 20)] and ledger(later) == [("duplicate", 500, 0)]
     with pytest.raises(ApplicationError) as itself:
         services.report_triage(actor=board.reviewer, report=first, outcome="duplicate", duplicate_of=first)
-    assert itself.value.fields == {"duplicate_of": "required"}
+    assert itself.value.fields == {"duplicate_of": "unknown"}
+
+
+def test_the_original_of_a_duplicate_is_looked_up_by_the_service_in_the_reports_cohort(board):
+    """The page and the API pass the number they were given; the service finds it, in this cohort only."""
+    from tests.factories import CohortFactory
+
+    first = bug(board, title="Cancel is ignored at the end")
+    later = bug(board, reporter=MembershipFactory(cohort=board.cohort).user, title="Cancel ignored")
+    elsewhere = CohortFactory()
+    outsider = bug(board, reporter=MembershipFactory(cohort=elsewhere).user, title="Elsewhere")
+    Report.objects.filter(pk=outsider.pk).update(cohort=elsewhere)
+    for original_id, problem in ((outsider.pk, "unknown"), (10**9, "unknown"), (None, "required")):
+        with pytest.raises(ApplicationError) as refused:
+            services.report_triage(actor=board.reviewer, report=later, outcome="duplicate", duplicate_of=original_id)
+        assert refused.value.fields == {"duplicate_of": problem}
+    services.report_triage(actor=board.reviewer, report=later, outcome="duplicate", duplicate_of=first.pk)
+    later.refresh_from_db()
+    assert (later.state, later.duplicate_of_id) == ("duplicate", first.pk)
 
 
 def test_the_rate_is_the_one_in_force_at_filing_and_awards_only_go_up(board):

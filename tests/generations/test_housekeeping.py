@@ -99,6 +99,19 @@ def test_operators_adjust_credits_once_per_key(artist, cohort):
         call_command("adjust_credits", artist.email, cohort.slug, "-1000", "--note", "oops", stdout=out)
 
 
+@pytest.mark.parametrize(("amount", "note", "field"), [(0, "thanks", "amount"), (5, "  ", "note")])
+def test_every_credit_adjustment_moves_credits_and_says_why(artist, cohort, admin, amount, note, field):
+    """The rule lives in the service, so the staff page, the command and the contribution ledger all keep it."""
+    from core.errors import ApplicationError
+
+    with pytest.raises(ApplicationError) as refused:
+        services.credits_adjust_by_staff(actor=admin, user=artist, cohort=cohort, amount=amount, note=note)
+    assert field in refused.value.fields
+    with pytest.raises(CommandError, match="other than zero" if field == "amount" else "Say why"):
+        call_command("adjust_credits", artist.email, cohort.slug, str(amount), "--note", note, stdout=io.StringIO())
+    assert not LedgerEntry.objects.filter(kind="adjustment").exists()
+
+
 def test_staff_writes_outside_the_pages_are_audited(artist, cohort, admin):
     out = io.StringIO()
     call_command("adjust_credits", artist.email, cohort.slug, "5", "--note", "thanks", "--key", "k9", stdout=out)

@@ -52,6 +52,9 @@ def test_the_reviewers_desk_claims_decides_renews_and_records_the_viewing(team):
 
     no_reason = desk.post(reverse("review_decide", args=[request.pk]), {"decide": "reject"}, follow=True)
     assert "Choose a reason from the published list" in no_reason.content.decode()
+    unknown = desk.post(reverse("review_decide", args=[request.pk]), {"decide": "publish-all"}, follow=True)
+    assert "Choose approve, reject or request changes" in unknown.content.decode()  # the form's refusal
+    assert not request.decisions.exists()
     decided = desk.post(
         reverse("review_decide", args=[request.pk]), {"decide": "reject", "reason_code": "likeness", "note": "Face."}
     )

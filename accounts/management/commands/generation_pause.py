@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.selectors import program_switches
 from accounts.services import generation_pause_set
+from core.errors import ApplicationError
 
 
 class Command(BaseCommand):
@@ -23,7 +24,8 @@ class Command(BaseCommand):
             generation_pause_set(actor=None, paused=False)
             self.stdout.write("Generation resumed; waiting jobs start now.")
             return
-        if not reason or not reason.strip():
-            raise CommandError('Say why generation is paused (--reason "..."); artists see the reason.')
-        generation_pause_set(actor=None, paused=True, reason=reason.strip())
-        self.stdout.write(f"Generation paused for everyone: {reason.strip()}")
+        try:
+            switches = generation_pause_set(actor=None, paused=True, reason=reason or "")
+        except ApplicationError as refusal:
+            raise CommandError(f'{refusal.message} (--reason "...")') from refusal
+        self.stdout.write(f"Generation paused for everyone: {switches.generation_paused_reason}")

@@ -20,8 +20,6 @@ class Command(BaseCommand):
         found = Cohort.objects.filter(slug=cohort).first()
         if user is None or found is None:
             raise CommandError(f"No account {email!r} or no cohort {cohort!r}.")
-        if amount == 0:
-            raise CommandError("The amount must not be zero.")
         try:
             account = credits_adjust_by_staff(actor=None, user=user, cohort=found, amount=amount, note=note, key=key)
         except ApplicationError as exc:
