@@ -21,18 +21,18 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import (
     Case,
     F,
     IntegerField,
-    QuerySet,
     Value,
     When,
 )
 from django.utils import timezone
 
 from accounts.selectors import program_switches
+from core.locking import skip_locked
 from generations import ledger, webhooks
 from generations.models import Generation
 from generations.pricing import presets
@@ -40,12 +40,6 @@ from generations.selectors import fair_share_queue
 
 logger = logging.getLogger(__name__)
 Status = Generation.Status
-
-
-def _lockable(queryset: QuerySet) -> QuerySet:
-    if connection.features.has_select_for_update_skip_locked:
-        return queryset.select_for_update(skip_locked=True, of=("self",))
-    return queryset  # SQLite: one writer at a time; the conditional update below decides
 
 
 @dataclass(frozen=True)
@@ -62,14 +56,14 @@ def claim_batch(*, owner: str, max_batch: int | None = None) -> Claim:
     now = timezone.now()
     lease = now + timedelta(seconds=settings.GENERATION_LEASE_SECONDS)
     with transaction.atomic():
-        first = _lockable(fair_share_queue()).first()
+        first = skip_locked(fair_share_queue()).first()
         if first is None:
             return Claim(owner, [])
         chosen, per_artist = [first], {first.artist_id: first.running_now + 1}
         preset = presets().get(first.preset)
         max_batch = max_batch or (preset.max_batch if preset else 1)
         if max_batch > 1:
-            compatible = _lockable(
+            compatible = skip_locked(
                 fair_share_queue()
                 .exclude(pk=first.pk)
                 .filter(preset=first.preset, width=first.width, height=first.height, num_frames=first.num_frames,
@@ -210,7 +204,7 @@ def requeue_expired() -> tuple[int, int]:
     requeued = failed = 0
     now = timezone.now()
     with transaction.atomic():
-        expired = _lockable(Generation.objects.filter(status=Status.RUNNING, lease_expires_at__lt=now))
+        expired = skip_locked(Generation.objects.filter(status=Status.RUNNING, lease_expires_at__lt=now))
         for generation in expired.select_related("account"):
             if generation.attempts < settings.GENERATION_MAX_ATTEMPTS:
                 Generation.objects.filter(pk=generation.pk).update(

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Notification, User
 from accounts.services import audit_record, notify, notify_admins
 from core.errors import ApplicationError
+from core.locking import skip_locked
 from reviews import selectors
 from reviews.models import Appeal, Decision, PublicationRequest, ReasonCode
 from reviews.permissions import may_review, reviewable_cohorts, reviewers
@@ -24,12 +25,6 @@ from reviews.services.publications import publication_create
 CLAIM_LEASE = timedelta(minutes=15)
 DIGEST_EVERY = timedelta(days=1)
 State = PublicationRequest.State
-
-
-def _lockable(queryset):
-    if connection.features.has_select_for_update_skip_locked:
-        return queryset.select_for_update(skip_locked=True, of=("self",))
-    return queryset
 
 
 # What the queue shows about a claimed request, read with the claim itself (the row lock is on the request only).
@@ -73,11 +68,11 @@ def review_claim_next(*, reviewer: User) -> PublicationRequest | None:
     _lock_reviewer(reviewer)
     now = timezone.now()
     held = PublicationRequest.objects.filter(claimed_by=reviewer, state=State.IN_REVIEW, lease_expires_at__gt=now)
-    mine = _lockable(held.select_related(*QUEUE_ITEM_RELATED)).order_by("deadline_at", "id").first()
+    mine = skip_locked(held.select_related(*QUEUE_ITEM_RELATED)).order_by("deadline_at", "id").first()
     if mine is not None:
         return _claim(mine, reviewer, now)
     free = _claimable_by(reviewer).filter(_free(now)).select_related(*QUEUE_ITEM_RELATED)
-    candidate = _lockable(free).order_by("deadline_at", "id").first()
+    candidate = skip_locked(free).order_by("deadline_at", "id").first()
     return _claim(candidate, reviewer, now) if candidate is not None else None
 
 
@@ -87,7 +82,7 @@ def review_claim(*, reviewer: User, request: PublicationRequest) -> PublicationR
     held; 409 when someone else holds it."""
     _lock_reviewer(reviewer)
     now = timezone.now()
-    found = _lockable(_claimable_by(reviewer).filter(pk=request.pk)).first()
+    found = skip_locked(_claimable_by(reviewer).filter(pk=request.pk)).first()
     if found is None:
         if not _claimable_by(reviewer).filter(pk=request.pk).exists():
             raise ApplicationError("not_found", "No such request in your review queue.", status=404)
@@ -195,7 +190,7 @@ def review_flag_overdue(*, now=None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         overdue = list(
-            _lockable(
+            skip_locked(
                 PublicationRequest.objects.filter(
                     state__in=PublicationRequest.OPEN, deadline_at__lte=now, overdue_at__isnull=True
                 )
