@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -12,7 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken, Cohort
 from accounts.openapi import ErrorSerializer
-from accounts.permissions import HasScopes, staff_powers
+from accounts.permissions import HasScopes
 from core.api_fields import (
     NegativePromptField,
     PromptField,
@@ -25,81 +24,15 @@ from core.api_fields import (
 )
 from core.pagination import CursorPagination
 from generations import selectors, services
-from generations.media import signed_url
 from generations.models import Generation
-from generations.permissions import generations_for
+from generations.permissions import generations_for, viewer_of
 from generations.pricing import ASPECTS, presets, resolutions_for
-
-
-class GenerationSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="public_id")
-    cohort = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    duration_s = serializers.FloatField()
-    queue_position = serializers.SerializerMethodField()
-    estimated_start = serializers.SerializerMethodField()
-    video_url = serializers.SerializerMethodField()
-    poster_url = serializers.SerializerMethodField()
-    retry_of = serializers.SerializerMethodField()
-    phase_ms = serializers.SerializerMethodField(
-        help_text="Staff only: milliseconds per phase of a succeeded job (queue_wait, load, denoise, decode, "
-        "encode, store, settle); null for others."
-    )
-
-    class Meta:
-        model = Generation
-        fields = [
-            "id", "cohort", "prompt", "negative_prompt", "preset", "width", "height", "num_frames", "fps",
-            "duration_s", "steps", "seed", "cost", "status", "progress", "queued_at", "started_at", "finished_at",
-            "attempts", "gpu_seconds", "failure_message", "queue_position", "estimated_start", "video_url",
-            "poster_url", "video_sha256", "retry_of", "phase_ms", "callback_url",
-        ]  # fmt: skip
-
-    def get_queue_position(self, obj) -> int | None:
-        return getattr(obj, "queue_position", None)
-
-    def get_estimated_start(self, obj) -> str | None:
-        estimate = getattr(obj, "estimated_start", None)
-        return estimate.isoformat() if estimate else None
-
-    def _url(self, obj, kind) -> str | None:
-        field = obj.video if kind == "video" else obj.poster
-        if not field or obj.deleted_at:
-            return None
-        request = self.context.get("request")
-        if request is None:  # a webhook payload: made for the artist, on the site's public address
-            return settings.SITE_URL + signed_url(obj, kind, viewer_id=obj.artist_id)
-        return request.build_absolute_uri(signed_url(obj, kind, viewer_id=request.user.pk))
-
-    def get_video_url(self, obj) -> str | None:
-        return self._url(obj, "video")
-
-    def get_poster_url(self, obj) -> str | None:
-        return self._url(obj, "poster")
-
-    def get_phase_ms(self, obj) -> dict[str, float] | None:
-        root = self.root
-        if not hasattr(root, "_staff_powers"):
-            request = self.context.get("request")
-            root._staff_powers = request is not None and staff_powers(request)
-        return obj.phase_ms if root._staff_powers and obj.phase_ms else None
-
-    def get_retry_of(self, obj) -> str | None:
-        return str(obj.retry_of.public_id) if obj.retry_of_id else None
-
-
-class StaffAccessSerializer(serializers.Serializer):
-    viewer = serializers.CharField(source="viewer.__str__", help_text="The staff member who opened the clip.")
-    via = serializers.CharField(help_text="page, api, video, poster or review")
-    at = serializers.DateTimeField()
-
-
-class GenerationDetailSerializer(GenerationSerializer):
-    staff_access = StaffAccessSerializer(
-        many=True, source="staff_access_list", help_text="Every time staff opened this clip, newest first."
-    )
-
-    class Meta(GenerationSerializer.Meta):
-        fields = [*GenerationSerializer.Meta.fields, "staff_access"]
+from generations.serializers import (
+    GenerationDetailSerializer,
+    GenerationSerializer,
+    serialize_generation,
+    serialize_generations,
+)
 
 
 class QuoteSerializer(serializers.Serializer):
@@ -197,9 +130,7 @@ class GenerationListCreateApi(APIView):
         paginator = GenerationPagination()
         page = selectors.with_queue_estimates(paginator.paginate_queryset(generations, request, view=self))
         services.staff_access_record_list(viewer=request.user, generations=page)  # others' prompts, shown to them
-        return paginator.get_paginated_response(
-            GenerationSerializer(page, many=True, context={"request": request}).data
-        )
+        return paginator.get_paginated_response(serialize_generations(page, viewer=viewer_of(request)))
 
     @extend_schema(
         request=SubmitSerializer,
@@ -234,7 +165,7 @@ class GenerationListCreateApi(APIView):
             **values,
         )
         # The queue position is read on GET (list and detail); computing it here would scan the queue per submission.
-        body = GenerationSerializer(generation, context={"request": request}).data
+        body = serialize_generation(generation, viewer=viewer_of(request))
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -254,7 +185,7 @@ class GenerationDetailApi(APIView):
         generation = selectors.with_queue_estimate(_generation(request, public_id))
         services.staff_access_record(viewer=request.user, generation=generation, via="api")
         generation.staff_access_list = selectors.staff_access_to(generation=generation)
-        return Response(GenerationDetailSerializer(generation, context={"request": request}).data)
+        return Response(serialize_generation(generation, viewer=viewer_of(request), detail=True))
 
 
 class GenerationCancelApi(APIView):
@@ -266,7 +197,7 @@ class GenerationCancelApi(APIView):
     )
     def post(self, request, public_id):
         generation = services.generation_cancel(actor=request.user, generation=_generation(request, public_id))
-        return Response(GenerationSerializer(generation, context={"request": request}).data)
+        return Response(serialize_generation(generation, viewer=viewer_of(request)))
 
 
 class GenerationRetryApi(APIView):
@@ -280,9 +211,7 @@ class GenerationRetryApi(APIView):
     def post(self, request, public_id):
         original = _generation(request, public_id)
         retried = services.generation_retry(actor=request.user, generation=original)
-        return Response(
-            GenerationSerializer(retried, context={"request": request}).data, status=status.HTTP_201_CREATED
-        )
+        return Response(serialize_generation(retried, viewer=viewer_of(request)), status=status.HTTP_201_CREATED)
 
 
 class QuoteApi(APIView):

@@ -8,6 +8,9 @@ re-run, retry or delete it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -31,3 +34,17 @@ def check_artist_of(*, actor: User, generation: Generation) -> None:
     """Refuse (403) unless ``actor`` made ``generation``: re-running, retrying and deleting are the artist's."""
     if actor.pk != generation.artist_id:
         raise ApplicationError("permission_denied", "Only the artist may do this with their clip.", status=403)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who a serialization is for: their media URLs name them, and staff-only fields show only to staff."""
+
+    user: User
+    as_staff: bool
+    absolute: Callable[[str], str]  # a path made into a full URL (request.build_absolute_uri)
+
+
+def viewer_of(request) -> Viewer:
+    """The viewer an API answer is serialized for: staff-only fields show while staff powers are in use."""
+    return Viewer(user=request.user, as_staff=staff_powers(request), absolute=request.build_absolute_uri)

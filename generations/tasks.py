@@ -259,16 +259,10 @@ def wake_workers() -> None:
     dispatch.wake_for_waiting_jobs(at_most=1)
 
 
-def _generation_json(generation) -> dict:
-    from generations.api import GenerationSerializer  # the API's own shape, made outside a request
-
-    return GenerationSerializer(generation).data
-
-
 @shared_task(name="generations.deliver_webhook", ignore_result=True, soft_time_limit=60, time_limit=90)
 def deliver_webhook(delivery_id: int) -> None:
     """One attempt at a job's webhook (generations.webhooks); a failed one schedules the next itself."""
-    webhooks.webhook_deliver(delivery_id, body_of=_generation_json)
+    webhooks.webhook_deliver(delivery_id)
 
 
 @shared_task(name="generations.deliver_due_webhooks", ignore_result=True, soft_time_limit=50, time_limit=60)

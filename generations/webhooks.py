@@ -1,9 +1,10 @@
 """Webhooks, so API clients need not poll: a job's terminal state POSTed to its callback_url.
 
-The body is the generation's JSON as the API shows it. The ``Vernissage-Signature`` header reads
-``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`` with the submitting token's webhook secret
-(docs/api.md shows how to check it). A delivery is retried with exponential backoff until it gets a
-2xx answer or WEBHOOK_RETRY_FOR_HOURS pass.
+The body is built here (``webhook_payload``), not by the API's serializer: its keys are a signed
+contract with receivers, pinned by a test, so an API field cannot change it by accident.
+The ``Vernissage-Signature`` header reads ``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">``
+with the submitting token's webhook secret (docs/api.md shows how to check it). A delivery is retried
+with exponential backoff until it gets a 2xx answer or WEBHOOK_RETRY_FOR_HOURS pass.
 
 The platform must not become a way into the network it runs in, so a callback URL is HTTPS to a
 public address only (plain HTTP to this machine only when WEBHOOKS_ALLOW_LOOPBACK is set, for
@@ -21,7 +22,6 @@ import json
 import logging
 import socket
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -34,6 +34,8 @@ from django.utils import timezone
 
 from core.errors import ApplicationError
 from core.retry import backoff_seconds
+from generations import selectors
+from generations.media import signed_url
 from generations.models import Generation, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -195,18 +197,55 @@ def next_delay(attempts: int) -> float:
     )
 
 
-def webhook_deliver(delivery_id: int, *, body_of: Callable[[Generation], dict]) -> str:
+def _iso(moment) -> str | None:
+    """As the API writes a time (ISO 8601, UTC as Z)."""
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def webhook_payload(delivery: WebhookDelivery) -> dict:
+    """The JSON a receiver gets: the ended job as its artist sees it, with signed media links on SITE_URL."""
+    generation = delivery.generation
+
+    def media_url(kind: str) -> str | None:
+        if not (generation.video if kind == "video" else generation.poster) or generation.deleted_at:
+            return None
+        return settings.SITE_URL + signed_url(generation, kind, viewer_id=generation.artist_id)
+
+    return {
+        "event": delivery.event,
+        "generation": {
+            "id": str(generation.public_id), "cohort": generation.cohort.slug, "status": generation.status,
+            "prompt": generation.prompt, "negative_prompt": generation.negative_prompt,
+            "preset": generation.preset, "width": generation.width, "height": generation.height,
+            "num_frames": generation.num_frames, "fps": generation.fps, "duration_s": generation.duration_s,
+            "steps": generation.steps, "seed": generation.seed, "cost": generation.cost,
+            "progress": generation.progress, "attempts": generation.attempts,
+            "gpu_seconds": generation.gpu_seconds, "failure_message": generation.failure_message,
+            "queued_at": _iso(generation.queued_at), "started_at": _iso(generation.started_at),
+            "finished_at": _iso(generation.finished_at),
+            "video_url": media_url("video"), "poster_url": media_url("poster"),
+            "video_sha256": generation.video_sha256,
+            "retry_of": str(generation.retry_of.public_id) if generation.retry_of_id else None,
+            "callback_url": generation.callback_url,
+            "staff_access": [
+                {"viewer": str(access.viewer), "via": access.via, "at": _iso(access.at)}
+                for access in selectors.staff_access_to(generation=generation)
+            ],
+        },
+    }  # fmt: skip
+
+
+def webhook_deliver(delivery_id: int) -> str:
     """Make one attempt if one is due; returns what happened ("delivered", "retry", "gave up", "not due").
 
-    ``body_of`` gives the generation's JSON (the API's shape; tasks.py passes its serializer). No
-    transaction stays open while the other end answers: the attempt is first booked (the row's next
+    No transaction stays open while the other end answers: the attempt is first booked (the row's next
     attempt moves past the timeout, so a duplicate message finds nothing due), then made, then recorded.
     """
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=delivery_id, delivered_at=None, given_up_at=None, next_attempt_at__lte=timezone.now())
-            .select_related("generation__callback_token")
+            .select_related("generation__callback_token", "generation__cohort", "generation__retry_of")
             .first()
         )
         if delivery is None:
@@ -217,7 +256,7 @@ def webhook_deliver(delivery_id: int, *, body_of: Callable[[Generation], dict]) 
         delivery.attempts += 1
         delivery.next_attempt_at = timezone.now() + timedelta(seconds=ATTEMPT_LEASE_SECONDS)
         delivery.save(update_fields=["attempts", "next_attempt_at"])
-    body = json.dumps({"event": delivery.event, "generation": body_of(delivery.generation)}, sort_keys=True).encode()
+    body = json.dumps(webhook_payload(delivery), sort_keys=True).encode()
     headers = {
         "Content-Type": "application/json", "User-Agent": "Vernissage-Webhooks/1",
         "Vernissage-Event": delivery.event, "Vernissage-Delivery": str(delivery.pk),

@@ -28,7 +28,7 @@ LAYERS = {
     "models": 0, "storage": 0, "signals": 0, "tokens": 0,
     "selectors": 1, "ledger": 1, "pricing": 1, "prompts": 1, "media": 1, "permissions": 1,
     "credentials": 1, "markup": 1, "uploads": 1, "numbers": 1,
-    "services": 2, "dispatch": 2, "leaks": 2, "webhooks": 2, "staff_access": 2,
+    "services": 2, "dispatch": 2, "leaks": 2, "webhooks": 2, "staff_access": 2, "serializers": 2,
 }  # fmt: skip
 EDGE = 3
 LAYER_NAMES = {0: "models", 1: "selectors and rules", 2: "services", 3: "edges (api, views, tasks, commands)"}

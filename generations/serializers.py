@@ -1,0 +1,94 @@
+"""How a generation looks to the API's reader: one shape, made for an explicit viewer.
+
+The API serializes through ``serialize_generations`` (Sentry's ``serialize(objects, user)`` is the
+model): who is looking, and whether they may see staff-only fields, is said by the caller, never read
+from a request inside a field. Webhook bodies do not come from here: generations.webhooks builds its
+own, so an API field cannot silently change a signed contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rest_framework import serializers
+
+from generations.media import signed_url
+from generations.models import Generation
+from generations.permissions import Viewer
+
+
+class GenerationSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id")
+    cohort = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    duration_s = serializers.FloatField()
+    queue_position = serializers.SerializerMethodField()
+    estimated_start = serializers.SerializerMethodField()
+    video_url = serializers.SerializerMethodField()
+    poster_url = serializers.SerializerMethodField()
+    retry_of = serializers.SerializerMethodField()
+    phase_ms = serializers.SerializerMethodField(
+        help_text="Staff only: milliseconds per phase of a succeeded job (queue_wait, load, denoise, decode, "
+        "encode, store, settle); null for others."
+    )
+
+    class Meta:
+        model = Generation
+        fields = [
+            "id", "cohort", "prompt", "negative_prompt", "preset", "width", "height", "num_frames", "fps",
+            "duration_s", "steps", "seed", "cost", "status", "progress", "queued_at", "started_at", "finished_at",
+            "attempts", "gpu_seconds", "failure_message", "queue_position", "estimated_start", "video_url",
+            "poster_url", "video_sha256", "retry_of", "phase_ms", "callback_url",
+        ]  # fmt: skip
+
+    @property
+    def viewer(self) -> Viewer:
+        return self.context["viewer"]
+
+    def get_queue_position(self, obj) -> int | None:
+        return getattr(obj, "queue_position", None)
+
+    def get_estimated_start(self, obj) -> str | None:
+        estimate = getattr(obj, "estimated_start", None)
+        return estimate.isoformat() if estimate else None
+
+    def _url(self, obj, kind) -> str | None:
+        if not (obj.video if kind == "video" else obj.poster) or obj.deleted_at:
+            return None
+        return self.viewer.absolute(signed_url(obj, kind, viewer_id=self.viewer.user.pk))
+
+    def get_video_url(self, obj) -> str | None:
+        return self._url(obj, "video")
+
+    def get_poster_url(self, obj) -> str | None:
+        return self._url(obj, "poster")
+
+    def get_phase_ms(self, obj) -> dict[str, float] | None:
+        return obj.phase_ms if self.viewer.as_staff and obj.phase_ms else None
+
+    def get_retry_of(self, obj) -> str | None:
+        return str(obj.retry_of.public_id) if obj.retry_of_id else None
+
+
+class StaffAccessSerializer(serializers.Serializer):
+    viewer = serializers.CharField(source="viewer.__str__", help_text="The staff member who opened the clip.")
+    via = serializers.CharField(help_text="page, api, video, poster or review")
+    at = serializers.DateTimeField()
+
+
+class GenerationDetailSerializer(GenerationSerializer):
+    staff_access = StaffAccessSerializer(
+        many=True, source="staff_access_list", help_text="Every time staff opened this clip, newest first."
+    )
+
+    class Meta(GenerationSerializer.Meta):
+        fields = [*GenerationSerializer.Meta.fields, "staff_access"]
+
+
+def serialize_generations(generations: Iterable[Generation], *, viewer: Viewer) -> list[dict]:
+    return GenerationSerializer(generations, many=True, context={"viewer": viewer}).data
+
+
+def serialize_generation(generation: Generation, *, viewer: Viewer, detail: bool = False) -> dict:
+    """One generation; ``detail`` adds its staff-access log (set ``staff_access_list`` on it first)."""
+    serializer = GenerationDetailSerializer if detail else GenerationSerializer
+    return serializer(generation, context={"viewer": viewer}).data
