@@ -96,13 +96,6 @@ class Cohort(models.Model):
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
     capacity = models.PositiveIntegerField(default=300, help_text="Most artists with an active membership.")
-    review_deadline_hours = models.PositiveIntegerField(default=72)
-    publish_after_deadline = models.BooleanField(
-        default=False, help_text="Artists may publish a clip staff did not decide on before the deadline."
-    )
-    appeal_window_days = models.PositiveIntegerField(
-        default=180, help_text="How long after a rejection the artist may appeal it."
-    )
     # Leak containment: a token used beyond these is suspended at once. A high request rate alone is
     # answered with 429 (the rate limits), never with a suspension: only spread across addresses, or
     # submissions far beyond what a person makes, look like a token relayed by a public front end.
@@ -115,9 +108,8 @@ class Cohort(models.Model):
 
     # What admins may set, on the pages, through the API and in services alike.
     EDITABLE_FIELDS = (
-        "name", "slug", "description", "status", "starts_on", "ends_on", "capacity", "review_deadline_hours",
-        "publish_after_deadline", "appeal_window_days", "leak_max_addresses", "leak_address_window_minutes",
-        "leak_max_submissions_per_minute",
+        "name", "slug", "description", "status", "starts_on", "ends_on", "capacity", "leak_max_addresses",
+        "leak_address_window_minutes", "leak_max_submissions_per_minute",
     )  # fmt: skip
 
     class Meta:

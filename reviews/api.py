@@ -10,9 +10,11 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import HasScopes
+from accounts.models import Cohort
+from accounts.permissions import HasScopes, IsProgramAdmin
 from accounts.throttles import PublicReadThrottle
-from core.api_fields import QuerySerializer, StrictIntegerField, StrictSlugField
+from core.api_fields import QuerySerializer, StrictBooleanField, StrictIntegerField, StrictSlugField
+from core.client_ip import client_ip
 from core.pagination import CursorPagination
 from generations.permissions import generations_for
 from reviews import selectors, services
@@ -225,6 +227,35 @@ class ReasonCodeListApi(APIView):
     )
     def get(self, request):
         return Response(ReasonCodeSerializer(selectors.reason_codes(), many=True).data)
+
+
+class ReviewPolicySerializer(serializers.Serializer):
+    deadline_hours = StrictIntegerField(min_value=1, max_value=24 * 365, help_text="Hours to decide a request in.")
+    publish_after_deadline = StrictBooleanField(help_text="Artists may publish what was not decided in time.")
+    appeal_window_days = StrictIntegerField(min_value=1, max_value=3650, help_text="Days to appeal a rejection in.")
+
+
+class ReviewPolicyApi(APIView):
+    """A cohort's review policy (program admins): the deadline, what happens past it, the appeal window."""
+
+    permission_classes = [IsAuthenticated, IsProgramAdmin]
+
+    @extend_schema(responses=ReviewPolicySerializer, summary="A cohort's review policy (admins)")
+    def get(self, request, cohort_id: int):
+        cohort = get_object_or_404(Cohort, pk=cohort_id)
+        return Response(ReviewPolicySerializer(selectors.review_policy_of(cohort)).data)
+
+    @extend_schema(
+        request=ReviewPolicySerializer, responses=ReviewPolicySerializer, summary="Change a cohort's review policy"
+    )
+    def patch(self, request, cohort_id: int):
+        cohort = get_object_or_404(Cohort, pk=cohort_id)
+        data = ReviewPolicySerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        policy = services.review_policy_save(
+            actor=request.user, cohort=cohort, ip=client_ip(request), **data.validated_data
+        )
+        return Response(ReviewPolicySerializer(policy).data)
 
 
 # --- Publications (public) -----------------------------------------------------------------------

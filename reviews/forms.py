@@ -2,7 +2,7 @@
 
 from django import forms
 
-from reviews.models import Decision, ReasonCode
+from reviews.models import Decision, ReasonCode, ReviewPolicy
 
 
 class PublicationRequestForm(forms.Form):
@@ -69,3 +69,10 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, cohorts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cohort"].choices = [("", "All")] + [(cohort.slug, cohort.name) for cohort in cohorts]
+
+
+class ReviewPolicyForm(forms.ModelForm):
+    class Meta:
+        model = ReviewPolicy
+        fields = list(ReviewPolicy.EDITABLE_FIELDS)
+        labels = {"deadline_hours": "Review deadline (hours)", "appeal_window_days": "Appeal window (days)"}

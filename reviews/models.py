@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -18,6 +19,35 @@ from django.utils import timezone
 from accounts.models import Cohort
 from generations.models import Generation
 from generations.storage import private_storage
+
+
+class ReviewPolicy(models.Model):
+    """How review works in a cohort: the deadline staff answer by, what happens past it, how long appeals stay open.
+
+    One per cohort, like its quota and feedback policies; a cohort without one follows the defaults."""
+
+    cohort = models.OneToOneField(Cohort, on_delete=models.CASCADE, related_name="review_policy")
+    deadline_hours = models.PositiveIntegerField(
+        default=72, validators=[MinValueValidator(1)],
+        help_text="Hours within which a reviewer decides each publication request.",
+    )  # fmt: skip
+    publish_after_deadline = models.BooleanField(
+        default=False, help_text="Artists may publish a clip staff did not decide on before the deadline."
+    )
+    appeal_window_days = models.PositiveIntegerField(
+        default=180, validators=[MinValueValidator(1)], help_text="Days after a rejection the artist may appeal it."
+    )
+
+    EDITABLE_FIELDS = ("deadline_hours", "publish_after_deadline", "appeal_window_days")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(deadline_hours__gte=1), name="review_deadline_positive"),
+            models.CheckConstraint(condition=Q(appeal_window_days__gte=1), name="review_appeal_window_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"review policy of {self.cohort}"
 
 
 class ReasonCode(models.Model):

@@ -8,17 +8,23 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Cohort, User
+from core.relations import related_or_none
 from core.stats import percentile
-from reviews.models import Appeal, Decision, Publication, PublicationRequest, ReasonCode
+from reviews.models import Appeal, Decision, Publication, PublicationRequest, ReasonCode, ReviewPolicy
 from reviews.permissions import reviewable_cohorts
 
 State = PublicationRequest.State
 OUTCOME_WORDS = {"approve": "approved", "reject": "rejected", "request_changes": "changes requested"}
+
+
+def review_policy_of(cohort: Cohort) -> ReviewPolicy:
+    """The cohort's review policy, or the defaults where it has none; select_related("cohort__review_policy")
+    on a query of requests saves a query per cohort."""
+    return related_or_none(cohort, "review_policy") or ReviewPolicy(cohort=cohort)
 
 
 # --- Statements of reasons ------------------------------------------------------------------------
@@ -32,7 +38,7 @@ def statement_of_reasons(decision: Decision) -> dict:
     final = decision.stage == Decision.Stage.APPEAL
     appeal_until = None
     if not final and decision.outcome == Decision.Outcome.REJECT:
-        appeal_until = decision.decided_at + timedelta(days=request.cohort.appeal_window_days)
+        appeal_until = decision.decided_at + timedelta(days=review_policy_of(request.cohort).appeal_window_days)
     if decision.outcome == Decision.Outcome.APPROVE:
         scope = "The clip is published in the public gallery with your credit line."
     elif decision.outcome == Decision.Outcome.REJECT:
@@ -96,7 +102,7 @@ def requests_of(*, artist: User) -> QuerySet[PublicationRequest]:
     """The artist's requests, newest first, with their decisions (and reasons), appeal and publication."""
     return (
         PublicationRequest.objects.filter(artist=artist)
-        .select_related("cohort", "generation", "appeal", "publication__take_down_reason")
+        .select_related("cohort__review_policy", "generation", "appeal", "publication__take_down_reason")
         .prefetch_related(
             Prefetch(
                 "decisions",
@@ -121,23 +127,15 @@ def with_statements(requests: list[PublicationRequest]) -> list[PublicationReque
             and request.state == State.REJECTED
             and latest["appeal_until"]
             and latest["appeal_until"] > now
-            and not hasattr_safe(request, "appeal")
+            and related_or_none(request, "appeal") is None
         )
         request.may_self_publish = (
             request.state in PublicationRequest.OPEN
             and request.stage == PublicationRequest.Stage.REVIEW
-            and request.cohort.publish_after_deadline
+            and review_policy_of(request.cohort).publish_after_deadline
             and request.deadline_at <= now
         )
     return requests
-
-
-def hasattr_safe(obj, name: str) -> bool:
-    """Whether a reverse one-to-one exists (Django raises instead of returning None)."""
-    try:
-        return getattr(obj, name) is not None
-    except ObjectDoesNotExist:
-        return False
 
 
 # --- The review queue ----------------------------------------------------------------------------

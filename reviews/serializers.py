@@ -7,8 +7,8 @@ from rest_framework import serializers
 
 from core.api_fields import NOT_BLANK, StrictBooleanField, StrictCharField, StrictSlugField
 from core.pagination import page_of
+from core.relations import related_or_none
 from generations.media import signed_url
-from reviews import selectors
 from reviews.models import Decision, Publication, PublicationRequest, ReasonCode
 
 
@@ -50,11 +50,11 @@ class PublicationRequestSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_appeal(self, obj) -> dict | None:
-        appeal = getattr(obj, "appeal", None) if selectors.hasattr_safe(obj, "appeal") else None
+        appeal = related_or_none(obj, "appeal")
         return {"message": appeal.message, "created_at": appeal.created_at.isoformat()} if appeal else None
 
     def get_publication(self, obj) -> str | None:
-        publication = obj.publication if selectors.hasattr_safe(obj, "publication") else None
+        publication = related_or_none(obj, "publication")
         return str(publication.public_id) if publication else None
 
 
@@ -95,7 +95,8 @@ class QueueItemSerializer(serializers.ModelSerializer):
         return obj.claimed_by_id == self.context["request"].user.pk
 
     def get_appeal_message(self, obj) -> str | None:
-        return obj.appeal.message if selectors.hasattr_safe(obj, "appeal") else None
+        appeal = related_or_none(obj, "appeal")
+        return appeal.message if appeal else None
 
     def _url(self, obj, kind) -> str | None:
         request = self.context["request"]

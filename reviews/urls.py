@@ -26,5 +26,6 @@ urlpatterns = [
     path("staff/reasons/", views.reason_codes_admin, name="reason_codes_admin"),
     path("staff/reasons/<slug:code>/", views.reason_codes_admin, name="reason_code_edit"),
     path("staff/reviews/", views.review_dashboard, name="review_dashboard"),
+    path("staff/cohorts/<int:cohort_id>/review-policy/", views.staff_review_policy, name="staff_review_policy"),
     path("cohorts/<slug:slug>/transparency/", views.transparency, name="transparency"),
 ]

@@ -12,11 +12,12 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Cohort, Membership
 from accounts.permissions import is_admin, staff_page
 from core import charts
+from core.client_ip import client_ip
 from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on
 from generations import services as generation_services
@@ -29,6 +30,7 @@ from reviews.forms import (
     PublicationRequestForm,
     QueueFilterForm,
     ReasonCodeForm,
+    ReviewPolicyForm,
     TakeDownForm,
 )
 from reviews.models import Publication, PublicationRequest, ReasonCode
@@ -97,7 +99,10 @@ def publication_request_new(request, public_id):
                 return redirect("publication_requests")
     else:
         form = PublicationRequestForm()
-    context = {"form": form, "generation": generation, "reasons": selectors.reason_codes()}
+    context = {
+        "form": form, "generation": generation, "reasons": selectors.reason_codes(),
+        "policy": selectors.review_policy_of(generation.cohort),
+    }  # fmt: skip
     return render(request, "reviews/request_new.html", context, status=400 if form.errors else 200)
 
 
@@ -302,6 +307,22 @@ def reason_codes_admin(request, code: str | None = None):
 
 
 @staff_page()
+@require_http_methods(["GET", "POST"])
+def staff_review_policy(request, cohort_id: int):
+    """The cohort's review policy; its form is also drawn inside the staff cohort page (htmx)."""
+    cohort = get_object_or_404(Cohort, pk=cohort_id)
+    form = ReviewPolicyForm(request.POST or None, instance=selectors.review_policy_of(cohort))
+    if request.method == "POST" and form.is_valid():
+        with refusals_on(form):
+            values = {name: form.cleaned_data[name] for name in form.Meta.fields}
+            services.review_policy_save(actor=request.user, cohort=cohort, ip=client_ip(request), **values)
+            messages.success(request, "Review policy saved; a new deadline applies to requests made from now on.")
+            return redirect("staff_cohort", cohort_id=cohort.pk)
+    template = "reviews/_review_policy.html" if request.htmx else "reviews/staff_review_policy.html"
+    return render(request, template, {"cohort": cohort, "form": form}, status=400 if form.errors else 200)
+
+
+@staff_page()
 @require_GET
 def review_dashboard(request):
     numbers = selectors.review_numbers()
@@ -321,4 +342,5 @@ def transparency(request, slug: str):
     if not (member or is_admin(request.user)):
         raise Http404
     numbers = selectors.review_numbers(cohorts=Cohort.objects.filter(pk=cohort.pk))
-    return render(request, "reviews/transparency.html", {"cohort": cohort, "numbers": numbers})
+    context = {"cohort": cohort, "policy": selectors.review_policy_of(cohort), "numbers": numbers}
+    return render(request, "reviews/transparency.html", context)

@@ -20,3 +20,15 @@ def icon(name: str, label: str = "") -> str:
 def badge(state: str, label: str = "") -> dict:
     """A state badge: its colour comes from the state, and its words are always shown."""
     return {"state": state, "label": label or state.replace("_", " ").capitalize()}
+
+
+@register.inclusion_tag("ui/_field.html")
+def field(bound_field) -> dict:
+    """One form field: label, input, help text and its errors, the same on every page."""
+    return {"field": bound_field}
+
+
+@register.inclusion_tag("ui/_fields.html")
+def fields(form) -> dict:
+    """A whole form's fields: the errors that belong to no field first, then each field, then hidden ones."""
+    return {"form": form}

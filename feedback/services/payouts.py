@@ -30,6 +30,7 @@ from feedback.permissions import may_triage
 from feedback.services.triage import OUTCOMES, award_raise, refuse_own_report, report_triage
 from generations.services import credits_adjust_by_staff
 from reviews.models import Publication
+from reviews.selectors import review_policy_of
 
 DISPUTE_WINDOW = timedelta(days=30)
 
@@ -249,7 +250,7 @@ def dispute_create(*, artist: User, report: Report, message: str) -> Dispute:
         with transaction.atomic():
             dispute = Dispute.objects.create(
                 report=report, artist=artist, message=message, decided_by_id=report.triaged_by_id,
-                answer_due_at=timezone.now() + timedelta(hours=report.cohort.review_deadline_hours),
+                answer_due_at=timezone.now() + timedelta(hours=review_policy_of(report.cohort).deadline_hours),
             )  # fmt: skip
     except IntegrityError as exc:
         raise ApplicationError("already_disputed", "A report can be disputed once.", status=409) from exc

@@ -1,10 +1,12 @@
 """Every write of review before publish, one module per side: the artist's requests and appeals
-(requests), the reviewer's claims and decisions (queue), and publications (publications).
+(requests), the reviewer's claims and decisions (queue), publications (publications), the published
+reasons (reasons) and each cohort's review policy (policy).
 
 Keyword-only functions, one transaction each, state changes under the row lock; the names are
 gathered here for callers (``from reviews import services``).
 """
 
+from reviews.services.policy import review_policy_save
 from reviews.services.publications import (
     publication_create,
     publication_sign,
@@ -52,5 +54,6 @@ __all__ = [
     "review_claim_renew",
     "review_decide",
     "review_flag_overdue",
+    "review_policy_save",
     "review_send_digests",
 ]

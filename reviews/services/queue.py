@@ -194,13 +194,14 @@ def review_flag_overdue(*, now=None) -> int:
                 PublicationRequest.objects.filter(
                     state__in=PublicationRequest.OPEN, deadline_at__lte=now, overdue_at__isnull=True
                 )
-            ).select_related("cohort", "artist")
+            ).select_related("cohort__review_policy", "artist")
         )
         if not overdue:
             return 0
         PublicationRequest.objects.filter(pk__in=[request.pk for request in overdue]).update(overdue_at=now)
         for request in overdue:
-            if request.cohort.publish_after_deadline and request.stage == PublicationRequest.Stage.REVIEW:
+            self_publishable = selectors.review_policy_of(request.cohort).publish_after_deadline
+            if self_publishable and request.stage == PublicationRequest.Stage.REVIEW:
                 notify(
                     user=request.artist,
                     kind="review_overdue",

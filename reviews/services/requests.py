@@ -13,6 +13,7 @@ from accounts.services import audit_record, notify_admins
 from core.errors import ApplicationError
 from generations.models import Generation
 from generations.permissions import check_artist_of
+from reviews import selectors
 from reviews.models import Appeal, Decision, Publication, PublicationRequest
 from reviews.services.publications import publication_create
 
@@ -55,7 +56,7 @@ def publication_request_create(
     request = PublicationRequest(
         generation=generation, artist=artist, cohort_id=generation.cohort_id, title=title, caption=caption,
         credit_line=credit_line[:120], show_prompt=show_prompt,
-        deadline_at=timezone.now() + timedelta(hours=generation.cohort.review_deadline_hours),
+        deadline_at=timezone.now() + timedelta(hours=selectors.review_policy_of(generation.cohort).deadline_hours),
     )  # fmt: skip
     try:
         with transaction.atomic():
@@ -92,7 +93,7 @@ def appeal_open_until(decision: Decision):
     """The last moment the artist may appeal a rejection (None: this decision cannot be appealed)."""
     if decision.stage != Decision.Stage.REVIEW or decision.outcome != Decision.Outcome.REJECT:
         return None
-    return decision.decided_at + timedelta(days=decision.request.cohort.appeal_window_days)
+    return decision.decided_at + timedelta(days=selectors.review_policy_of(decision.request.cohort).appeal_window_days)
 
 
 @transaction.atomic
@@ -117,7 +118,7 @@ def appeal_create(*, artist: User, request: PublicationRequest, message: str) ->
         decision.reviewer_id,
     )
     request.deadline_at, request.overdue_at, request.closed_at = (
-        now + timedelta(hours=request.cohort.review_deadline_hours), None, None,
+        now + timedelta(hours=selectors.review_policy_of(request.cohort).deadline_hours), None, None,
     )  # fmt: skip
     try:
         with transaction.atomic():
@@ -140,7 +141,7 @@ def publication_self_publish(*, artist: User, request: PublicationRequest) -> Pu
     """Where the cohort allows it, the artist publishes a request staff did not decide before the deadline;
     the publication says plainly that it was not reviewed."""
     request = _own_request_locked(actor=artist, request=request)
-    if not request.cohort.publish_after_deadline:
+    if not selectors.review_policy_of(request.cohort).publish_after_deadline:
         raise _refused("not_allowed", "This cohort does not let artists publish without a review.", 403)
     if request.state not in PublicationRequest.OPEN or request.stage != PublicationRequest.Stage.REVIEW:
         raise _refused("not_open", f"This request is {request.get_state_display().lower()}.")

@@ -99,7 +99,7 @@ def test_cohort_form_says_what_to_fix(world):
     sign_in(browser, world.admin)
     response = browser.post(
         "/staff/cohorts/",
-        {"name": "C", "slug": world.cohort.slug, "status": "active", "capacity": "lots", "review_deadline_hours": 72,
+        {"name": "C", "slug": world.cohort.slug, "status": "active", "capacity": "lots",
          "leak_max_addresses": 5, "leak_address_window_minutes": 10, "leak_max_submissions_per_minute": 30},
     )  # fmt: skip
     assert response.status_code == 400

@@ -87,14 +87,13 @@ def test_the_deadline_flags_once_tells_admins_and_lets_the_artist_publish_where_
     with pytest.raises(ApplicationError) as early:
         services.publication_self_publish(artist=team.artist, request=request)
     assert early.value.code == "not_allowed"  # the cohort does not allow it (the default)
-    team.cohort.publish_after_deadline = True
-    team.cohort.save()
+    services.review_policy_save(actor=team.admin, cohort=team.cohort, publish_after_deadline=True)
     with pytest.raises(ApplicationError) as not_yet:
         services.publication_self_publish(artist=team.artist, request=request)
     assert not_yet.value.code == "deadline_not_passed"
 
     assert services.review_flag_overdue() == 0
-    later = timezone.now() + timedelta(hours=team.cohort.review_deadline_hours, minutes=1)  # time travel
+    later = timezone.now() + timedelta(hours=72, minutes=1)  # time travel
     assert services.review_flag_overdue(now=later) == 1
     assert services.review_flag_overdue(now=later) == 0  # once
     assert team.admin.notifications.filter(kind="review_overdue").count() == 1
