@@ -131,18 +131,21 @@ class Cohort(models.Model):
 
 class MembershipQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(status="active")
+        return self.filter(status=Membership.Status.ACTIVE)
 
     def active_artists(self):
         """Memberships that let their person generate: the artist role, active (one home for the rule)."""
-        return self.filter(role="artist", status="active")
+        return self.filter(active_members(role=Membership.Role.ARTIST))
 
     def active_reviewers(self):
-        return self.filter(role="reviewer", status="active")
+        return self.filter(active_members(role=Membership.Role.REVIEWER))
 
 
-# The same rules as filters across a relation (Cohort.objects.filter(**ACTIVE_ARTIST_MEMBERS)).
-ACTIVE_ARTIST_MEMBERS = {"memberships__role": "artist", "memberships__status": "active"}
+def active_members(*, role: str, via: str = "") -> Q:
+    """The active-membership rule as a filter, for ``role``; across a relation with ``via``
+    (``Cohort.objects.filter(active_members(role=Membership.Role.ARTIST, via="memberships"))``)."""
+    prefix = f"{via}__" if via else ""
+    return Q(**{f"{prefix}role": role, f"{prefix}status": Membership.Status.ACTIVE})
 
 
 class Membership(models.Model):

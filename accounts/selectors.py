@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import (
-    ACTIVE_ARTIST_MEMBERS,
     ApiToken,
     AuditEvent,
     Cohort,
@@ -23,6 +22,7 @@ from accounts.models import (
     TermsAcceptance,
     TermsVersion,
     User,
+    active_members,
 )
 from accounts.tokens import hash_secret
 from core.sql import column, table
@@ -89,7 +89,9 @@ def tokens_for(*, user: User) -> QuerySet[ApiToken]:
 def cohorts_for_admin() -> QuerySet[Cohort]:
     now = timezone.now()
     return Cohort.objects.annotate(
-        active_artists=Count("memberships", filter=Q(**ACTIVE_ARTIST_MEMBERS), distinct=True),
+        active_artists=Count(
+            "memberships", filter=active_members(role=Membership.Role.ARTIST, via="memberships"), distinct=True
+        ),
         open_invitations=Count(
             "invitations",
             filter=Q(invitations__accepted_at=None, invitations__revoked_at=None, invitations__expires_at__gt=now),

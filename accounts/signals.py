@@ -7,6 +7,11 @@ from django.dispatch import Signal
 # jobs queued meanwhile start without waiting for another submission.
 generation_may_resume = Signal()
 
+# Sent inside the transaction that makes a membership an active one (an accepted invitation, a
+# reactivation, a new role), with ``membership``. The generations app opens the artist's credit
+# account there, so reading a balance never has to write one.
+membership_activated = Signal()
+
 
 def send_generation_may_resume(sender) -> None:
     from django.db import transaction

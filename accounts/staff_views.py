@@ -61,6 +61,12 @@ def staff_cohort(request, cohort_id: int):
     )
 
 
+# What each action of the members page does to a membership's status.
+MEMBERSHIP_STATUS_OF_ACTION = {
+    "suspend": Membership.Status.SUSPENDED, "reactivate": Membership.Status.ACTIVE, "remove": Membership.Status.REMOVED,
+}  # fmt: skip
+
+
 def _back_to_cohort(request, cohort_id: int) -> str:
     return reverse("staff_cohort", kwargs={"cohort_id": cohort_id})
 
@@ -133,7 +139,7 @@ def staff_members_bulk(request, cohort_id: int):
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("staff_members", cohort_id=cohort.pk)
-    status = {"suspend": "suspended", "reactivate": "active", "remove": "removed"}[form.cleaned_data["action"]]
+    status = MEMBERSHIP_STATUS_OF_ACTION[form.cleaned_data["action"]]
     members = Membership.objects.select_related("user").filter(cohort=cohort, pk__in=form.cleaned_data["memberships"])
     with transaction.atomic():
         for membership in members:
@@ -153,7 +159,7 @@ def _member_action(request, cohort_id: int, form: MembershipActionForm):
     )
     action, reason, ip = form.cleaned_data["action"], form.cleaned_data["reason"], client_ip(request)
     if action in ("suspend", "reactivate", "remove"):
-        status = {"suspend": "suspended", "reactivate": "active", "remove": "removed"}[action]
+        status = MEMBERSHIP_STATUS_OF_ACTION[action]
         services.membership_set_status(actor=request.user, membership=membership, status=status, reason=reason, ip=ip)
     elif action == "role":
         services.membership_set_role(actor=request.user, membership=membership, role=form.cleaned_data["role"], ip=ip)

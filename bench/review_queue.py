@@ -39,7 +39,7 @@ def prepare(requests_total: int, reviewers: int) -> list[str]:
     from accounts.services import token_create
     from generations.demo import demo_rendered_clip
     from generations.models import Generation
-    from generations.services import account_for
+    from generations.services import credit_account_open
     from reviews.demo import DEMO_REASONS
     from reviews.models import PublicationRequest, ReasonCode
 
@@ -51,7 +51,7 @@ def prepare(requests_total: int, reviewers: int) -> list[str]:
         for n in range(ARTISTS_PER_COHORT):
             artist = User.objects.create_user(f"artist{n}@{cohort.slug}.example.org", "bench-password-1")
             Membership.objects.create(user=artist, cohort=cohort)
-            artists.append((artist, cohort, account_for(user=artist, cohort=cohort)))
+            artists.append((artist, cohort, credit_account_open(user=artist, cohort=cohort)))
     # One real clip file, shared by every generation row: approving signs it, as in production.
     template = demo_rendered_clip(artists[0][0], cohorts[0], "bench clip", hue=0.4)
     video_name, poster_name = template.video.name, template.poster.name

@@ -277,7 +277,7 @@ class CreditsApi(APIView):
         query = self.CreditsQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         cohort = cohort_for(request.user, query.validated_data.get("cohort"))
-        account = services.account_for(user=request.user, cohort=cohort)
+        (account,) = selectors.credit_balances(user=request.user, cohort=cohort)
         paginator = LedgerPagination()
         entries = paginator.paginate_queryset(
             selectors.ledger_for(account=account).select_related("generation"), request, view=self

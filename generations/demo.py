@@ -10,9 +10,9 @@ import numpy as np
 from django.core.files import File
 from django.utils import timezone
 
-from accounts.models import ACTIVE_ARTIST_MEMBERS, Cohort, User
+from accounts.models import Cohort, Membership, User, active_members
 from generations.models import CreditAccount, Generation, QuotaPolicy
-from generations.services import account_for
+from generations.services import credit_account_open
 from inference.encode import encode_mp4, write_poster
 
 
@@ -21,8 +21,10 @@ def demo_seed_credits(*, cohort: Cohort) -> list[CreditAccount]:
     QuotaPolicy.objects.get_or_create(
         cohort=cohort, defaults={"credits_per_period": 200, "period_days": 7, "max_running_per_artist": 1}
     )
-    artists = User.objects.filter(memberships__cohort=cohort, **ACTIVE_ARTIST_MEMBERS)
-    return [account_for(user=artist, cohort=cohort) for artist in artists]
+    artists = User.objects.filter(
+        active_members(role=Membership.Role.ARTIST, via="memberships"), memberships__cohort=cohort
+    )
+    return [credit_account_open(user=artist, cohort=cohort) for artist in artists]
 
 
 def demo_rendered_clip(artist: User, cohort: Cohort, prompt: str, *, hue: float) -> Generation:
@@ -30,7 +32,7 @@ def demo_rendered_clip(artist: User, cohort: Cohort, prompt: str, *, hue: float)
     frames = _moving_field(hue)
     now = timezone.now()
     generation = Generation.objects.create(
-        artist=artist, cohort=cohort, account=account_for(user=artist, cohort=cohort), prompt=prompt,
+        artist=artist, cohort=cohort, account=credit_account_open(user=artist, cohort=cohort), prompt=prompt,
         preset="tiny", width=128, height=128, num_frames=len(frames), fps=8, steps=4, guidance=1.0, seed=7,
         cost=0, status=Generation.Status.SUCCEEDED, progress=100, queued_at=now, started_at=now, finished_at=now,
         attempts=1,

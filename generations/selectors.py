@@ -29,7 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from accounts.models import ACTIVE_ARTIST_MEMBERS, Cohort, Membership, ProgramSwitches, User
+from accounts.models import Cohort, Membership, ProgramSwitches, User, active_members
 from accounts.selectors import Notice, terms_pending_sql
 from core.sql import column, table
 from generations import ledger
@@ -210,7 +210,31 @@ def _estimate(generations: list[Generation], positions: dict[int, int | None]) -
     return generations
 
 
+def credit_balances(*, user: User, cohort: Cohort | None = None) -> list[CreditAccount]:
+    """The artist's credits in each active cohort (or in ``cohort``), as their next submission finds them.
+
+    A read: an account not opened yet shows its first allowance and one whose period has ended shows
+    the top-up, unsaved (the writes happen when a membership becomes active, at the next submission
+    and in the refill task). Two queries while every account is open and in its period."""
+    cohorts = [cohort] if cohort else list(artist_cohorts(user=user))
+    accounts = {account.cohort_id: account for account in CreditAccount.objects.filter(user=user, cohort__in=cohorts)}
+    now = timezone.now()
+    balances = []
+    for each in cohorts:
+        account = accounts.get(each.pk)
+        if account is None or account.period_ends_at <= now:
+            limits = limits_for(user=user, cohort=each)
+            account = account or CreditAccount(user=user, cohort=each, period_started_at=now)
+            account.available = max(account.available, limits.credits_per_period)
+            account.period_ends_at = now + timedelta(days=limits.period_days)
+        account.cohort = each  # the card names it; no query per account
+        balances.append(account)
+    return balances
+
+
 def ledger_for(*, account: CreditAccount) -> QuerySet[LedgerEntry]:
+    if account.pk is None:  # not opened yet (credit_balances)
+        return LedgerEntry.objects.none()
     return account.entries.order_by("-created_at", "-id")
 
 
@@ -225,6 +249,8 @@ _AVAILABLE_DELTA = Case(
 def ledger_with_balance(*, account: CreditAccount, limit: int = 100) -> list[LedgerEntry]:
     """The newest ``limit`` entries, each with ``available_after``: the available balance once it was
     written (a running sum over the account's whole ledger, computed by the database in one query)."""
+    if account.pk is None:
+        return []
     entries = account.entries.annotate(
         delta=_AVAILABLE_DELTA,
         available_after=Window(Sum(_AVAILABLE_DELTA), order_by=[F("created_at").asc(), F("id").asc()]),
@@ -236,6 +262,8 @@ def credits_spent_per_day(*, account: CreditAccount, days: int = 30) -> tuple[li
     """Credits charged for rendered clips on each of the last ``days`` days, oldest first."""
     first_day = timezone.localdate() - timedelta(days=days - 1)
     since = timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
+    if account.pk is None:
+        return [(first_day + timedelta(days=i)).strftime("%b %-d") for i in range(days)], [0.0] * days
     spent = dict(
         account.entries.filter(kind="charge", created_at__gte=since)
         .annotate(day=TruncDate("created_at"))
@@ -249,12 +277,12 @@ def credits_spent_per_day(*, account: CreditAccount, days: int = 30) -> tuple[li
 
 def artists_of(*, cohort: Cohort) -> QuerySet:
     """The ids of the cohort's active artists."""
-    active = {name.removeprefix("memberships__"): value for name, value in ACTIVE_ARTIST_MEMBERS.items()}
-    return Membership.objects.filter(cohort=cohort, **active).values("user_id")
+    return Membership.objects.active_artists().filter(cohort=cohort).values("user_id")
 
 
 def artist_cohorts(*, user: User) -> QuerySet[Cohort]:
-    return Cohort.objects.filter(memberships__user=user, **ACTIVE_ARTIST_MEMBERS).order_by("name")
+    active = active_members(role=Membership.Role.ARTIST, via="memberships")
+    return Cohort.objects.filter(active, memberships__user=user).order_by("name")
 
 
 @dataclass(frozen=True)

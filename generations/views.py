@@ -50,7 +50,7 @@ def _studio_context(request, form, settings: SettingsForm):
     generations, next_cursor = selectors.studio_clips(
         user=request.user, status=status or None, before=request.GET.get("before")
     )
-    accounts = services.credit_accounts_for(user=request.user)
+    accounts = selectors.credit_balances(user=request.user)
     notices = access_notices_for(user=request.user, return_to=reverse("studio"))
     quote, cost = _quote(settings.settings())
     notices += selectors.low_credit_notices(accounts=accounts, cost=cost)
@@ -85,9 +85,7 @@ def _settings_of(request) -> dict:
 @login_required
 def studio(request):
     if request.htmx and request.GET.get("part") == "credits":  # the credits card refreshes itself
-        return render(
-            request, "generations/_credits.html", {"accounts": services.credit_accounts_for(user=request.user)}
-        )
+        return render(request, "generations/_credits.html", {"accounts": selectors.credit_balances(user=request.user)})
     if request.method == "POST":
         form = SubmitForm(request.POST, user=request.user)
         settings = SettingsForm.adjusted(request.POST)
@@ -125,7 +123,7 @@ def credits_page(request):
     """The artist's credits: per cohort, the balance, a chart of credits spent per day and the ledger
     with the available balance after each entry."""
     accounts = []
-    for account in services.credit_accounts_for(user=request.user):
+    for account in selectors.credit_balances(user=request.user):
         labels, spent = selectors.credits_spent_per_day(account=account, days=CREDITS_CHART_DAYS)
         chart = charts_lib.line_chart("Credits spent on rendered clips, per day", "credits", labels, {"spent": spent})
         entries = selectors.ledger_with_balance(account=account, limit=CREDITS_LEDGER_SHOWN)

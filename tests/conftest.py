@@ -1,6 +1,7 @@
 import pytest
 
 from tests.services import REQUIRE_SERVICES, postgres_problem, redis_problem
+from tests.support.dispatch import wake_ups_held
 
 SERVICE_PROBLEMS = {"postgres": postgres_problem, "redis": redis_problem}
 
@@ -79,3 +80,11 @@ def fresh_shared_counters(settings):
 
         redis.Redis.from_url(settings.REDIS_URL).flushdb()
     yield
+
+
+@pytest.fixture
+def wake_ups():
+    """No wake-up messages to the GPU workers (the test drives its jobs itself): the counts that would
+    have been sent, in order (tests.support.dispatch)."""
+    with wake_ups_held() as sent:
+        yield sent

@@ -25,6 +25,7 @@ from accounts.models import (
 from accounts.services.audit import audit_record
 from accounts.services.email import email_queue
 from accounts.services.memberships import check_capacity
+from accounts.signals import membership_activated
 from core.errors import ApplicationError
 
 
@@ -74,10 +75,11 @@ def invitations_create(
     ).update(revoked_at=timezone.now())
     seats = cohort.capacity - cohort.memberships.active_artists().count()
     seats -= cohort.invitations.filter(
-        accepted_at=None, revoked_at=None, expires_at__gt=timezone.now(), role="artist"
+        accepted_at=None, revoked_at=None, expires_at__gt=timezone.now(), role=Membership.Role.ARTIST
     ).count()
     members = {
-        email.lower() for email in cohort.memberships.exclude(status="removed").values_list("user__email", flat=True)
+        email.lower()
+        for email in cohort.memberships.exclude(status=Membership.Status.REMOVED).values_list("user__email", flat=True)
     }
     open_invitations = {
         invitation.email.lower()
@@ -196,9 +198,14 @@ def invitation_accept(*, secret: str, user: User, ip: str | None = None) -> Memb
     if membership is None:
         membership = Membership.objects.create(user=user, cohort=cohort, role=invitation.role)
     else:
-        membership.status, membership.status_reason, membership.status_changed_at = "active", "", timezone.now()
+        membership.status, membership.status_reason, membership.status_changed_at = (
+            Membership.Status.ACTIVE,
+            "",
+            timezone.now(),
+        )
         membership.role = invitation.role
         membership.save()
+    membership_activated.send(sender=Membership, membership=membership)
     if invitation.role == Membership.Role.REVIEWER and user.role == User.Role.ARTIST:
         User.objects.filter(pk=user.pk).update(role=User.Role.REVIEWER)
     invitation.accepted_at, invitation.accepted_by = timezone.now(), user

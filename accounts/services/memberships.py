@@ -11,7 +11,7 @@ from accounts.models import (
     User,
 )
 from accounts.services.audit import audit_record, notify
-from accounts.signals import send_generation_may_resume
+from accounts.signals import membership_activated, send_generation_may_resume
 from core.errors import ApplicationError
 
 
@@ -53,6 +53,7 @@ def membership_set_status(
     membership.status_set_by, membership.status_changed_at = actor, timezone.now()
     membership.save()
     if status == Membership.Status.ACTIVE and previous != status:
+        membership_activated.send(sender=Membership, membership=membership)
         send_generation_may_resume(Membership)
     audit_record(
         action=f"membership.{status}",
@@ -80,6 +81,8 @@ def membership_set_role(*, actor: User, membership: Membership, role: str, ip: s
     membership = Membership.objects.select_for_update().select_related("cohort", "user").get(pk=membership.pk)
     previous, membership.role = membership.role, role
     membership.save(update_fields=["role"])
+    if previous != role and membership.status == Membership.Status.ACTIVE:
+        membership_activated.send(sender=Membership, membership=membership)
     if role == Membership.Role.REVIEWER and membership.user.role == User.Role.ARTIST:
         User.objects.filter(pk=membership.user_id).update(role=User.Role.REVIEWER)
     audit_record(

@@ -46,8 +46,7 @@ def client_in_state(world, state):
 
 
 @pytest.fixture
-def targets(world, monkeypatch):
-    monkeypatch.setattr(generation_services, "wake_workers", lambda generation_id: None)
+def targets(wake_ups, world):
     world.admin.is_staff = world.admin.is_superuser = True  # an operator too: the Django admin is a staff power
     world.admin.save()
     generation, _ = generation_services.generation_submit(

@@ -14,11 +14,8 @@ from generations import dispatch, services, tasks
 from generations.models import CreditAccount, Generation, LedgerEntry, QuotaOverride
 from tests.generations.conftest import SMALL
 
-
-@pytest.fixture(autouse=True)
-def no_wakeups(monkeypatch):
-    """These tests drive the worker code directly; messages are tested with a real worker elsewhere."""
-    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
+# These tests drive the worker code directly; messages are tested with a real worker elsewhere.
+pytestmark = pytest.mark.usefixtures("wake_ups")
 
 
 def submit(artist, cohort, **overrides):

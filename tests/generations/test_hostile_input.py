@@ -50,8 +50,7 @@ def test_two_thousand_form_fields_are_a_400(artist, who, path):
 
 
 @pytest.fixture
-def clip(artist, cohort, monkeypatch):
-    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
+def clip(wake_ups, artist, cohort):
     generation = services.generation_submit(artist=artist, cohort=cohort, prompt="a boat", **SMALL)[0]
     tasks.render_next(generation.pk)
     generation.refresh_from_db()

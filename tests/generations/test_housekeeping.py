@@ -16,14 +16,11 @@ from generations.models import CreditAccount, Generation, LedgerEntry, PromptRul
 from tests.factories import MembershipFactory
 from tests.generations.conftest import SMALL
 
-
-@pytest.fixture(autouse=True)
-def no_wakeups(monkeypatch):
-    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
+pytestmark = pytest.mark.usefixtures("wake_ups")
 
 
 def test_refill_tops_up_once_per_period(artist, cohort):
-    account = services.account_for(user=artist, cohort=cohort)
+    account = services.credit_account_open(user=artist, cohort=cohort)
     services.generation_submit(artist=artist, cohort=cohort, prompt="a", **SMALL)
     tasks.refill_credits()
     tasks.refill_credits()

@@ -13,8 +13,7 @@ from tests.generations.conftest import SMALL
 
 
 @pytest.fixture
-def clip(artist, cohort, monkeypatch) -> Generation:
-    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
+def clip(wake_ups, artist, cohort) -> Generation:
     generation = services.generation_submit(artist=artist, cohort=cohort, prompt="a boat", **SMALL)[0]
     tasks.render_next(generation.pk)
     generation.refresh_from_db()

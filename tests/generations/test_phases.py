@@ -9,8 +9,7 @@ from tests.accounts.conftest import api_client_for
 from tests.generations.conftest import SMALL
 
 
-def test_a_rendered_job_records_each_phase_and_staff_see_them(artist, admin, monkeypatch):
-    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
+def test_a_rendered_job_records_each_phase_and_staff_see_them(wake_ups, artist, admin):
     generation = services.generation_submit(artist=artist, cohort=artist.memberships.get().cohort,
                                             prompt="a boat", **SMALL)[0]  # fmt: skip
     tasks.render_next(generation.pk)

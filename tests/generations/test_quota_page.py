@@ -49,7 +49,7 @@ def test_an_override_and_a_grant_reach_the_artist(desk, cohort, artist):
     key = uuid.uuid4().hex
     grant = {"form": "grant", "grant-artist": artist.pk, "grant-amount": "40", "grant-note": "Thanks for the bug hunt",
              "grant-key": key}  # fmt: skip
-    before = services.account_for(user=artist, cohort=cohort).available
+    before = services.credit_account_open(user=artist, cohort=cohort).available
     assert desk.post(url, grant).status_code == 302
     assert desk.post(url, grant).status_code == 302  # a double submit grants once
     account = CreditAccount.objects.get(user=artist, cohort=cohort)

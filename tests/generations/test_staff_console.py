@@ -13,8 +13,7 @@ from tests.generations.conftest import SMALL
 
 
 @pytest.fixture
-def quiet(monkeypatch):
-    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
+def quiet(wake_ups, monkeypatch):
     monkeypatch.setattr("generations.views._live_workers", lambda: ["gpu-1@host"])
 
 

@@ -11,6 +11,7 @@ from accounts.services import generation_pause_set, membership_set_status
 from generations import dispatch, services, tasks
 from generations.models import Generation, QuotaPolicy
 from tests.generations.conftest import SMALL
+from tests.support.dispatch import wake_ups_held
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -34,9 +35,8 @@ def messages_spent(seconds=1.5):
     time.sleep(seconds)  # the worker takes the wake-ups, finds nothing it may run, and drops them
 
 
-def test_jobs_queued_before_a_pause_start_when_it_is_resumed(celery_worker, cohort, artist, admin, monkeypatch):
-    with monkeypatch.context() as quiet:
-        quiet.setattr(services, "wake_workers", lambda generation_id: None)
+def test_jobs_queued_before_a_pause_start_when_it_is_resumed(celery_worker, cohort, artist, admin):
+    with wake_ups_held():
         submit_several(artist, cohort, 3)
     generation_pause_set(actor=admin, paused=True, reason="maintenance")
     dispatch.wake_workers(count=3)  # their wake-ups arrive during the pause and find nothing to run
@@ -48,9 +48,8 @@ def test_jobs_queued_before_a_pause_start_when_it_is_resumed(celery_worker, coho
     assert set(Generation.objects.values_list("status", flat=True)) == {"succeeded"}
 
 
-def test_jobs_of_a_suspended_membership_start_when_it_is_reactivated(celery_worker, cohort, artist, admin, monkeypatch):
-    with monkeypatch.context() as quiet:
-        quiet.setattr(services, "wake_workers", lambda generation_id: None)
+def test_jobs_of_a_suspended_membership_start_when_it_is_reactivated(celery_worker, cohort, artist, admin):
+    with wake_ups_held():
         submit_several(artist, cohort, 2)
     membership = artist.memberships.get(cohort=cohort)
     membership_set_status(actor=admin, membership=membership, status="suspended", reason="checking")
@@ -62,12 +61,11 @@ def test_jobs_of_a_suspended_membership_start_when_it_is_reactivated(celery_work
     assert set(Generation.objects.values_list("status", flat=True)) == {"succeeded"}
 
 
-def test_jobs_behind_a_killed_workers_slot_all_run(celery_worker, cohort, artist, monkeypatch):
+def test_jobs_behind_a_killed_workers_slot_all_run(celery_worker, cohort, artist):
     """A worker's process dies holding the artist's only running slot; the other workers spend every
     wake-up on jobs that may not start yet. Re-queueing the dead job must not strand the rest."""
     QuotaPolicy.objects.filter(cohort=cohort).update(max_queued_per_artist=10, credits_per_period=100)
-    with monkeypatch.context() as quiet:
-        quiet.setattr(services, "wake_workers", lambda generation_id: None)
+    with wake_ups_held():
         submit_several(artist, cohort, 6)
     claim = dispatch.claim_batch(owner="killed-process", max_batch=1)
     Generation.objects.filter(pk=claim.generations[0].pk).update(lease_expires_at=timezone.now() - timedelta(1))
@@ -81,9 +79,8 @@ def test_jobs_behind_a_killed_workers_slot_all_run(celery_worker, cohort, artist
     assert set(Generation.objects.values_list("status", flat=True)) == {"succeeded"}
 
 
-def test_the_beat_wakes_a_worker_while_runnable_jobs_wait(celery_worker, cohort, artist, monkeypatch):
-    with monkeypatch.context() as quiet:
-        quiet.setattr(services, "wake_workers", lambda generation_id: None)  # every message lost
+def test_the_beat_wakes_a_worker_while_runnable_jobs_wait(celery_worker, cohort, artist):
+    with wake_ups_held():  # every message lost
         submit_several(artist, cohort, 4)
     messages_spent(0.5)
     assert Generation.objects.filter(status="queued").count() == 4

@@ -22,8 +22,7 @@ def test_the_settings_offer_only_what_the_preset_renders_and_show_the_price_at_o
     assert "credits for 64x64, 9 frames at 8 fps" in page  # the price before anything is typed
 
 
-def test_a_submission_keeps_the_prompt_and_settings(artist, cohort, monkeypatch):
-    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
+def test_a_submission_keeps_the_prompt_and_settings(wake_ups, artist, cohort):
     browser = studio_for(artist)
     sent = {"cohort": cohort.pk, "prompt": "a heron at dawn", "negative_prompt": "blur", "preset": "tiny",
             "size": "144|16:9", "fps": "12", "duration_s": "1.41667", "seed": "7"}  # fmt: skip
@@ -61,12 +60,11 @@ def test_blocks_are_explained_on_the_studio_before_a_submission(artist, cohort, 
     assert "Your membership of Studio cohort is suspended: shared their token" in page
 
 
-def test_clips_filter_by_state_and_page_by_cursor(artist, cohort, monkeypatch, settings):
+def test_clips_filter_by_state_and_page_by_cursor(wake_ups, artist, cohort, monkeypatch, settings):
     from generations import selectors
     from generations.models import Generation
     from tests.generations.conftest import SMALL
 
-    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
     monkeypatch.setattr(selectors, "STUDIO_PAGE_SIZE", 3)
     made = [services.generation_submit(artist=artist, cohort=cohort, prompt=f"clip {i}", **SMALL)[0] for i in range(5)]
     Generation.objects.filter(pk=made[0].pk).update(status="failed", failure_message="broke")
@@ -85,10 +83,9 @@ def test_clips_filter_by_state_and_page_by_cursor(artist, cohort, monkeypatch, s
         assert response.status_code == 200 and "clip 4</a>" in response.content.decode()
 
 
-def test_use_these_settings_fills_the_form_from_ones_own_clip_only(artist, cohort, make_artist, monkeypatch):
+def test_use_these_settings_fills_the_form_from_ones_own_clip_only(wake_ups, artist, cohort, make_artist):
     from tests.generations.conftest import SMALL
 
-    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
     mine = services.generation_submit(
         artist=artist, cohort=cohort, prompt="a heron at dawn", negative_prompt="blur", seed=4242, **SMALL
     )[0]
@@ -103,13 +100,13 @@ def test_low_credits_are_explained_before_they_bite(artist, cohort):
     from generations.models import CreditAccount
 
     browser = studio_for(artist)
-    browser.get("/studio/")  # opens the account
+    services.credit_account_open(user=artist, cohort=cohort)  # as activating the membership does
     CreditAccount.objects.filter(user=artist).update(available=1)
     page = browser.get("/studio/").content.decode()
     assert "You have 1 credit in" in page and "this clip costs 2" in page and "next allowance" in page
 
 
-def test_the_credits_page_shows_the_ledger_with_a_running_balance_and_spending_per_day(artist, cohort, monkeypatch):
+def test_the_credits_page_shows_the_ledger_with_a_running_balance_and_spending_per_day(wake_ups, artist, cohort):
     from datetime import timedelta
 
     from django.db import transaction
@@ -119,7 +116,6 @@ def test_the_credits_page_shows_the_ledger_with_a_running_balance_and_spending_p
     from generations.models import CreditAccount, Generation
     from tests.generations.conftest import SMALL
 
-    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
     kept = services.generation_submit(artist=artist, cohort=cohort, prompt="a rendered heron", **SMALL)[0]
     dropped = services.generation_submit(artist=artist, cohort=cohort, prompt="a canceled heron", **SMALL)[0]
     services.generation_cancel(actor=artist, generation=dropped)
@@ -143,3 +139,29 @@ def test_the_credits_page_shows_the_ledger_with_a_running_balance_and_spending_p
 
     page = studio_for(artist).get("/credits/").content.decode()
     assert "a rendered heron" in page and "Available after" in page and "<polyline" in page
+
+
+def test_reading_credits_never_writes_them(artist, cohort, admin):
+    """The studio, its polled credits card, the credits page and the API show the balance the next
+    submission would find, without opening or refilling an account; activating a membership opens it."""
+    from accounts.services import membership_set_status
+    from generations.models import CreditAccount, LedgerEntry
+    from tests.accounts.conftest import api_client_for
+
+    browser = studio_for(artist)
+    for url in ("/studio/", "/studio/?part=credits", "/credits/"):
+        page = browser.get(url, HTTP_HX_REQUEST="true" if "part" in url else None)
+        assert page.status_code == 200 and "100" in page.content.decode(), url
+    credits = api_client_for(artist).get("/api/v1/credits/").json()
+    assert credits["available"] == 100 and credits["ledger"]["results"] == []
+    assert not CreditAccount.objects.exists() and not LedgerEntry.objects.exists()
+
+    membership = artist.memberships.get(cohort=cohort)
+    membership_set_status(actor=admin, membership=membership, status="suspended", reason="checking")
+    membership_set_status(actor=admin, membership=membership, status="active")
+    account = CreditAccount.objects.get(user=artist, cohort=cohort)
+    assert account.available == 100 and account.entries.filter(kind="grant").count() == 1
+
+    CreditAccount.objects.filter(pk=account.pk).update(available=3, period_ends_at=account.period_started_at)
+    assert "100" in browser.get("/credits/").content.decode()  # the top-up the next submission makes
+    assert CreditAccount.objects.get(pk=account.pk).available == 3  # still unwritten

@@ -46,16 +46,15 @@ def error_of(call):
 
 
 def test_submission_reserves_credits_and_queues_after_commit(
-    artist, cohort, django_capture_on_commit_callbacks, monkeypatch
+    artist, cohort, django_capture_on_commit_callbacks, wake_ups
 ):
-    woken = []
-    monkeypatch.setattr(services, "wake_workers", woken.append)
+    woken = wake_ups
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         generation, created = submit(artist, cohort, seed=7)
     assert created and woken == []  # nothing is sent inside the transaction
     for callback in callbacks:
         callback()
-    assert woken == [generation.pk]
+    assert woken == [1]  # one wake-up message, after commit
     assert (generation.width, generation.height, generation.num_frames, generation.fps, generation.seed) == (
         64,
         64,
@@ -151,7 +150,7 @@ def test_fifty_concurrent_submissions_spend_exactly_the_credits(transactional_db
     if connection.vendor != "postgresql":
         pytest.skip("row locks under concurrency are PostgreSQL's")
     QuotaOverride.objects.create(user=artist, cohort=cohort, credits_per_period=20, max_queued_per_artist=100)
-    services.account_for(user=artist, cohort=cohort)
+    services.credit_account_open(user=artist, cohort=cohort)
     results = submit_at_once(artist, cohort, 50)
     assert results.count("accepted") == 10
     assert set(results) == {"accepted", "insufficient_credits"}
@@ -163,12 +162,11 @@ def test_fifty_concurrent_submissions_spend_exactly_the_credits(transactional_db
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_forty_concurrent_submissions_respect_the_queue_cap_exactly(transactional_db, cohort, artist, monkeypatch):
+def test_forty_concurrent_submissions_respect_the_queue_cap_exactly(wake_ups, transactional_db, cohort, artist):
     if connection.vendor != "postgresql":
         pytest.skip("row locks under concurrency are PostgreSQL's")
-    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
     QuotaOverride.objects.create(user=artist, cohort=cohort, credits_per_period=1000, max_queued_per_artist=5)
-    services.account_for(user=artist, cohort=cohort)
+    services.credit_account_open(user=artist, cohort=cohort)
     results = submit_at_once(artist, cohort, 40)
     print(f"\n40 concurrent submissions, queue cap 5: {results.count('accepted')} accepted")
     assert results.count("accepted") == 5
@@ -181,7 +179,7 @@ def test_forty_concurrent_submissions_respect_the_queue_cap_exactly(transactiona
 def test_the_same_idempotency_key_ten_times_at_once_creates_one_job(transactional_db, cohort, artist):
     if connection.vendor != "postgresql":
         pytest.skip("concurrency is PostgreSQL's")
-    services.account_for(user=artist, cohort=cohort)
+    services.credit_account_open(user=artist, cohort=cohort)
     barrier = threading.Barrier(10)
 
     def attempt(_):
@@ -282,7 +280,7 @@ def test_the_api_picks_the_cohort_or_says_which_to_name(artist, cohort):
     assert response.status_code == 404 and response.json()["error"]["fields"] == {"cohort": "not yours"}
 
 
-def test_an_api_submission_runs_a_fixed_handful_of_queries(artist, cohort, monkeypatch):
+def test_an_api_submission_runs_a_fixed_handful_of_queries(wake_ups, artist, cohort):
     """The API's busiest write (bench/api_submit.py): token, checks, prompt rules, then one short
     transaction (the lock, then the queue count after it, the job, the ledger entry, the balance). Redis and the
     broker are not queries. The queue is counted by its own statement so that it sees the jobs queued by the
@@ -291,7 +289,6 @@ def test_an_api_submission_runs_a_fixed_handful_of_queries(artist, cohort, monke
 
     from tests.accounts.conftest import token_client
 
-    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
     client, _ = token_client(artist, scopes=("generations:write",))
     body = {"prompt": "a boat", **SMALL}
     client.post("/api/v1/generations/", body, format="json")  # the first one opens the credit account

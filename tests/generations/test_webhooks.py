@@ -67,9 +67,8 @@ def receiver(settings):
 
 
 @pytest.fixture
-def quiet_workers(monkeypatch):
+def quiet_workers(wake_ups):
     """No wake-up messages: these tests drive the jobs themselves."""
-    monkeypatch.setattr(services, "wake_workers", lambda generation_id: None)
 
 
 def submit(client, **extra):

@@ -43,7 +43,7 @@ def test_submitting_through_the_api_wakes_a_real_worker(celery_worker, cohort, a
     body = client.get(f"/api/v1/generations/{generation.public_id}/").json()
     assert body["status"] == "succeeded" and body["progress"] == 100 and body["video_url"]
     # A duplicate message for the same job: the worker finds nothing to claim.
-    services.wake_workers(generation.pk)
+    dispatch.wake_workers()
     time.sleep(1.0)
     generation.refresh_from_db()
     assert generation.attempts == 1

@@ -3,7 +3,6 @@ from dataclasses import dataclass
 import pytest
 
 from accounts.models import Cohort, Membership, User
-from generations import services as generation_services
 from generations.demo import demo_rendered_clip
 from generations.models import Generation, QuotaPolicy
 from reviews.models import ReasonCode
@@ -32,8 +31,7 @@ def reviewer_in(cohort: Cohort, email: str) -> User:
 
 
 @pytest.fixture
-def team(db, monkeypatch) -> Team:
-    monkeypatch.setattr(generation_services, "wake_workers", lambda generation_id: None)
+def team(wake_ups, db) -> Team:
     cohort, other = CohortFactory(name="Review cohort"), CohortFactory(name="Elsewhere")
     for each in (cohort, other):
         QuotaPolicy.objects.create(cohort=each, credits_per_period=100, max_queued_per_artist=10)

@@ -20,8 +20,7 @@ SMALL = dict(duration_s=1.125, resolution=64, aspect_ratio="1:1", fps=8)
 
 
 @pytest.fixture
-def people(db, monkeypatch):
-    monkeypatch.setattr(generation_services, "wake_workers", lambda generation_id: None)
+def people(wake_ups, db):
     cohort, other = CohortFactory(name="Review cohort"), CohortFactory(name="Elsewhere")
     QuotaPolicy.objects.create(cohort=cohort, credits_per_period=100, max_queued_per_artist=10)
     artist = MembershipFactory(cohort=cohort, user__email="maker@example.org").user
