@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.http import Http404, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import serializers, status
@@ -18,12 +16,12 @@ from core.api_fields import NOT_BLANK, QuerySerializer, StrictCharField, StrictI
 from core.errors import ApplicationError
 from core.pagination import CursorPagination, page_of
 from feedback import selectors, services
+from feedback.exports import PERIOD, payouts_csv
 from feedback.markup import render_markdown
 from feedback.models import SEVERITY_CHOICES, ContributionEntry, Report
+from feedback.money import format_minor
 from feedback.permissions import reports_visible_to
 from reviews.permissions import CanReview, review_powers
-
-PERIOD = re.compile(r"^[12]\d{3}-(0[1-9]|1[0-2])$")  # a month of years 1000-2999
 
 
 class CommentSerializer(serializers.Serializer):
@@ -135,7 +133,7 @@ class ContributionSerializer(serializers.ModelSerializer):
         ]
 
     def get_amount(self, obj) -> str | None:
-        return services.format_minor(obj.amount_minor, obj.currency) if obj.currency else None
+        return format_minor(obj.amount_minor, obj.currency) if obj.currency else None
 
 
 ReportPageSerializer = page_of(ReportSerializer, "ReportPageSerializer")
@@ -280,7 +278,7 @@ class RateCardApi(APIView):
                 "lines": [
                     {"contribution": line.contribution, "label": line.get_contribution_display(),
                      "amount_minor": line.amount_minor, "credits": line.credits,
-                     "amount": services.format_minor(line.amount_minor, card.currency)}
+                     "amount": format_minor(line.amount_minor, card.currency)}
                     for line in card.lines.all()
                 ],
             }
@@ -317,6 +315,6 @@ class PayoutExportApi(APIView):
     def get(self, request, period: str):
         if not PERIOD.fullmatch(period):
             raise ApplicationError("invalid", "The period is YYYY-MM.", fields={"period": "YYYY-MM"})
-        response = HttpResponse(services.payouts_csv(period=period), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(payouts_csv(period=period), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="vernissage-payouts-{period}.csv"'
         return response

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from feedback.models import MAX_AMOUNT, MAX_CREDITS, SEVERITIES, Contribution, Report
+from feedback.models import MAX_AMOUNT, MAX_CREDITS, SEVERITIES, SEVERITY_CHOICES, Contribution, Report
 
 
 class ReportForm(forms.Form):
@@ -51,7 +51,7 @@ class DisputeAnswerForm(forms.Form):
 
 
 class RateCardForm(forms.Form):
-    cohort = forms.ChoiceField()
+    cohort = forms.TypedChoiceField(coerce=int)
     currency = forms.CharField(max_length=3, initial="EUR")
     note = forms.CharField(max_length=500, required=False)
 
@@ -85,3 +85,16 @@ class MarkPaidForm(forms.Form):
 class PromotionForm(forms.Form):
     publication = forms.UUIDField(label="Publication id (from its gallery address)")
     use = forms.CharField(max_length=500)
+
+
+class TriageFilterForm(forms.Form):
+    """The triage board's filters, kept in the URL; an unknown value is refused by its field, not ignored."""
+
+    state = forms.ChoiceField(required=False, choices=[("", "Any"), *Report.State.choices])
+    kind = forms.ChoiceField(required=False, choices=[("", "Any"), *Report.Kind.choices])
+    severity = forms.ChoiceField(required=False, choices=[("", "Any"), *SEVERITY_CHOICES])
+    cohort = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, cohorts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].choices = [("", "All")] + [(cohort.slug, cohort.name) for cohort in cohorts]

@@ -11,9 +11,11 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.db.models.functions import Greatest, TruncMonth
 from django.utils import timezone
 
-from accounts.models import Cohort, User
+from accounts.models import Cohort, Membership, User
+from core.relations import related_or_none
 from feedback.models import (
     ContributionEntry,
+    Dispute,
     FeedbackPolicy,
     PayoutStatement,
     PromotionRequest,
@@ -21,6 +23,9 @@ from feedback.models import (
     Report,
     ReportComment,
 )
+from feedback.permissions import triage_cohorts
+from generations.models import Generation
+from reviews.models import Publication
 
 
 def policy_for(*, cohort: Cohort) -> FeedbackPolicy:
@@ -130,3 +135,47 @@ def statements_of(*, artist: User) -> QuerySet[PayoutStatement]:
 
 def promotion_requests_for(*, artist: User) -> QuerySet[PromotionRequest]:
     return PromotionRequest.objects.filter(artist=artist).select_related("publication__request")
+
+
+# --- What the pages read -------------------------------------------------------------------------
+
+
+def member_cohorts(*, user: User) -> list[Cohort]:
+    """The cohorts ``user`` is an active member of (any role): where they may file and read reports."""
+    return [m.cohort for m in Membership.objects.active().filter(user=user).select_related("cohort")]
+
+
+def member_cohort(*, user: User, slug: str | None) -> Cohort | None:
+    return next((cohort for cohort in member_cohorts(user=user) if cohort.slug == slug), None) if slug else None
+
+
+def own_clips(*, artist: User, public_ids: list) -> list[Generation]:
+    """The artist's own clips among ``public_ids`` (a report links only its reporter's clips)."""
+    return list(Generation.objects.filter(artist=artist, public_id__in=public_ids)) if public_ids else []
+
+
+def dispute_of(report: Report) -> Dispute | None:
+    return related_or_none(report, "dispute")
+
+
+def triage_reports(*, user: User, state="", kind="", severity="", cohort="") -> QuerySet[Report]:
+    """The triage board of ``user``: their cohorts' reports, filtered (empty means any), for board()."""
+    reports = Report.objects.filter(cohort__in=triage_cohorts(user=user))
+    filters = {"state": state, "kind": kind, "severity": severity, "cohort__slug": cohort}
+    return board(reports.filter(**{name: value for name, value in filters.items() if value}))
+
+
+def all_cohorts() -> list[Cohort]:
+    return list(Cohort.objects.order_by("name"))
+
+
+def payout_statements(*, limit: int = 300) -> list[PayoutStatement]:
+    return list(PayoutStatement.objects.select_related("artist")[:limit])
+
+
+def promotion_requests(*, limit: int = 200) -> list[PromotionRequest]:
+    return list(PromotionRequest.objects.select_related("publication__request", "artist")[:limit])
+
+
+def publication_by_public_id(public_id) -> Publication | None:
+    return Publication.objects.filter(public_id=public_id).first()

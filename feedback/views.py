@@ -13,13 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Cohort, Membership
 from accounts.permissions import staff_page, staff_powers
 from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on, safe_next
 from core.upload_limits import UploadTooLarge
-from feedback import selectors, services
-from feedback.api import PERIOD
+from feedback import exports, selectors, services
 from feedback.forms import (
     ClosePeriodForm,
     CommentForm,
@@ -29,27 +27,23 @@ from feedback.forms import (
     PromotionForm,
     RateCardForm,
     ReportForm,
+    TriageFilterForm,
     TriageForm,
 )
 from feedback.markup import render_markdown
 from feedback.models import Dispute, PayoutStatement, PromotionRequest, Report
+from feedback.money import format_minor
 from feedback.permissions import reports_visible_to, triage_cohorts
 from feedback.uploads import MAX_BYTES
 from generations.media import serve_file
 from generations.models import Generation
-from reviews.models import Publication
-
-
-def _member_cohorts(user):
-    return [m.cohort for m in Membership.objects.active().filter(user=user).select_related("cohort")]
-
 
 # --- Reports --------------------------------------------------------------------------------------
 
 
 @login_required
 def report_new(request):
-    cohorts = _member_cohorts(request.user)
+    cohorts = selectors.member_cohorts(user=request.user)
     if not cohorts:
         raise Http404("You are not in a cohort.")
     if request.method == "POST":
@@ -81,7 +75,7 @@ def _prefill(request) -> dict:
         public_id = uuid.UUID(request.GET.get("generation") or "")
     except ValueError:
         return {}
-    generation = Generation.objects.filter(artist=request.user, public_id=public_id).first()
+    generation = next(iter(selectors.own_clips(artist=request.user, public_ids=[public_id])), None)
     if generation is None:
         return {}
     return {
@@ -99,14 +93,14 @@ def _linked(request, form) -> list[Generation]:
             ids.append(uuid.UUID(value))
         except ValueError:
             continue  # not a clip id: the service refuses it with a sentence; nothing to show here
-    return list(Generation.objects.filter(artist=request.user, public_id__in=ids)) if ids else []
+    return selectors.own_clips(artist=request.user, public_ids=ids)
 
 
 @login_required
 @require_GET
 def report_similar(request):
     """htmx: likely duplicates while the title is typed."""
-    cohort = Cohort.objects.filter(slug=request.GET.get("cohort"), memberships__user=request.user).first()
+    cohort = selectors.member_cohort(user=request.user, slug=request.GET.get("cohort"))
     similar = selectors.similar_reports(cohort=cohort, text=request.GET.get("title", "")) if cohort else []
     visible = set(
         reports_visible_to(user=request.user).filter(pk__in=[r.pk for r in similar]).values_list("pk", flat=True)
@@ -123,7 +117,7 @@ def reports_mine(request):
     reports = reports_visible_to(user=request.user)
     if not board:
         reports = reports.filter(reporter=request.user)
-    shared = [c for c in _member_cohorts(request.user) if selectors.policy_for(cohort=c).board_shared]
+    shared = [c for c in selectors.member_cohorts(user=request.user) if selectors.policy_for(cohort=c).board_shared]
     rows = list(selectors.board(reports)[:200])
     return render(request, "feedback/reports.html", {"reports": rows, "board": board, "shared": shared})
 
@@ -141,7 +135,7 @@ def report_page(request, report_id: int):
     report = _report_for(request, report_id)
     staff = staff_powers(request) and report.reporter_id != request.user.pk
     own = report.reporter_id == request.user.pk
-    dispute = getattr(report, "dispute", None) if Dispute.objects.filter(report=report).exists() else None
+    dispute = selectors.dispute_of(report)
     context = {
         "report": report, "staff": staff, "own": own, "body_html": render_markdown(report.body),
         "comments": [(c, render_markdown(c.body)) for c in report.comments.all()],
@@ -260,16 +254,11 @@ def dispute_answer(request, report_id: int):
 @staff_page(admin_only=False)
 @require_GET
 def triage_board(request):
-    reports = Report.objects.filter(cohort__in=triage_cohorts(user=request.user))
-    filters = {key: request.GET.get(key) for key in ("state", "kind", "severity", "cohort") if request.GET.get(key)}
-    if "cohort" in filters:
-        reports = reports.filter(cohort__slug=filters.pop("cohort"))
-    reports = reports.filter(**{key: value for key, value in filters.items() if value})
-    context = {
-        "reports": list(selectors.board(reports)[:200]), "states": Report.State.choices, "kinds": Report.Kind.choices,
-        "cohorts": triage_cohorts(user=request.user), "query": request.GET,
-    }  # fmt: skip
-    return render(request, "feedback/triage.html", context)
+    form = TriageFilterForm(request.GET, cohorts=triage_cohorts(user=request.user))
+    reports = list(selectors.triage_reports(user=request.user, **form.cleaned_data)[:200]) if form.is_valid() else []
+    return render(
+        request, "feedback/triage.html", {"form": form, "reports": reports}, status=400 if form.errors else 200
+    )
 
 
 # --- Rate card and earnings -----------------------------------------------------------------------
@@ -278,8 +267,10 @@ def triage_board(request):
 @login_required
 @require_GET
 def rate_card(request):
-    cards = [(cohort, selectors.rate_card_in_force(cohort=cohort)) for cohort in _member_cohorts(request.user)]
-    return render(request, "feedback/rate_card.html", {"cards": cards, "format": services.format_minor})
+    cards = [
+        (cohort, selectors.rate_card_in_force(cohort=cohort)) for cohort in selectors.member_cohorts(user=request.user)
+    ]
+    return render(request, "feedback/rate_card.html", {"cards": cards, "format": format_minor})
 
 
 @login_required
@@ -288,7 +279,7 @@ def earnings(request):
     entries = list(selectors.contributions_of(artist=request.user)[:200])
     months = selectors.earnings_per_month(artist=request.user)
     context = {
-        "entries": [(entry, services.format_minor(entry.amount_minor, entry.currency) if entry.currency else "")
+        "entries": [(entry, format_minor(entry.amount_minor, entry.currency) if entry.currency else "")
                     for entry in entries],
         "statements": selectors.statements_of(artist=request.user),
         "promotions": selectors.promotion_requests_for(artist=request.user),
@@ -317,9 +308,9 @@ def _earnings_chart(months) -> dict:
 @login_required
 @require_GET
 def statement_csv(request, period: str):
-    if not PERIOD.fullmatch(period):
+    if not exports.PERIOD.fullmatch(period):
         raise Http404
-    response = HttpResponse(services.payouts_csv(period=period, artist=request.user), content_type="text/csv")
+    response = HttpResponse(exports.payouts_csv(period=period, artist=request.user), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="vernissage-earnings-{period}.csv"'
     return response
 
@@ -340,18 +331,18 @@ def promotion_answer(request, promotion_id: int):
 
 @staff_page()
 def rate_cards_admin(request):
-    cohorts = list(Cohort.objects.all())
+    cohorts = selectors.all_cohorts()
     form = RateCardForm(request.POST or None, cohorts=cohorts)
     if request.method == "POST" and form.is_valid():
         with refusals_on(form):
             card = services.rate_card_publish(
-                actor=request.user, cohort=Cohort.objects.get(pk=form.cleaned_data["cohort"]),
+                actor=request.user, cohort=next(c for c in cohorts if c.pk == form.cleaned_data["cohort"]),
                 currency=form.cleaned_data["currency"], lines=form.lines(), note=form.cleaned_data["note"],
             )  # fmt: skip
             messages.success(request, f"Published {card}: reports filed from now on earn at it.")
             return redirect("rate_cards_admin")
     cards = [(cohort, selectors.rate_card_in_force(cohort=cohort)) for cohort in cohorts]
-    context = {"form": form, "cards": cards, "format": services.format_minor}
+    context = {"form": form, "cards": cards, "format": format_minor}
     return render(request, "feedback/rate_cards_admin.html", context, status=400 if form.errors else 200)
 
 
@@ -365,7 +356,7 @@ def payouts_admin(request):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         return redirect("payouts_admin")
-    statements = PayoutStatement.objects.select_related("artist")[:300]
+    statements = selectors.payout_statements()
     context = {"close_form": close_form, "statements": statements, "paid_form": MarkPaidForm()}
     return render(request, "feedback/payouts_admin.html", context)
 
@@ -387,9 +378,9 @@ def statement_paid(request, statement_id: int):
 @staff_page()
 @require_GET
 def payouts_csv(request, period: str):
-    if not PERIOD.fullmatch(period):
+    if not exports.PERIOD.fullmatch(period):
         raise Http404
-    response = HttpResponse(services.payouts_csv(period=period), content_type="text/csv")
+    response = HttpResponse(exports.payouts_csv(period=period), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="vernissage-payouts-{period}.csv"'
     return response
 
@@ -398,12 +389,12 @@ def payouts_csv(request, period: str):
 def promotions_admin(request):
     form = PromotionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        publication = Publication.objects.filter(public_id=form.cleaned_data["publication"]).first()
+        publication = selectors.publication_by_public_id(form.cleaned_data["publication"])
         with refusals_on(form):
             if publication is None:
                 raise ApplicationError("invalid", "No such publication.", fields={"publication": "unknown"})
             services.promotion_request_create(actor=request.user, publication=publication, use=form.cleaned_data["use"])
             messages.success(request, "Asked; the artist accepts or declines.")
             return redirect("promotions_admin")
-    promotions = PromotionRequest.objects.select_related("publication__request", "artist")[:200]
+    promotions = selectors.promotion_requests()
     return render(request, "feedback/promotions_admin.html", {"form": form, "promotions": promotions})

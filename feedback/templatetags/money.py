@@ -1,6 +1,6 @@
 from django import template
 
-from feedback.services import format_minor
+from feedback.money import format_minor
 
 register = template.Library()
 

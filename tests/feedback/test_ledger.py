@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.errors import ApplicationError
-from feedback import services
+from feedback import exports, services
 from feedback.models import ContributionEntry, Report
 from feedback.services.triage import earned_contribution
 from generations.models import CreditAccount
@@ -145,7 +145,7 @@ def test_the_csv_always_equals_the_ledger(board, steps):
             actor=board.reviewer, report=reports[index], outcome=outcome, reason="why", duplicate_of=original
         )
     period = f"{timezone.now():%Y-%m}"
-    rows = list(csv.DictReader(io.StringIO(services.payouts_csv(period=period))))
+    rows = list(csv.DictReader(io.StringIO(exports.payouts_csv(period=period))))
     entries = ContributionEntry.objects.all()  # every entry of every example so far, all in this period
     assert sum(int(row["amount_minor"]) for row in rows) == sum(entries.values_list("amount_minor", flat=True))
     assert sum(int(row["credits"]) for row in rows) == sum(entries.values_list("credits", flat=True))

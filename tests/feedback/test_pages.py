@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from feedback import services
+from feedback import exports, services
 from feedback.models import ContributionEntry, PayoutStatement, RateCard
 from tests.accounts.conftest import api_client_for
 from tests.feedback.conftest import RATES, bug
@@ -38,6 +38,17 @@ def test_triage_board_quick_confirm_and_the_earnings_page(board):
     earnings = api_client_for(board.artist).get(reverse("earnings")).content.decode()
     assert "60.00 EUR" in earnings and "<svg" in earnings
     assert api_client_for(board.artist).get(reverse("triage_board")).status_code == 403
+
+
+def test_the_triage_board_filters_through_its_form(board):
+    high, low = bug(board, severity="high"), bug(board, severity="low", title="Poster a frame late")
+    desk = api_client_for(board.reviewer)
+    page = desk.get(reverse("triage_board"), {"severity": "low", "kind": "bug"}).content.decode()
+    assert low.title in page and high.title not in page
+    assert '<option value="low" selected>' in page  # the filter shown is the filter applied
+    assert '<option value="critical">' in page  # severities come from the model, not the template
+    refused = desk.get(reverse("triage_board"), {"severity": "urgent"})
+    assert refused.status_code == 400 and "Select a valid choice" in refused.content.decode()
 
 
 def test_admins_publish_rate_cards_close_and_pay_statements(board):
@@ -119,5 +130,5 @@ def test_the_csv_does_not_carry_spreadsheet_formulas(board):
     board.artist.save()
     report = bug(board)
     services.report_triage(actor=board.reviewer, report=report, outcome="confirmed")
-    text = services.payouts_csv(period=f"{timezone.now():%Y-%m}")
+    text = exports.payouts_csv(period=f"{timezone.now():%Y-%m}")
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text

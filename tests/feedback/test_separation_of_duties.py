@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import Membership, User
 from core.errors import ApplicationError
-from feedback import services
+from feedback import exports, services
 from feedback.models import ContributionEntry, Dispute, PayoutStatement, PromotionRequest, Report
 from generations import services as generation_services
 from generations.models import QuotaOverride
@@ -61,7 +61,7 @@ def test_a_reviewers_report_is_staff_work_that_earns_nothing_and_is_triaged_by_s
             actor=board.second_reviewer, report=report, amount_minor=100, credits=0, reason="Great find."
         ),
     )
-    assert board.reviewer.email not in services.payouts_csv(period=date.today().strftime("%Y-%m"))
+    assert board.reviewer.email not in exports.payouts_csv(period=date.today().strftime("%Y-%m"))
 
 
 def test_the_reviewer_cannot_confirm_their_own_report_through_the_api_or_the_page(board):
