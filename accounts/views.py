@@ -13,7 +13,6 @@ from django.http import HttpResponseServerError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -151,7 +150,7 @@ def profile(request):
 @login_required
 def notifications(request):
     items = list(selectors.notifications_for(user=request.user)[:100])
-    request.user.notifications.filter(read_at=None).update(read_at=timezone.now())
+    services.notifications_mark_read(user=request.user, notifications=items)
     return render(request, "accounts/notifications.html", {"items": items})
 
 

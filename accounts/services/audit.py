@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from accounts.models import (
     AuditEvent,
     Cohort,
@@ -33,6 +35,12 @@ def audit_record(
         data=data or {},
         ip=ip,
     )
+
+
+def notifications_mark_read(*, user: User, notifications: list[Notification]) -> int:
+    """The person has seen these notifications (their notifications page showed them); others stay unread."""
+    shown = [notification.pk for notification in notifications if notification.user_id == user.pk]
+    return user.notifications.filter(pk__in=shown, read_at=None).update(read_at=timezone.now())
 
 
 def notify(*, user: User, kind: str, title: str, body: str = "", email: bool = False) -> Notification:

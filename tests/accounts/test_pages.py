@@ -138,3 +138,21 @@ def test_a_403_is_logged_in_one_line_without_a_traceback(world):
     logged = written.getvalue()
     assert "Forbidden (Permission denied): /staff/cohorts/" in logged
     assert "Traceback" not in logged
+
+
+def test_the_notifications_page_marks_only_what_it_showed_as_read(db):
+    from accounts.services import notifications_mark_read, notify
+    from tests.factories import UserFactory, sign_in
+
+    person, other = UserFactory(), UserFactory()
+    for n in range(3):
+        notify(user=person, kind="membership_changed", title=f"Note {n}")
+    theirs = notify(user=other, kind="membership_changed", title="Not yours")
+    browser = Client()
+    sign_in(browser, person)
+    page = browser.get("/notifications/").content.decode()
+    assert "Note 0" in page and "Note 2" in page
+    assert person.notifications.filter(read_at=None).count() == 0
+    assert notifications_mark_read(user=person, notifications=[theirs]) == 0  # never someone else's
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
