@@ -25,6 +25,7 @@ from core.api_fields import (
 )
 from core.client_ip import client_ip
 from core.errors import ApplicationError
+from core.pagination import page_of, page_response
 
 
 def base_url(request) -> str:
@@ -130,9 +131,15 @@ class TokenListCreateApi(APIView):
         class Meta(TokenOutputSerializer.Meta):
             fields = [*TokenOutputSerializer.Meta.fields, "token", "webhook_secret"]
 
-    @extend_schema(responses=TokenOutputSerializer(many=True), summary="Your API tokens")
+    @extend_schema(responses=page_of(TokenOutputSerializer, "TokenPage"), summary="Your API tokens, newest first")
     def get(self, request):
-        return Response(TokenOutputSerializer(selectors.tokens_for(user=request.user), many=True).data)
+        return page_response(
+            request,
+            self,
+            selectors.tokens_for(user=request.user),
+            TokenOutputSerializer,
+            ordering=("-created_at", "-id"),
+        )
 
     def get_permissions(self):
         # Listing works with a token; creating needs a signed-in session (a token cannot breed tokens).
@@ -284,11 +291,12 @@ class CohortSerializer(serializers.ModelSerializer):
 
 class CohortListCreateApi(APIView):
     permission_classes = [IsAuthenticated, IsProgramAdmin]
-    pagination_class = None
 
-    @extend_schema(responses=CohortSerializer(many=True), summary="All cohorts (admins)")
+    @extend_schema(responses=page_of(CohortSerializer, "CohortPage"), summary="All cohorts, newest first (admins)")
     def get(self, request):
-        return Response(CohortSerializer(selectors.cohorts_for_admin(), many=True).data)
+        return page_response(
+            request, self, selectors.cohorts_for_admin(), CohortSerializer, ordering=("-created_at", "-id")
+        )
 
     @extend_schema(request=CohortSerializer, responses={201: CohortSerializer}, summary="Create a cohort (admins)")
     def post(self, request):
@@ -330,7 +338,6 @@ class InvitationSerializer(serializers.Serializer):
 
 class CohortInvitationsApi(APIView):
     permission_classes = [IsAuthenticated, IsProgramAdmin]
-    pagination_class = None
 
     class InvitationsInputSerializer(serializers.Serializer):
         emails = serializers.ListField(
@@ -345,10 +352,13 @@ class CohortInvitationsApi(APIView):
         invitation_id = serializers.IntegerField(allow_null=True)
         link = serializers.CharField(allow_blank=True, help_text="The invitation link, shown this once.")
 
-    @extend_schema(responses=InvitationSerializer(many=True), summary="A cohort's invitations (admins)")
+    @extend_schema(
+        responses=page_of(InvitationSerializer, "InvitationPage"), summary="A cohort's invitations, newest first"
+    )
     def get(self, request, cohort_id: int):
         cohort = get_object_or_404(Cohort, pk=cohort_id)
-        return Response(InvitationSerializer(selectors.invitations_of(cohort=cohort), many=True).data)
+        invitations = selectors.invitations_of(cohort=cohort)
+        return page_response(request, self, invitations, InvitationSerializer, ordering=("-created_at", "-id"))
 
     @extend_schema(
         request=InvitationsInputSerializer,

@@ -53,3 +53,13 @@ def page_of(item_serializer: type[serializers.Serializer], name: str) -> type[se
             "results": item_serializer(many=True),
         },
     )
+
+
+def page_response(request, view, queryset, serializer_class, *, ordering: tuple[str, ...], page_size: int = 50):
+    """One page of ``queryset`` in the API's one list shape (``next``, ``previous``, ``results``), following
+    ``ordering`` (unique at its end); ``page_size`` up to 200 may be asked for with ``?page_size=``."""
+    paginator = CursorPagination()
+    paginator.ordering, paginator.page_size = ordering, page_size
+    paginator.page_size_query_param, paginator.max_page_size = "page_size", 200
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)

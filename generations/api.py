@@ -22,7 +22,7 @@ from core.api_fields import (
     StrictIntegerField,
     StrictSlugField,
 )
-from core.pagination import CursorPagination
+from core.pagination import CursorPagination, page_of
 from generations import selectors, services
 from generations.models import Generation
 from generations.permissions import generations_for, viewer_of
@@ -89,10 +89,7 @@ def cohort_for(user, slug: str | None) -> Cohort:
     return services.only_choice(list(cohorts.filter(slug=slug) if slug else cohorts), cohort_slug=slug)
 
 
-class GenerationPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = GenerationSerializer(many=True)
+GenerationPageSerializer = page_of(GenerationSerializer, "GenerationPage")
 
 
 class GenerationPagination(CursorPagination):
@@ -261,14 +258,7 @@ class CreditsApi(APIView):
                 "available": serializers.IntegerField(),
                 "reserved": serializers.IntegerField(),
                 "period_ends_at": serializers.DateTimeField(),
-                "ledger": inline_serializer(
-                    "LedgerPage",
-                    {
-                        "next": serializers.URLField(allow_null=True),
-                        "previous": serializers.URLField(allow_null=True),
-                        "results": LedgerEntrySerializer(many=True),
-                    },
-                ),
+                "ledger": page_of(LedgerEntrySerializer, "LedgerPage")(),
             },
         ),
         summary="Your credits and their ledger",

@@ -15,7 +15,7 @@ from accounts.permissions import HasScopes, IsProgramAdmin
 from accounts.throttles import PublicReadThrottle
 from core.api_fields import QuerySerializer, StrictBooleanField, StrictIntegerField, StrictSlugField
 from core.client_ip import client_ip
-from core.pagination import CursorPagination
+from core.pagination import CursorPagination, page_of, page_response
 from generations.permissions import generations_for
 from reviews import selectors, services
 from reviews.models import Publication, PublicationRequest
@@ -222,11 +222,13 @@ class ReasonCodeListApi(APIView):
     throttle_classes = [PublicReadThrottle]
 
     @extend_schema(
-        responses=ReasonCodeSerializer(many=True),
+        responses=page_of(ReasonCodeSerializer, "ReasonCodePage"),
         summary="The published reasons a clip may be refused or taken down for (no sign-in needed)",
     )
     def get(self, request):
-        return Response(ReasonCodeSerializer(selectors.reason_codes(), many=True).data)
+        return page_response(
+            request, self, selectors.reason_codes(), ReasonCodeSerializer, ordering=("code",), page_size=100
+        )
 
 
 class ReviewPolicySerializer(serializers.Serializer):

@@ -209,7 +209,7 @@ def test_invite_through_the_api(world, django_capture_on_commit_callbacks):
         )
     assert response.status_code == 201
     assert [row["result"] for row in response.json()] == ["invited", "invalid_address"]
-    listed = client.get(f"/api/v1/cohorts/{world.cohort.pk}/invitations/").json()
+    listed = client.get(f"/api/v1/cohorts/{world.cohort.pk}/invitations/").json()["results"]
     assert [(i["email"], i["status"]) for i in listed] == [("api@example.org", "pending")]
 
 

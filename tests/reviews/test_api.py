@@ -130,7 +130,7 @@ def test_permission_matrix(team, django_capture_on_commit_callbacks, operation, 
 def test_the_flow_a_client_follows(team, django_capture_on_commit_callbacks):
     artist, reviewer = api_client_for(team.artist), api_client_for(team.reviewer)
     generation = rendered(team.artist, team.cohort)
-    reasons = APIClient().get(reverse("api-reason-codes")).json()
+    reasons = APIClient().get(reverse("api-reason-codes")).json()["results"]
     assert [reason["code"] for reason in reasons] == ["defect", "likeness"]  # readable before submitting
     created = artist.post(
         reverse("api-publication-requests"),
