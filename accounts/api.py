@@ -131,7 +131,10 @@ class TokenListCreateApi(APIView):
         class Meta(TokenOutputSerializer.Meta):
             fields = [*TokenOutputSerializer.Meta.fields, "token", "webhook_secret"]
 
-    @extend_schema(responses=page_of(TokenOutputSerializer, "TokenPage"), summary="Your API tokens, newest first")
+    @extend_schema(
+        operation_id="v1_tokens_list", responses=page_of(TokenOutputSerializer, "TokenPage"),
+        summary="Your API tokens, newest first",
+    )  # fmt: skip
     def get(self, request):
         return page_response(
             request,
@@ -292,7 +295,10 @@ class CohortSerializer(serializers.ModelSerializer):
 class CohortListCreateApi(APIView):
     permission_classes = [IsAuthenticated, IsProgramAdmin]
 
-    @extend_schema(responses=page_of(CohortSerializer, "CohortPage"), summary="All cohorts, newest first (admins)")
+    @extend_schema(
+        operation_id="v1_cohorts_list", responses=page_of(CohortSerializer, "CohortPage"),
+        summary="All cohorts, newest first (admins)",
+    )  # fmt: skip
     def get(self, request):
         return page_response(
             request, self, selectors.cohorts_for_admin(), CohortSerializer, ordering=("-created_at", "-id")
@@ -353,8 +359,9 @@ class CohortInvitationsApi(APIView):
         link = serializers.CharField(allow_blank=True, help_text="The invitation link, shown this once.")
 
     @extend_schema(
-        responses=page_of(InvitationSerializer, "InvitationPage"), summary="A cohort's invitations, newest first"
-    )
+        operation_id="v1_cohorts_invitations_list", responses=page_of(InvitationSerializer, "InvitationPage"),
+        summary="A cohort's invitations, newest first",
+    )  # fmt: skip
     def get(self, request, cohort_id: int):
         cohort = get_object_or_404(Cohort, pk=cohort_id)
         invitations = selectors.invitations_of(cohort=cohort)

@@ -222,6 +222,7 @@ class ReasonCodeListApi(APIView):
     throttle_classes = [PublicReadThrottle]
 
     @extend_schema(
+        operation_id="v1_reason_codes_list",
         responses=page_of(ReasonCodeSerializer, "ReasonCodePage"),
         summary="The published reasons a clip may be refused or taken down for (no sign-in needed)",
     )

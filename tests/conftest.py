@@ -3,6 +3,9 @@ import pytest
 from tests.services import REQUIRE_SERVICES, postgres_problem, redis_problem
 from tests.support.dispatch import wake_ups_held
 
+# Fixtures every directory may use: the people of a program and a feedback board with them.
+pytest_plugins = ["tests.support.people", "tests.support.board"]
+
 SERVICE_PROBLEMS = {"postgres": postgres_problem, "redis": redis_problem}
 
 

@@ -18,8 +18,8 @@ from generations import pricing
 from generations.demo import demo_rendered_clip
 from generations.models import Generation, QuotaPolicy
 from reviews.models import ReasonCode
-from tests.accounts.conftest import with_totp
-from tests.factories import CohortFactory, MembershipFactory
+from tests.support.clients import with_totp
+from tests.support.factories import CohortFactory, MembershipFactory
 
 pytestmark = [pytest.mark.slow]
 

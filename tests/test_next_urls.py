@@ -8,10 +8,9 @@ import pytest
 from django.urls import reverse
 
 from generations import services as generation_services
-from tests.factories import sign_in
-from tests.feedback.conftest import board, bug  # noqa: F401  (fixtures)
-from tests.generations.conftest import SMALL
-from tests.reviews.conftest import team  # noqa: F401  (fixture)
+from tests.support.board import bug
+from tests.support.clients import sign_in
+from tests.support.clips import SMALL
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ["accounts", "generations", "reviews", "feedback", "core", "config"]
@@ -37,7 +36,7 @@ def _off_site(response) -> bool:
 
 
 @pytest.mark.parametrize("target", OFF_SITE)
-def test_triage_stays_on_the_site(board, target, client):  # noqa: F811
+def test_triage_stays_on_the_site(board, target, client):
     report = bug(board)
     sign_in(client, board.reviewer)
     response = client.post(reverse("report_triage", args=[report.pk]), {"outcome": "needs_info", "next": target})
@@ -50,7 +49,7 @@ def test_triage_stays_on_the_site(board, target, client):  # noqa: F811
 
 
 @pytest.mark.parametrize("target", OFF_SITE)
-def test_cancel_stays_on_the_site(board, target, client):  # noqa: F811
+def test_cancel_stays_on_the_site(board, target, client):
     generation, _ = generation_services.generation_submit(
         artist=board.artist, cohort=board.cohort, prompt="a kite", **SMALL
     )
@@ -60,7 +59,7 @@ def test_cancel_stays_on_the_site(board, target, client):  # noqa: F811
 
 
 @pytest.mark.parametrize("target", OFF_SITE)
-def test_terms_and_the_admin_login_stay_on_the_site(board, target, client):  # noqa: F811
+def test_terms_and_the_admin_login_stay_on_the_site(board, target, client):
     sign_in(client, board.admin)
     page = client.get(reverse("terms"), {"next": target})
     assert page.status_code == 200 and b"evil.example" not in page.content

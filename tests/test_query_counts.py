@@ -1,23 +1,15 @@
 """Every list endpoint and page reads in a number of queries that does not grow with its rows."""
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from accounts.services import audit_record, invitations_create, notify, token_create
 from generations import services
 from generations.models import Generation, QuotaOverride
-from tests.accounts.conftest import with_totp
-from tests.factories import CohortFactory, MembershipFactory, UserFactory, sign_in
-from tests.generations.conftest import SMALL
-
-
-def queries_for(client, url) -> tuple[int, list[str]]:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    return len(captured.captured_queries), [q["sql"] for q in captured.captured_queries]
+from tests.support.clients import sign_in, with_totp
+from tests.support.clips import SMALL
+from tests.support.factories import CohortFactory, MembershipFactory, UserFactory
+from tests.support.queries import Queries, assert_same_count, queries_for
 
 
 @pytest.fixture
@@ -74,10 +66,9 @@ def test_query_count_does_not_grow_with_rows(scene, who, path, monkeypatch):
     sign_in(client, artist if who == "artist" else admin)
     url = path.format(cohort=cohort.pk)
     add_rows(1)
-    one, _ = queries_for(client, url)
+    one = queries_for(client, url)
     add_rows(19)
-    twenty, sql = queries_for(client, url)
-    assert twenty == one, "\n".join(sql)
+    assert_same_count(one, queries_for(client, url))
 
 
 def test_the_polled_credits_card_reads_the_same_for_one_cohort_or_three(db):
@@ -89,16 +80,13 @@ def test_the_polled_credits_card_reads_the_same_for_one_cohort_or_three(db):
         membership = MembershipFactory(user=artist)
         services.credit_account_open(user=artist, cohort=membership.cohort)  # as activating it does
 
-    def card_queries() -> tuple[int, list[str]]:
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get("/studio/?part=credits", HTTP_HX_REQUEST="true")
-        assert response.status_code == 200
-        return len(captured.captured_queries), [q["sql"] for q in captured.captured_queries]
+    def card_queries() -> Queries:
+        return queries_for(client, "/studio/?part=credits", HTTP_HX_REQUEST="true")
 
     join()
-    one, _ = card_queries()
+    one = card_queries()
     join()
     join()
-    three, sql = card_queries()
-    assert three == one, "\n".join(sql)
-    assert not any(q.startswith(("INSERT", "UPDATE")) for q in sql)  # a poll reads; nothing is written
+    three = card_queries()
+    assert_same_count(one, three)
+    assert not any(q.startswith(("INSERT", "UPDATE")) for q in three.sql)  # a poll reads; nothing is written

@@ -2,12 +2,10 @@ from dataclasses import dataclass
 
 import pyotp
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from rest_framework.test import APIClient
 
 from accounts.models import Cohort, Membership, User
-from accounts.services import token_create
-from tests.factories import CohortFactory, MembershipFactory, UserFactory, sign_in
+from tests.support.clients import with_totp
+from tests.support.factories import CohortFactory, MembershipFactory, UserFactory
 
 
 @dataclass
@@ -20,12 +18,6 @@ class World:
     other_reviewer: User
     admin: User
     admin_totp: pyotp.TOTP
-
-
-def with_totp(user: User) -> pyotp.TOTP:
-    secret = generate_totp_secret()
-    TOTP.activate(user, secret)
-    return pyotp.TOTP(secret)
 
 
 @pytest.fixture
@@ -47,28 +39,3 @@ def world(db) -> World:
     with_totp(reviewer)
     with_totp(other_reviewer)
     return World(cohort, other, artist, other_artist, reviewer, other_reviewer, admin, totp)
-
-
-def api_client_for(user: User | None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user=None)
-        sign_in(client, user)
-    return client
-
-
-def token_client(user: User, scopes=("generations:read",), **headers) -> tuple[APIClient, str]:
-    _, plaintext = token_create(user=user, name="test", scopes=list(scopes), second_factor=True)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}", **headers)
-    return client, plaintext
-
-
-def sent_mail() -> list:
-    """What a worker sends from the outbox now (accounts.services.email), then Django's test outbox."""
-    from django.core import mail
-
-    from accounts.services import emails_send_due
-
-    emails_send_due()
-    return mail.outbox

@@ -5,8 +5,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.accounts.conftest import api_client_for
-from tests.factories import sign_in
+from tests.support.clients import api_client_for, sign_in
 
 API_CASES = [
     ("post", "/api/v1/tokens/", {}, "artist", {"name", "scopes"}),

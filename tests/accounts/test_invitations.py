@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, Invitation, Membership, User
 from accounts.services import invitations_create
-from tests.accounts.conftest import api_client_for, sent_mail
-from tests.factories import MembershipFactory, sign_in
+from tests.support.clients import api_client_for, sign_in
+from tests.support.factories import MembershipFactory
+from tests.support.mail import sent_mail
 
 LINK = re.compile(r"http://testserver(/invitations/[^/\s]+/)")
 

@@ -8,8 +8,7 @@ from django.test import Client
 
 from accounts.models import AuditEvent, Cohort, Membership
 from accounts.services import audit_record, membership_set_status, user_suspend
-from tests.accounts.conftest import api_client_for, token_client, with_totp
-from tests.factories import sign_in
+from tests.support.clients import api_client_for, sign_in, token_client, with_totp
 
 
 def test_suspending_an_account_cuts_its_live_session_and_tokens(world):

@@ -8,7 +8,8 @@ from django.core.management import call_command
 
 from accounts.models import ApiToken, AuditEvent, Notification
 from generations.models import Generation, QuotaPolicy
-from tests.accounts.conftest import api_client_for, sent_mail, token_client
+from tests.support.clients import api_client_for, token_client
+from tests.support.mail import sent_mail
 
 PROXY = "10.0.0.2"
 

@@ -3,7 +3,7 @@
 from django.test import Client
 
 from accounts.models import AuditEvent
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
 
 
 def test_staff_sign_in_asks_for_a_totp_code(world):

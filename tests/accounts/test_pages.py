@@ -104,7 +104,7 @@ def test_a_reviewers_home_says_what_they_review_and_will_be_able_to_do(world):
     from allauth.mfa.models import Authenticator
     from django.test import Client
 
-    from tests.factories import sign_in
+    from tests.support.clients import sign_in
 
     browser = Client()
     sign_in(browser, world.reviewer)
@@ -124,7 +124,7 @@ def test_a_403_is_logged_in_one_line_without_a_traceback(world):
 
     from django.test import Client
 
-    from tests.factories import sign_in
+    from tests.support.clients import sign_in
 
     console = next(h for h in logging.getLogger().handlers if h.filters)  # the site's console handler
     browser = Client()
@@ -142,7 +142,8 @@ def test_a_403_is_logged_in_one_line_without_a_traceback(world):
 
 def test_the_notifications_page_marks_only_what_it_showed_as_read(db):
     from accounts.services import notifications_mark_read, notify
-    from tests.factories import UserFactory, sign_in
+    from tests.support.clients import sign_in
+    from tests.support.factories import UserFactory
 
     person, other = UserFactory(), UserFactory()
     for n in range(3):

@@ -4,7 +4,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 
 from accounts.services import token_create
-from tests.accounts.conftest import api_client_for
+from tests.support.clients import api_client_for
 
 ROLES = ["anonymous", "artist", "other_artist", "reviewer", "other_reviewer", "admin"]
 EVERYONE_SIGNED_IN = {"anonymous": "login", **{role: 200 for role in ROLES[1:]}}

@@ -13,8 +13,9 @@ from rest_framework.test import APIClient
 from accounts.models import AuditEvent
 from accounts.services import token_create
 from generations import services as generation_services
-from tests.factories import PASSWORD, sign_in
-from tests.generations.conftest import SMALL
+from tests.support.clients import sign_in
+from tests.support.clips import SMALL
+from tests.support.factories import PASSWORD
 
 STATES = ["no_second_factor", "set_up_not_used", "second_factor_used", "token_with_staff_scope", "token_without"]
 PASSED = {"second_factor_used", "token_with_staff_scope"}

@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken
 from accounts.services import token_create
 from core.errors import ApplicationError
-from tests.accounts.conftest import sent_mail
-from tests.factories import sign_in
+from tests.support.clients import sign_in
+from tests.support.mail import sent_mail
 
 STAFF_SCOPES = ["staff:all", "reviews:write"]
 

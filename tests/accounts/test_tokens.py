@@ -12,7 +12,7 @@ from accounts import tokens
 from accounts.models import ApiToken, AuditEvent
 from accounts.services import token_create, token_revoke
 from core.errors import ApplicationError
-from tests.accounts.conftest import api_client_for, token_client
+from tests.support.clients import api_client_for, token_client
 
 
 def test_token_format_is_recognisable_and_checksummed():
@@ -165,7 +165,7 @@ def test_a_read_only_token_cannot_revoke_its_owners_other_tokens(world):
 def test_a_token_made_on_the_page_is_shown_once_and_a_refresh_makes_no_second(world):
     from django.test import Client
 
-    from tests.factories import sign_in
+    from tests.support.clients import sign_in
 
     browser = Client()
     sign_in(browser, world.artist)

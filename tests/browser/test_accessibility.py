@@ -15,7 +15,7 @@ from django.core.management import call_command
 from accounts.models import Cohort, User
 from feedback.models import Report
 from generations.models import Generation
-from tests.accounts.conftest import with_totp
+from tests.support.clients import with_totp
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -4,7 +4,7 @@ import pytest
 
 from accounts.models import ApiToken
 from accounts.services import token_create
-from tests.factories import PASSWORD, CohortFactory, MembershipFactory
+from tests.support.factories import PASSWORD, CohortFactory, MembershipFactory
 
 pytestmark = [pytest.mark.browser]
 

@@ -4,8 +4,9 @@ import pytest
 
 from accounts.models import User
 from generations.models import QuotaPolicy
-from tests.accounts.conftest import with_totp
-from tests.factories import PASSWORD, CohortFactory, MembershipFactory, UserFactory
+from tests.support.browser import sign_in, watch_for_violations
+from tests.support.clients import with_totp
+from tests.support.factories import CohortFactory, MembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.browser]
 
@@ -18,23 +19,6 @@ ADMIN_PAGES = [
     "/django-admin/", "/django-admin/accounts/user/", "/api/docs/", "/review/", "/staff/reasons/", "/staff/reviews/",
     "/staff/triage/", "/staff/rate-cards/", "/staff/payouts/", "/staff/promotions/",
 ]  # fmt: skip
-
-
-def watch_for_violations(page) -> list[str]:
-    violations = []
-    page.on("console", lambda message: "Content Security Policy" in message.text and violations.append(message.text))
-    return violations
-
-
-def sign_in(page, base, email, totp=None):
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    if totp is not None:
-        page.locator("input[name=code]").fill(totp.now())
-        page.locator("form button[type=submit]").first.click()
-    page.wait_for_url(f"{base}/")
 
 
 def test_artist_pages_and_htmx_work_under_the_policy(live_server, page):

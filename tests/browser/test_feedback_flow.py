@@ -7,10 +7,10 @@ from accounts.models import Membership, User
 from feedback import services
 from generations.demo import demo_rendered_clip
 from generations.models import Generation, QuotaPolicy
-from tests.accounts.conftest import with_totp
-from tests.browser.test_csp import sign_in, watch_for_violations
-from tests.factories import CohortFactory, MembershipFactory
-from tests.feedback.conftest import RATES
+from tests.support.board import RATES
+from tests.support.browser import sign_in, watch_for_violations
+from tests.support.clients import with_totp
+from tests.support.factories import CohortFactory, MembershipFactory
 
 pytestmark = [pytest.mark.browser]
 

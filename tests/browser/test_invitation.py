@@ -6,8 +6,8 @@ import pytest
 
 from accounts.models import Cohort, Membership, User
 from accounts.services import invitations_create
-from tests.accounts.conftest import sent_mail
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
+from tests.support.mail import sent_mail
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -9,9 +9,9 @@ from accounts.models import Membership, User
 from generations.demo import demo_rendered_clip
 from generations.models import QuotaPolicy
 from reviews.models import Publication, ReasonCode
-from tests.accounts.conftest import with_totp
-from tests.browser.test_csp import sign_in, watch_for_violations
-from tests.factories import CohortFactory, MembershipFactory
+from tests.support.browser import sign_in, watch_for_violations
+from tests.support.clients import with_totp
+from tests.support.factories import CohortFactory, MembershipFactory
 
 pytestmark = [pytest.mark.browser]
 

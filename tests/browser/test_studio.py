@@ -7,7 +7,7 @@ import pytest
 
 from generations.models import Generation, QuotaPolicy
 from generations.pricing import presets, resolutions_for
-from tests.factories import PASSWORD, CohortFactory, MembershipFactory
+from tests.support.factories import PASSWORD, CohortFactory, MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.redis]
 

@@ -5,8 +5,8 @@ from celery import Celery
 from django.test import Client
 
 from config import health
-from tests.accounts.conftest import api_client_for
-from tests.factories import UserFactory
+from tests.support.clients import api_client_for
+from tests.support.factories import UserFactory
 
 KUBELET = {"HTTP_HOST": "10.1.2.3:8000"}  # a kubelet probes the pod's IP
 
@@ -58,7 +58,7 @@ def test_readyz_with_the_broker_down_is_503_with_words_and_no_details(monkeypatc
 @pytest.mark.redis
 def test_staff_see_workers_per_queue_and_metrics_count_them(celery_worker):
     admin = UserFactory(role="admin")
-    from tests.accounts.conftest import with_totp
+    from tests.support.clients import with_totp
 
     with_totp(admin)
     staff = api_client_for(admin)
@@ -72,7 +72,7 @@ def test_staff_see_workers_per_queue_and_metrics_count_them(celery_worker):
 @pytest.mark.django_db
 def test_with_no_worker_the_gauge_is_zero_and_the_page_says_which_queue_waits():
     admin = UserFactory(role="admin")
-    from tests.accounts.conftest import with_totp
+    from tests.support.clients import with_totp
 
     with_totp(admin)
     staff = api_client_for(admin)

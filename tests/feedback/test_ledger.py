@@ -17,8 +17,8 @@ from feedback import exports, services
 from feedback.models import ContributionEntry, Report
 from feedback.services.triage import earned_contribution
 from generations.models import CreditAccount
-from tests.factories import MembershipFactory
-from tests.feedback.conftest import RATES, bug
+from tests.support.board import RATES, bug
+from tests.support.factories import MembershipFactory
 
 
 def ledger(report) -> list[tuple[str, int, int]]:
@@ -71,7 +71,7 @@ def test_duplicates_earn_the_acknowledgement_once_the_original_is_confirmed(boar
 
 def test_the_original_of_a_duplicate_is_looked_up_by_the_service_in_the_reports_cohort(board):
     """The page and the API pass the number they were given; the service finds it, in this cohort only."""
-    from tests.factories import CohortFactory
+    from tests.support.factories import CohortFactory
 
     first = bug(board, title="Cancel is ignored at the end")
     later = bug(board, reporter=MembershipFactory(cohort=board.cohort).user, title="Cancel ignored")

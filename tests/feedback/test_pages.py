@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from feedback import exports, services
 from feedback.models import ContributionEntry, PayoutStatement, RateCard
-from tests.accounts.conftest import api_client_for
-from tests.feedback.conftest import RATES, bug
+from tests.support.board import RATES, bug
+from tests.support.clients import api_client_for
 
 
 def test_the_report_form_says_what_to_fix_and_suggests_duplicates(board):
@@ -93,7 +93,7 @@ def test_a_private_boards_titles_are_not_suggested_to_other_members(board):
     bug(board, title="Cancel button ignored near the end")
     board.cohort.feedback_policy.board_shared = False
     board.cohort.feedback_policy.save()
-    from tests.factories import MembershipFactory
+    from tests.support.factories import MembershipFactory
 
     member = api_client_for(MembershipFactory(cohort=board.cohort).user)
     similar = member.get(reverse("report_similar"), {"cohort": board.cohort.slug, "title": "cancel button ignored"})

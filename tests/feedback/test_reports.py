@@ -10,8 +10,6 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 from django.core import mail
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -23,9 +21,11 @@ from feedback.markup import render_markdown
 from feedback.models import Attachment, ContributionEntry, Dispute, PromotionRequest
 from inference.encode import encode_mp4
 from reviews import services as review_services
-from tests.accounts.conftest import api_client_for, sent_mail, token_client
-from tests.feedback.conftest import bug
-from tests.reviews.conftest import rendered, signing_worker_runs
+from tests.support.board import bug
+from tests.support.clients import api_client_for, token_client
+from tests.support.mail import sent_mail
+from tests.support.people import rendered, signing_worker_runs
+from tests.support.queries import assert_same_count, queries_for
 
 
 def png(size=(16, 16)) -> bytes:
@@ -130,7 +130,7 @@ def test_boards_shared_or_private_and_other_cohorts_see_nothing(board):
     mine = bug(board)
     neighbour = api_client_for(board.second_reviewer)  # staff of the cohort
     assert neighbour.get(reverse("api-report", args=[mine.pk])).status_code == 200
-    from tests.factories import MembershipFactory
+    from tests.support.factories import MembershipFactory
 
     member = MembershipFactory(cohort=board.cohort).user
     member_client = api_client_for(member)
@@ -243,12 +243,6 @@ def test_a_report_from_a_failed_clip_captures_its_context(board):
     assert context["seed"] == generation.seed and context["preset"] == "tiny"
 
 
-def _count(client, url):
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
-
-
 def test_board_query_counts_do_not_grow_with_rows(board):
     urls = {
         "my reports": (api_client_for(board.artist), reverse("reports")),
@@ -265,9 +259,10 @@ def test_board_query_counts_do_not_grow_with_rows(board):
             services.report_comment(author=board.reviewer, report=report, body="Thanks", as_staff=True)
 
     grow(1)
-    before = {name: _count(client, url) for name, (client, url) in urls.items()}
+    before = {name: queries_for(client, url) for name, (client, url) in urls.items()}
     grow(4)
-    assert {name: _count(client, url) for name, (client, url) in urls.items()} == before
+    for name, (client, url) in urls.items():
+        assert_same_count(before[name], queries_for(client, url), what=name)
 
 
 def test_a_dispute_is_answered_once_by_someone_else_and_a_raise_appends(board):

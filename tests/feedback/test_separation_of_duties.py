@@ -15,10 +15,10 @@ from generations import services as generation_services
 from generations.models import QuotaOverride
 from reviews import services as review_services
 from reviews.models import Publication
-from tests.accounts.conftest import api_client_for, with_totp
-from tests.factories import MembershipFactory
-from tests.feedback.conftest import bug
-from tests.reviews.conftest import rendered
+from tests.support.board import bug
+from tests.support.clients import api_client_for, with_totp
+from tests.support.factories import MembershipFactory
+from tests.support.people import rendered
 
 
 def refused(code: str, call) -> None:

@@ -13,9 +13,8 @@ from accounts.views import bad_request
 from core.upload_limits import RequestBodyCap, UploadTooLarge
 from feedback.models import Attachment
 from feedback.uploads import MAX_PIXELS, UploadRefused, check_upload
-from tests.accounts.conftest import api_client_for
-from tests.factories import sign_in
-from tests.feedback.conftest import bug
+from tests.support.board import bug
+from tests.support.clients import api_client_for, sign_in
 
 
 def png_claiming(width: int, height: int) -> bytes:

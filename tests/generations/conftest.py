@@ -2,7 +2,8 @@ import pytest
 
 from accounts.models import Membership, User
 from generations.models import QuotaPolicy
-from tests.factories import CohortFactory, MembershipFactory, UserFactory
+from tests.support.clients import with_totp
+from tests.support.factories import CohortFactory, MembershipFactory, UserFactory
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -41,11 +42,6 @@ def make_artist(cohort):
 
 @pytest.fixture
 def admin(db) -> User:
-    from tests.accounts.conftest import with_totp
-
     user = UserFactory(role=User.Role.ADMIN, email="boss@example.org")
     with_totp(user)
     return user
-
-
-SMALL = dict(duration_s=1.125, resolution=64, aspect_ratio="1:1", fps=8)  # 9 frames at 64x64: the cheapest clip

@@ -12,9 +12,8 @@ from django.utils import timezone
 from accounts.services import generation_pause_set
 from generations import dispatch, services, tasks
 from generations.models import CreditAccount, Generation, LedgerEntry, QuotaOverride
-from tests.generations.conftest import SMALL
+from tests.support.clips import SMALL
 
-# These tests drive the worker code directly; messages are tested with a real worker elsewhere.
 pytestmark = pytest.mark.usefixtures("wake_ups")
 
 

@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 
 from generations import services, tasks
-from tests.accounts.conftest import api_client_for, token_client
-from tests.generations.conftest import SMALL
+from tests.support.clients import api_client_for, token_client
+from tests.support.clips import SMALL
 
 NESTED = "[" * 100_000 + "]" * 100_000
 JSON_ENDPOINTS = [
@@ -128,8 +128,8 @@ def test_form_and_query_data_are_text_and_still_read_as_numbers(artist, cohort):
 
 @pytest.mark.parametrize("value", [{}, [], 20260101, True])
 def test_a_date_or_text_that_is_not_a_string_is_a_400(db, value):
-    from tests.accounts.conftest import with_totp
-    from tests.factories import UserFactory
+    from tests.support.clients import with_totp
+    from tests.support.factories import UserFactory
 
     admin = UserFactory(role="admin")
     with_totp(admin)

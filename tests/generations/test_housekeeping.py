@@ -13,8 +13,8 @@ from accounts.models import AuditEvent, Membership, User
 from generations import services, tasks
 from generations.checks import broker_outlasts_the_longest_job
 from generations.models import CreditAccount, Generation, LedgerEntry, PromptRule
-from tests.factories import MembershipFactory
-from tests.generations.conftest import SMALL
+from tests.support.clips import SMALL
+from tests.support.factories import MembershipFactory
 
 pytestmark = pytest.mark.usefixtures("wake_ups")
 
@@ -74,7 +74,7 @@ def test_reviewers_cancel_in_their_cohorts_only(artist, cohort):
     reviewer = MembershipFactory(cohort=cohort, role=Membership.Role.REVIEWER, user__role="reviewer").user
     outsider = MembershipFactory(role=Membership.Role.REVIEWER, user__role="reviewer").user
     generation = services.generation_submit(artist=artist, cohort=cohort, prompt="a", **SMALL)[0]
-    from tests.accounts.conftest import api_client_for, with_totp
+    from tests.support.clients import api_client_for, with_totp
 
     with_totp(outsider)
     assert api_client_for(outsider).post(f"/api/v1/generations/{generation.public_id}/cancel/").status_code == 404
@@ -118,7 +118,7 @@ def test_staff_writes_outside_the_pages_are_audited(artist, cohort, admin):
 
     from django.test import Client
 
-    from tests.factories import sign_in
+    from tests.support.clients import sign_in
 
     admin.is_staff = admin.is_superuser = True
     admin.save()

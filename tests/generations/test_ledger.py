@@ -8,7 +8,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from core.errors import ApplicationError
 from generations import ledger
 from generations.models import CreditAccount, Generation, LedgerEntry
-from tests.factories import CohortFactory, UserFactory
+from tests.support.factories import CohortFactory, UserFactory
 
 
 def _generation(account: CreditAccount, cost: int) -> Generation:

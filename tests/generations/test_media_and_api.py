@@ -7,9 +7,8 @@ from django.test import Client
 from generations import services, tasks
 from generations.media import SALT
 from generations.models import Generation
-from tests.accounts.conftest import api_client_for, token_client
-from tests.factories import sign_in
-from tests.generations.conftest import SMALL
+from tests.support.clients import api_client_for, sign_in, token_client
+from tests.support.clips import SMALL
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from generations import services, tasks
 from generations.models import Generation
-from tests.accounts.conftest import api_client_for
-from tests.generations.conftest import SMALL
+from tests.support.clients import api_client_for
+from tests.support.clips import SMALL
 
 
 def test_a_rendered_job_records_each_phase_and_staff_see_them(wake_ups, artist, admin):

@@ -8,7 +8,8 @@ from django.test import Client
 from accounts.models import AuditEvent
 from generations import services
 from generations.models import CreditAccount, QuotaOverride, QuotaPolicy
-from tests.factories import UserFactory, sign_in
+from tests.support.clients import sign_in
+from tests.support.factories import UserFactory
 
 
 @pytest.fixture

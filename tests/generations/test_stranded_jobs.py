@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.services import generation_pause_set, membership_set_status
 from generations import dispatch, services, tasks
 from generations.models import Generation, QuotaPolicy
-from tests.generations.conftest import SMALL
+from tests.support.clips import SMALL
 from tests.support.dispatch import wake_ups_held
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]

@@ -5,7 +5,7 @@ from django.test import Client
 from accounts.models import Membership
 from accounts.services import generation_pause_set, membership_set_status, terms_publish
 from generations import services
-from tests.factories import sign_in
+from tests.support.clients import sign_in
 
 
 def studio_for(artist) -> Client:
@@ -63,7 +63,7 @@ def test_blocks_are_explained_on_the_studio_before_a_submission(artist, cohort, 
 def test_clips_filter_by_state_and_page_by_cursor(wake_ups, artist, cohort, monkeypatch, settings):
     from generations import selectors
     from generations.models import Generation
-    from tests.generations.conftest import SMALL
+    from tests.support.clips import SMALL
 
     monkeypatch.setattr(selectors, "STUDIO_PAGE_SIZE", 3)
     made = [services.generation_submit(artist=artist, cohort=cohort, prompt=f"clip {i}", **SMALL)[0] for i in range(5)]
@@ -84,7 +84,7 @@ def test_clips_filter_by_state_and_page_by_cursor(wake_ups, artist, cohort, monk
 
 
 def test_use_these_settings_fills_the_form_from_ones_own_clip_only(wake_ups, artist, cohort, make_artist):
-    from tests.generations.conftest import SMALL
+    from tests.support.clips import SMALL
 
     mine = services.generation_submit(
         artist=artist, cohort=cohort, prompt="a heron at dawn", negative_prompt="blur", seed=4242, **SMALL
@@ -114,7 +114,7 @@ def test_the_credits_page_shows_the_ledger_with_a_running_balance_and_spending_p
 
     from generations import dispatch, ledger, selectors
     from generations.models import CreditAccount, Generation
-    from tests.generations.conftest import SMALL
+    from tests.support.clips import SMALL
 
     kept = services.generation_submit(artist=artist, cohort=cohort, prompt="a rendered heron", **SMALL)[0]
     dropped = services.generation_submit(artist=artist, cohort=cohort, prompt="a canceled heron", **SMALL)[0]
@@ -146,7 +146,7 @@ def test_reading_credits_never_writes_them(artist, cohort, admin):
     submission would find, without opening or refilling an account; activating a membership opens it."""
     from accounts.services import membership_set_status
     from generations.models import CreditAccount, LedgerEntry
-    from tests.accounts.conftest import api_client_for
+    from tests.support.clients import api_client_for
 
     browser = studio_for(artist)
     for url in ("/studio/", "/studio/?part=credits", "/credits/"):

@@ -11,9 +11,8 @@ from accounts.services import generation_pause_set, terms_publish
 from core.errors import ApplicationError
 from generations import services
 from generations.models import CreditAccount, Generation, LedgerEntry, PromptRule, QuotaOverride
-from tests.accounts.conftest import api_client_for
-from tests.factories import sign_in
-from tests.generations.conftest import SMALL
+from tests.support.clients import api_client_for, sign_in
+from tests.support.clips import SMALL
 
 
 def submit(artist, cohort, **overrides):
@@ -231,7 +230,7 @@ def test_only_the_newest_terms_count(artist, cohort, admin):
 
 def test_a_cohort_without_a_policy_has_the_defaults_with_the_artists_overrides(db):
     from generations.models import QuotaPolicy
-    from tests.factories import CohortFactory, MembershipFactory
+    from tests.support.factories import CohortFactory, MembershipFactory
 
     cohort = CohortFactory()
     artist = MembershipFactory(cohort=cohort).user
@@ -261,7 +260,7 @@ def test_an_ended_period_is_refilled_by_the_next_submission(artist, cohort):
 
 
 def test_the_api_picks_the_cohort_or_says_which_to_name(artist, cohort):
-    from tests.factories import CohortFactory, MembershipFactory
+    from tests.support.factories import CohortFactory, MembershipFactory
 
     client = api_client_for(artist)
     body = {"prompt": "a boat", **SMALL}
@@ -285,19 +284,17 @@ def test_an_api_submission_runs_a_fixed_handful_of_queries(wake_ups, artist, coh
     transaction (the lock, then the queue count after it, the job, the ledger entry, the balance). Redis and the
     broker are not queries. The queue is counted by its own statement so that it sees the jobs queued by the
     submissions the lock waited for (test_forty_concurrent_submissions_respect_the_queue_cap_exactly)."""
-    from django.test.utils import CaptureQueriesContext
-
-    from tests.accounts.conftest import token_client
+    from tests.support.clients import token_client
+    from tests.support.queries import counted
 
     client, _ = token_client(artist, scopes=("generations:write",))
     body = {"prompt": "a boat", **SMALL}
     client.post("/api/v1/generations/", body, format="json")  # the first one opens the credit account
-    with CaptureQueriesContext(connection) as captured:
+    with counted() as queries:
         response = client.post("/api/v1/generations/", body, format="json", HTTP_IDEMPOTENCY_KEY="fresh")
     assert response.status_code == 201
-    control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")  # the test's transaction makes savepoints
-    statements = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(control)]
-    assert len(statements) == 8, "\n".join(statements)
+    statements = queries.without_control()  # the test's transaction makes savepoints
+    assert len(statements) == 8, str(statements)
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf"])

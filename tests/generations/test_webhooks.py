@@ -18,8 +18,8 @@ from accounts.models import ApiToken
 from accounts.services import token_create, token_revoke
 from generations import dispatch, services, tasks, webhooks
 from generations.models import CreditAccount, Generation, WebhookDelivery
-from tests.accounts.conftest import api_client_for, token_client
-from tests.generations.conftest import SMALL
+from tests.support.clients import api_client_for, token_client
+from tests.support.clips import SMALL
 
 WRITE = ("generations:read", "generations:write")
 
@@ -390,7 +390,7 @@ def test_dispatch_failure_after_attempts_also_reports(artist, cohort, settings, 
 def test_the_tokens_page_shows_the_webhook_secret_once_and_makes_a_new_one(artist, db):
     from django.test import Client
 
-    from tests.factories import sign_in
+    from tests.support.clients import sign_in
 
     browser = Client()
     sign_in(browser, artist)

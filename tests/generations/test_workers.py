@@ -13,9 +13,9 @@ from django.db import connection
 from config.env import BASE_DIR
 from generations import dispatch, services
 from generations.models import CreditAccount, Generation, LedgerEntry
-from tests.accounts.conftest import api_client_for
-from tests.generations.conftest import SMALL
 from tests.services import child_environment
+from tests.support.clients import api_client_for
+from tests.support.clips import SMALL
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 

@@ -2,16 +2,15 @@
 follows, tokens for reviewers, staff access shown to the artist, and query counts that do not grow."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from generations.models import StaffAccess
 from reviews import services
 from reviews.models import Decision, Publication, PublicationRequest
-from tests.accounts.conftest import api_client_for, token_client
-from tests.reviews.conftest import rendered, reviewer_in, signing_worker_runs
+from tests.support.clients import api_client_for, token_client
+from tests.support.people import rendered, reviewer_in, signing_worker_runs
+from tests.support.queries import assert_same_count, queries_for
 
 ROLES = ("artist", "other_artist", "reviewer", "other_reviewer", "admin", "anonymous")
 
@@ -218,13 +217,6 @@ def test_staff_opening_a_private_clip_is_recorded_and_shown_to_the_artist(team):
     assert str(team.admin) in page and "Clip page" in page
 
 
-def _count(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(captured)
-
-
 def test_query_counts_of_queue_gallery_and_dashboard_do_not_grow_with_rows(team, django_capture_on_commit_callbacks):
     reviewer, admin, anonymous = api_client_for(team.reviewer), api_client_for(team.admin), APIClient()
     urls = {
@@ -244,10 +236,10 @@ def test_query_counts_of_queue_gallery_and_dashboard_do_not_grow_with_rows(team,
             requested(team, title=f"Waiting {index}")
 
     grow(1)
-    before = {name: _count(client, url) for name, (client, url) in urls.items()}
+    before = {name: queries_for(client, url) for name, (client, url) in urls.items()}
     grow(3)
-    after = {name: _count(client, url) for name, (client, url) in urls.items()}
-    assert after == before
+    for name, (client, url) in urls.items():
+        assert_same_count(before[name], queries_for(client, url), what=name)
     assert Decision.objects.count() == 8
 
 

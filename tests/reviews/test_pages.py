@@ -10,8 +10,8 @@ from accounts.models import AuditEvent
 from generations.models import StaffAccess
 from reviews import services
 from reviews.models import PublicationRequest, ReasonCode
-from tests.accounts.conftest import api_client_for
-from tests.reviews.conftest import rendered
+from tests.support.clients import api_client_for
+from tests.support.people import rendered
 
 
 def test_asking_to_publish_from_the_clip_page_says_what_to_fix(team):

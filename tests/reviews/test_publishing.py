@@ -13,7 +13,7 @@ from accounts.models import ConsentRecord
 from core.errors import ApplicationError
 from reviews import credentials, selectors, services
 from reviews.models import Appeal, Publication, PublicationRequest
-from tests.reviews.conftest import rendered, signing_worker_runs
+from tests.support.people import rendered, signing_worker_runs
 
 
 def ask(team, title="Heron", **extra) -> PublicationRequest:

@@ -14,7 +14,7 @@ from generations import services as generation_services
 from generations.models import Generation, QuotaPolicy
 from reviews import services
 from reviews.models import Decision, Publication, PublicationRequest, ReasonCode
-from tests.factories import CohortFactory, MembershipFactory, UserFactory
+from tests.support.factories import CohortFactory, MembershipFactory, UserFactory
 
 SMALL = dict(duration_s=1.125, resolution=64, aspect_ratio="1:1", fps=8)
 

@@ -10,8 +10,7 @@ from accounts.models import AuditEvent
 from core.errors import ApplicationError
 from reviews import selectors, services
 from reviews.models import ReviewPolicy
-from tests.accounts.conftest import api_client_for
-from tests.factories import sign_in
+from tests.support.clients import api_client_for, sign_in
 
 BEFORE = [("accounts", "0006_outbound_email"), ("reviews", "0006_signing_attempts")]
 AFTER = [("accounts", "0007_review_settings_moved_to_reviews"), ("reviews", "0007_review_policy")]

@@ -16,8 +16,8 @@ from accounts.models import OutboundEmail
 from accounts.services import email_send, emails_send_due
 from reviews import credentials, services
 from reviews.models import Publication
-from tests.accounts.conftest import api_client_for
-from tests.reviews.conftest import rendered, signing_worker_runs
+from tests.support.clients import api_client_for
+from tests.support.people import rendered, signing_worker_runs
 
 BROKEN_MAIL = "tests.reviews.test_side_effects.MailServerDown"
 

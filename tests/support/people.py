@@ -1,3 +1,5 @@
+"""The people most tests need: artists, reviewers and an admin in two cohorts (``team``), and their clips."""
+
 from dataclasses import dataclass
 
 import pytest
@@ -5,9 +7,8 @@ import pytest
 from accounts.models import Cohort, Membership, User
 from generations.demo import demo_rendered_clip
 from generations.models import Generation, QuotaPolicy
-from reviews.models import ReasonCode
-from tests.accounts.conftest import with_totp
-from tests.factories import CohortFactory, MembershipFactory, UserFactory
+from tests.support.clients import with_totp
+from tests.support.factories import CohortFactory, MembershipFactory, ReasonCodeFactory, UserFactory
 
 
 @dataclass
@@ -31,7 +32,7 @@ def reviewer_in(cohort: Cohort, email: str) -> User:
 
 
 @pytest.fixture
-def team(wake_ups, db) -> Team:
+def team(db, wake_ups) -> Team:
     cohort, other = CohortFactory(name="Review cohort"), CohortFactory(name="Elsewhere")
     for each in (cohort, other):
         QuotaPolicy.objects.create(cohort=each, credits_per_period=100, max_queued_per_artist=10)
@@ -40,9 +41,7 @@ def team(wake_ups, db) -> Team:
     admin = UserFactory(role=User.Role.ADMIN, email="boss@example.org")
     with_totp(admin)
     for code, label in (("likeness", "Likeness of a real person"), ("defect", "Technical defect")):
-        ReasonCode.objects.create(
-            code=code, label=label, description=f"{label}, described.", policy_clause=f"Policy {code}"
-        )
+        ReasonCodeFactory(code=code, label=label)
     return Team(
         cohort=cohort,
         other_cohort=other,

@@ -1,8 +1,10 @@
+"""A feedback board: the team with published rate cards and a shared board, and reports filed on it."""
+
 import pytest
 
 from feedback import services
 from feedback.models import FeedbackPolicy
-from tests.reviews.conftest import Team, team  # noqa: F401  (the same people: artists, reviewers, an admin)
+from tests.support.people import Team
 
 RATES = {
     "bug_low": (1000, 0), "bug_medium": (2500, 0), "bug_high": (6000, 20), "bug_critical": (15000, 50),
@@ -11,7 +13,7 @@ RATES = {
 
 
 @pytest.fixture
-def board(team: Team) -> Team:  # noqa: F811
+def board(team: Team) -> Team:
     """The team with a published rate card in both cohorts and a shared board in the first."""
     for cohort in (team.cohort, team.other_cohort):
         services.rate_card_publish(actor=team.admin, cohort=cohort, currency="EUR", lines=RATES)
