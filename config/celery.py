@@ -7,6 +7,8 @@ from celery import Celery
 from celery.exceptions import CPendingDeprecationWarning
 from celery.signals import celeryd_after_setup, task_postrun, task_prerun
 
+from config.logging import task_id as current_task_id
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("vernissage")
@@ -42,7 +44,6 @@ def _database_connection_as_in_a_request(**kwargs) -> None:
 
 @task_prerun.connect
 def _task_id_in_the_logs(task_id=None, **kwargs) -> None:
-    from config.logging import task_id as current_task_id
 
     current_task_id.set(task_id or "")
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin import AuditedAdmin, ReadOnlyAdmin
+from accounts.admin_bases import AuditedAdmin, ReadOnlyAdmin
 from generations.models import CreditAccount, Generation, LedgerEntry, PromptRule, QuotaOverride, QuotaPolicy
 
 

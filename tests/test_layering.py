@@ -2,8 +2,10 @@
 
 Apps import one way (accounts <- generations <- reviews <- feedback); the shared kit (core/) and the
 inference module import no app; no app imports config (config wires the apps together); inside an
-app the layers run one way (edges -> services -> selectors -> models); and no two modules import
-each other, directly or through others.
+app the layers run one way (edges -> services -> selectors -> models); an edge that handles requests,
+tasks or commands never imports another such edge (views and tasks do not import the API); project
+modules are imported at the top of a module, not inside functions, except in AppConfig.ready() and
+the seams named in LAZY_SEAMS; and no two modules import each other, directly or through others.
 """
 
 import ast
@@ -32,6 +34,13 @@ LAYERS = {
 }  # fmt: skip
 EDGE = 3
 LAYER_NAMES = {0: "models", 1: "selectors and rules", 2: "services", 3: "edges (api, views, tasks, commands)"}
+# Edges that handle something from outside (a request, a task, a command, a signal, the admin): each
+# reaches the services itself; one calling another's code would be an edge importing an edge.
+HANDLERS = {"api", "views", "staff_views", "tasks", "receivers", "admin"}
+# Imports inside functions that must stay there, and why.
+LAZY_SEAMS = {
+    ("config.preflight", "_a_worker_answers"): "the Celery app is imported after django.setup()",
+}
 
 
 def module_name(path: Path) -> str:
@@ -112,6 +121,63 @@ def test_layers_inside_an_app_run_one_way():
                     "a lower layer never imports a higher one"
                 )
     assert broken == []
+
+
+def is_handler(module: str) -> bool:
+    parts = module.split(".")
+    return parts[-1] in HANDLERS or "commands" in parts[:-1]
+
+
+def edge_to_edge_imports(graph: dict[str, set[str]]) -> list[str]:
+    return [
+        f"{module} imports {target}: an edge calls the services, not another edge"
+        for module, imported in sorted(graph.items())
+        if is_handler(module)
+        for target in sorted(imported)
+        if is_handler(target) and target != module
+    ]
+
+
+def function_level_imports(module: str, source: str) -> list[str]:
+    """Project modules imported inside a function of ``module`` (outside ready() and LAZY_SEAMS)."""
+    found = []
+    for function in ast.walk(ast.parse(source)):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) or function.name == "ready":
+            continue
+        if (module, function.name) in LAZY_SEAMS:
+            continue
+        for node in ast.walk(function):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            found += [
+                f"{module}.{function.name}() imports {name} inside the function: import it at the top"
+                for name in names
+                if name.split(".")[0] in PACKAGES
+            ]
+    return found
+
+
+def test_edges_do_not_import_each_other():
+    assert edge_to_edge_imports(GRAPH) == []
+
+
+def test_project_modules_are_imported_at_the_top():
+    broken = [line for name, path in MODULES.items() for line in function_level_imports(name, path.read_text())]
+    assert broken == []
+
+
+def test_the_rules_catch_what_they_forbid():
+    planted = {"generations.tasks": {"generations.api", "generations.services"}, "reviews.views": {"reviews.forms"}}
+    assert edge_to_edge_imports(planted) == [
+        "generations.tasks imports generations.api: an edge calls the services, not another edge"
+    ]
+    source = "def body_of(generation):\n    from generations.api import GenerationSerializer\n    return 1\n"
+    assert function_level_imports("generations.tasks", source) == [
+        "generations.tasks.body_of() imports generations.api inside the function: import it at the top"
+    ]
+    allowed = "class Config:\n    def ready(self):\n        from generations import receivers\n"
+    assert function_level_imports("generations.apps", allowed) == []
 
 
 def test_no_import_circles():
