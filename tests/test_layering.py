@@ -9,6 +9,7 @@ the seams named in LAZY_SEAMS; and no two modules import each other, directly or
 """
 
 import ast
+import re
 from pathlib import Path
 
 from config.env import BASE_DIR
@@ -220,3 +221,15 @@ def test_no_app_module_outside_migrations_is_over_450_lines():
         and (lines := len(path.read_text().splitlines())) > 450
     }
     assert long == {}
+
+
+def test_no_test_patches_the_services():
+    """Tests hold the wake-up messages at the dispatch seam (the wake_ups fixture); a patched service
+    would test a shim instead of the code."""
+    patched = re.compile(r"setattr\(\s*(\w*services\b|[\"']\w+\.services\.)")
+    offenders = [
+        str(path.relative_to(BASE_DIR))
+        for path in (BASE_DIR / "tests").rglob("*.py")
+        if path.name != "test_layering.py" and patched.search(path.read_text())
+    ]
+    assert offenders == []
