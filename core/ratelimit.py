@@ -85,9 +85,8 @@ def sliding_counts(windows: list[tuple[str, int, str | None]]) -> list[int]:
 def _cache_window_count(key: str, window_s: int, member: str, now: float) -> int:
     bucket = int(now // window_s)
     count_key = f"{KEY_PREFIX}{key}:{bucket}"
-    cache.add(count_key, 0, timeout=window_s * 2)
     if cache.add(f"{count_key}:{member}", 1, timeout=window_s * 2):
-        return cache.incr(count_key)
+        return _cache_increment(count_key, timeout=window_s * 2)
     return cache.get(count_key, 1)
 
 
@@ -107,9 +106,18 @@ def fixed_window_hits(limits: list[tuple[str, int]], *, window_s: int = 60) -> t
                 pipe.expire(full_key, window_s + 1)
             counts = pipe.execute()[::2]
     else:
-        counts = []
-        for full_key in full_keys:
-            cache.add(full_key, 0, timeout=window_s + 1)
-            counts.append(cache.incr(full_key))
+        counts = [_cache_increment(full_key, timeout=window_s + 1) for full_key in full_keys]
     allowed = all(count <= limit for count, (_, limit) in zip(counts, limits, strict=True))
     return allowed, retry_after
+
+
+def _cache_increment(key: str, *, timeout: int) -> int:
+    """Add one to a counter of the fallback cache. The database cache culls entries when it is full and
+    a key may expire between add() and incr(): a counter that vanished starts again at one (a count a
+    little low, never a 500)."""
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:
+        cache.add(key, 1, timeout=timeout)
+        return 1

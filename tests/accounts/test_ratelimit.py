@@ -28,3 +28,16 @@ def test_sliding_windows_count_distinct_addresses_and_every_request(store):
     for ip in ["10.0.0.1", "10.0.0.2", "10.0.0.1"]:
         addresses, requests = ratelimit.sliding_counts([("addr:1", 600, ip), ("rate:1", 60, None)])
     assert (addresses, requests) == (2, 3)
+
+
+def test_a_fallback_counter_that_vanishes_starts_again_instead_of_failing(settings, db, monkeypatch):
+    """The database cache culls entries when full (and keys expire): a counter gone between its add()
+    and incr() counts from one again; the request is answered, not turned into a 500."""
+    from django.core.cache import cache
+
+    settings.REDIS_URL = None
+    real_add = cache.add
+    # The member's own marker ("...:x") is stored; a counter never stays, as if culled at once.
+    monkeypatch.setattr(cache, "add", lambda key, *a, **kw: real_add(key, *a, **kw) if key.endswith(":x") else True)
+    assert ratelimit.sliding_counts([("gone", 3600, "x")]) == [1]
+    assert ratelimit.fixed_window_hits([("gone-fixed", 2)], window_s=3600)[0] is True
