@@ -4,7 +4,6 @@ queries whatever the number of jobs."""
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from core.stats import percentile
+from core.stats import percentile_cont
 from generations.models import Generation
 
 Status = Generation.Status
@@ -132,7 +131,7 @@ def _wait_percentiles(since, index: dict) -> tuple[list[float | None], list[floa
         waits.setdefault(day, []).append((started_at - queued_at).total_seconds())
     for day, values in waits.items():
         if day in index:
-            p50[index[day]], p95[index[day]] = statistics.median(values), percentile(values, 0.95)
+            p50[index[day]], p95[index[day]] = percentile_cont(values, 0.5), percentile_cont(values, 0.95)
     return p50, p95
 
 
