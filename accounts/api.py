@@ -200,7 +200,9 @@ class TokenWebhookSecretApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class WebhookSecretSerializer(serializers.Serializer):
-        webhook_secret = serializers.CharField(help_text="The new secret. Shown this once; the old one stops now.")
+        webhook_secret = serializers.CharField(
+            help_text="The new secret. Shown this once; the old one signs too for 24 hours."
+        )
 
     @extend_schema(
         request=None,
@@ -208,7 +210,7 @@ class TokenWebhookSecretApi(APIView):
         summary="Make a new webhook secret for your token",
         description=(
             "Who: the owner, signed in, or with that same token (no scope needed). Deliveries are signed with "
-            "the new secret at once."
+            "the new secret at once and, for 24 hours, with the old one too (two signatures)."
         ),
     )
     def post(self, request, token_id: int):

@@ -317,6 +317,10 @@ class ApiToken(models.Model):
     # Signs the webhooks of jobs this token submits (HMAC-SHA256 needs the key itself, so it is kept);
     # shown to the owner once, at creation and at each rotation.
     webhook_secret = models.CharField(max_length=64, blank=True)
+    # After a rotation the previous secret signs too (both signatures are sent) until this time, so
+    # receivers can switch without losing deliveries (Standard Webhooks' key rotation).
+    previous_webhook_secret = models.CharField(max_length=64, blank=True)
+    previous_webhook_secret_until = models.DateTimeField(null=True, blank=True)
     # Leak and rate windows are keyed by this, so reactivating starts them afresh.
     reactivated_at = models.DateTimeField(null=True, blank=True)
 

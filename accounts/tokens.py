@@ -11,6 +11,7 @@ people which token is which.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import secrets
@@ -68,5 +69,6 @@ WEBHOOK_SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 
 
 def new_webhook_secret() -> str:
-    """A key for signing webhooks (HMAC-SHA256): 256 bits, kept as it is, since signing needs it."""
-    return WEBHOOK_SECRET_PREFIX + secrets.token_urlsafe(32)
+    """A key for signing webhooks (HMAC-SHA256), as Standard Webhooks writes one: ``whsec_`` and 256
+    random bits in base64. Kept as it is, since signing needs it."""
+    return WEBHOOK_SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()

@@ -257,6 +257,7 @@ WEBHOOK_TIMEOUT_SECONDS = 10
 WEBHOOK_RETRY_BASE_SECONDS = 30  # then doubling, at most WEBHOOK_RETRY_MAX_DELAY_SECONDS apart
 WEBHOOK_RETRY_MAX_DELAY_SECONDS = 3600
 WEBHOOK_RETRY_FOR_HOURS = 24
+WEBHOOK_PREVIOUS_SECRET_HOURS = 24  # a rotated-out secret signs beside the new one this long
 # The version named in published clips' provenance and Content Credentials (pyproject.toml's).
 PLATFORM_VERSION = "0.1.0"
 # Content Credentials signer (reviews.credentials): generated here on first use, or an operator's own.

@@ -2,8 +2,10 @@
 
 The body is built here (``webhook_payload``), not by the API's serializer: its keys are a signed
 contract with receivers, pinned by a test, so an API field cannot change it by accident.
-The ``Vernissage-Signature`` header reads ``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">``
-with the submitting token's webhook secret (docs/api.md shows how to check it). A delivery is retried
+Deliveries follow Standard Webhooks (standardwebhooks.com): ``webhook-id`` (the same on every
+attempt), ``webhook-timestamp`` and ``webhook-signature`` (``v1,<base64 HMAC-SHA256 of
+"id.timestamp.body">`` keyed with the base64 key inside the token's ``whsec_`` secret; a recently
+rotated-out secret adds its own signature). docs/api.md shows how to check them. A delivery is retried
 with exponential backoff until it gets a 2xx answer or WEBHOOK_RETRY_FOR_HOURS pass.
 
 The platform must not become a way into the network it runs in, so a callback URL is HTTPS to a
@@ -15,6 +17,7 @@ redirects are not followed.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import ipaddress
@@ -32,6 +35,8 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import ApiToken
+from accounts.tokens import WEBHOOK_SECRET_PREFIX
 from core.errors import ApplicationError
 from core.retry import backoff_seconds
 from generations import selectors
@@ -40,7 +45,6 @@ from generations.models import Generation, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
-SIGNATURE_HEADER = "Vernissage-Signature"
 MAX_URL_LENGTH = 2000
 DELIVER_TASK = "generations.deliver_webhook"
 # While an attempt is under way its row says "not due" for this long (longer than any attempt lasts).
@@ -166,9 +170,21 @@ def _send_task(delivery_id: int, countdown: float = 0) -> None:
     current_app.send_task(DELIVER_TASK, args=[delivery_id], countdown=countdown)
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
+def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """One Standard Webhooks signature: ``v1,`` and the base64 HMAC-SHA256 of ``id.timestamp.body`` keyed
+    with the bytes the ``whsec_`` secret holds in base64 (decoded leniently, as the reference library does)."""
+    key = base64.b64decode(secret.removeprefix(WEBHOOK_SECRET_PREFIX) + "==")
+    digest = hmac.new(key, f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def signatures(token: ApiToken, message_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` header: the current secret's signature, and the previous secret's while
+    it is still honoured after a rotation, space-separated."""
+    secrets = [token.webhook_secret]
+    if token.previous_webhook_secret and (token.previous_webhook_secret_until or timezone.now()) > timezone.now():
+        secrets.append(token.previous_webhook_secret)
+    return " ".join(sign(secret, message_id, timestamp, body) for secret in secrets)
 
 
 def _post(url: str, body: bytes, headers: dict) -> int:
@@ -227,6 +243,9 @@ def webhook_payload(delivery: WebhookDelivery) -> dict:
             "video_sha256": generation.video_sha256,
             "retry_of": str(generation.retry_of.public_id) if generation.retry_of_id else None,
             "callback_url": generation.callback_url,
+            # As the detail endpoint shows an ended job to its artist: no place in the queue, no estimate,
+            # and phase timings are for staff.
+            "queue_position": None, "estimated_start": None, "phase_ms": None,
             "staff_access": [
                 {"viewer": str(access.viewer), "via": access.via, "at": _iso(access.at)}
                 for access in selectors.staff_access_to(generation=generation)
@@ -257,10 +276,11 @@ def webhook_deliver(delivery_id: int) -> str:
         delivery.next_attempt_at = timezone.now() + timedelta(seconds=ATTEMPT_LEASE_SECONDS)
         delivery.save(update_fields=["attempts", "next_attempt_at"])
     body = json.dumps(webhook_payload(delivery), sort_keys=True).encode()
+    message_id, timestamp = f"msg_{delivery.pk}", int(time.time())
     headers = {
-        "Content-Type": "application/json", "User-Agent": "Vernissage-Webhooks/1",
-        "Vernissage-Event": delivery.event, "Vernissage-Delivery": str(delivery.pk),
-        SIGNATURE_HEADER: sign(token.webhook_secret, int(time.time()), body),
+        "Content-Type": "application/json", "User-Agent": "Vernissage-Webhooks/2",
+        "webhook-id": message_id, "webhook-timestamp": str(timestamp),
+        "webhook-signature": signatures(token, message_id, timestamp, body), "Vernissage-Event": delivery.event,
     }  # fmt: skip
     try:
         status = _post(delivery.url, body, headers)

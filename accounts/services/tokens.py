@@ -148,15 +148,17 @@ def tokens_revoke_staff_before_second_factor(*, user: User, enrolled_at, ip: str
 
 @transaction.atomic
 def token_webhook_secret_rotate(*, actor: User, token: ApiToken, ip: str | None = None) -> str:
-    """A new webhook secret for the owner's live token, returned to be shown once; the old one stops
-    signing at once (deliveries already retrying are signed with the new one)."""
+    """A new webhook secret for the owner's live token, returned to be shown once. The old one goes on
+    signing beside it for WEBHOOK_PREVIOUS_SECRET_HOURS, so the receiving end can switch in that time."""
     if token.user_id != actor.pk:
         raise ApplicationError("permission_denied", "Only the owner may rotate a token's webhook secret.", status=403)
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.status in ("revoked", "expired"):
         raise ApplicationError("token_dead", f"This token is {token.status}; create a new one instead.", status=409)
+    token.previous_webhook_secret = token.webhook_secret
+    token.previous_webhook_secret_until = timezone.now() + timedelta(hours=settings.WEBHOOK_PREVIOUS_SECRET_HOURS)
     token.webhook_secret = tokens.new_webhook_secret()
-    token.save(update_fields=["webhook_secret"])
+    token.save(update_fields=["webhook_secret", "previous_webhook_secret", "previous_webhook_secret_until"])
     audit_record(action="token.webhook_secret_rotated", actor=actor, target=token, subject_user=actor, ip=ip)
     return token.webhook_secret
 

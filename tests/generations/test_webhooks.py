@@ -3,6 +3,7 @@ sent into the platform's own network."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -13,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from accounts.models import ApiToken
 from accounts.services import token_create, token_revoke
@@ -75,11 +77,23 @@ def submit(client, **extra):
     return client.post("/api/v1/generations/", {"prompt": "a lighthouse", **SMALL, **extra}, format="json")
 
 
-def verify(secret: str, headers: dict, body: bytes, tolerance_s: int = 300) -> bool:
-    """What docs/api.md tells a receiver to do."""
-    fields = dict(part.split("=", 1) for part in headers["Vernissage-Signature"].split(","))
-    expected = hmac.new(secret.encode(), f"{fields['t']}.".encode() + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, fields["v1"]) and abs(time.time() - int(fields["t"])) <= tolerance_s
+def verify(secret: str, headers: dict, body: bytes) -> bool:
+    """What a receiver does with the Standard Webhooks reference library (docs/api.md)."""
+    try:
+        Webhook(secret).verify(body, dict(headers))
+    except WebhookVerificationError:
+        return False
+    return True
+
+
+def verify_by_hand(secret: str, headers: dict, body: bytes, tolerance_s: int = 300) -> bool:
+    """What docs/api.md shows a receiver without the library: the same check in a few lines."""
+    key = base64.b64decode(secret.removeprefix("whsec_") + "==")
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    offered = [part.split(",", 1)[1] for part in headers["webhook-signature"].split(" ") if part.startswith("v1,")]
+    fresh = abs(time.time() - int(headers["webhook-timestamp"])) <= tolerance_s
+    return fresh and any(hmac.compare_digest(expected, signature) for signature in offered)
 
 
 @pytest.mark.parametrize(
@@ -208,9 +222,10 @@ def test_a_canceled_job_is_delivered_signed_and_retried_after_a_500(
     assert len(target.requests) == 2, target.requests
     (first_at, _, first_body), (second_at, headers, body) = target.requests
     assert second_at - first_at >= 0.9  # the backoff was waited out (base 1 s here)
-    assert verify(token.webhook_secret, headers, body)
-    assert not verify("whsec_someone-else", headers, body)
+    assert verify(token.webhook_secret, headers, body) and verify_by_hand(token.webhook_secret, headers, body)
+    assert not verify("whsec_" + base64.b64encode(b"someone else's key, 32 bytes !!").decode(), headers, body)
     assert headers["Vernissage-Event"] == "generation.canceled"
+    assert headers["webhook-id"] == dict(target.requests[0][1])["webhook-id"]  # the same on every attempt
     sent = json.loads(body)
     assert sent["event"] == "generation.canceled"
     assert sent["generation"]["id"] == created["id"] and sent["generation"]["status"] == "canceled"
@@ -266,7 +281,7 @@ WEBHOOK_GENERATION_KEYS = {
     "id", "cohort", "status", "prompt", "negative_prompt", "preset", "width", "height", "num_frames", "fps",
     "duration_s", "steps", "seed", "cost", "progress", "attempts", "gpu_seconds", "failure_message", "queued_at",
     "started_at", "finished_at", "video_url", "poster_url", "video_sha256", "retry_of", "callback_url",
-    "staff_access",
+    "queue_position", "estimated_start", "phase_ms", "staff_access",
 }  # fmt: skip
 
 
@@ -291,6 +306,10 @@ def test_the_webhook_payload_keys_are_pinned_and_not_the_apis(artist, cohort, ad
         {"viewer": str(admin), "via": "page", "at": payload["generation"]["staff_access"][0]["at"]}
     ]
     assert payload["generation"]["video_url"] is None and payload["generation"]["queued_at"].endswith("Z")
+    detail = api_client_for(artist).get(f"/api/v1/generations/{generation.public_id}/").json()
+    assert set(detail) == WEBHOOK_GENERATION_KEYS  # the payload is what the detail endpoint shows
+    same = {key for key in WEBHOOK_GENERATION_KEYS if key not in ("video_url", "poster_url", "staff_access")}
+    assert {key: payload["generation"][key] for key in same} == {key: detail[key] for key in same}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -350,13 +369,24 @@ def test_webhook_secret_is_shown_once_and_rotates(artist, db):
     created = client.post("/api/v1/tokens/", {"name": "hooks", "scopes": ["generations:write"]}, format="json")
     assert created.status_code == 201
     first = created.json()["webhook_secret"]
-    assert first.startswith("whsec_") and len(first) > 40
+    assert first.startswith("whsec_") and len(base64.b64decode(first.removeprefix("whsec_"), validate=True)) == 32
     listed = client.get("/api/v1/tokens/").json()
     assert "webhook_secret" not in json.dumps(listed)
     token_id = created.json()["id"]
     rotated = client.post(f"/api/v1/tokens/{token_id}/webhook-secret/")
     assert rotated.status_code == 200 and rotated.json()["webhook_secret"] not in ("", first)
-    assert ApiToken.objects.get(pk=token_id).webhook_secret == rotated.json()["webhook_secret"]
+    token = ApiToken.objects.get(pk=token_id)
+    assert token.webhook_secret == rotated.json()["webhook_secret"]
+    # Both secrets sign for a day after the rotation, so the receiver can switch without losing deliveries.
+    body = b'{"event": "generation.succeeded"}'
+    stamp = str(int(time.time()))
+    headers = {"webhook-id": "msg_1", "webhook-timestamp": stamp,
+               "webhook-signature": webhooks.signatures(token, "msg_1", int(stamp), body)}  # fmt: skip
+    assert verify(first, headers, body) and verify(token.webhook_secret, headers, body)
+    ApiToken.objects.filter(pk=token_id).update(previous_webhook_secret_until=timezone.now())
+    token.refresh_from_db()
+    headers["webhook-signature"] = webhooks.signatures(token, "msg_1", int(stamp), body)
+    assert not verify(first, headers, body) and verify(token.webhook_secret, headers, body)
 
     other, _ = token_client(artist, scopes=WRITE)
     assert other.post(f"/api/v1/tokens/{token_id}/webhook-secret/").status_code == 403
