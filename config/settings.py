@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "accounts.middleware.ForwardedHeadersMiddleware",  # nothing after this may read an unbelieved header
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.http.SharedCacheMiddleware",  # public gallery media without the session's Vary: Cookie
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -1,4 +1,5 @@
-"""Serving private clips: permission-checked or signed, with HTTP Range so players can seek."""
+"""Serving private clips: permission-checked or signed, with HTTP Range so players can seek, and the
+validators of RFC 9110 (ETag, Last-Modified) so a client or a cache asks again cheaply."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from django.conf import settings
 from django.core import signing
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 
 from generations.models import Generation
 
@@ -39,22 +42,58 @@ def serve(request, generation: Generation, kind: str):
     if not field or generation.deleted_at:
         raise Http404("This clip has no file (yet).")
     extension = "mp4" if kind == "video" else "jpg"
-    return serve_file(request, field, CONTENT_TYPES[kind], filename=f"vernissage-{generation.seed}.{extension}")
+    return serve_file(
+        request, field, CONTENT_TYPES[kind], filename=f"vernissage-{generation.seed}.{extension}",
+        sha256=generation.video_sha256 if kind == "video" else "",
+    )  # fmt: skip
 
 
-def serve_file(request, field, content_type: str, *, public: bool = False, filename: str = ""):
-    """A stored file with HTTP Range; private (per-browser cache) unless ``public``. ``filename`` names the
-    download (the stored name is a hash)."""
+def validators(field, *, sha256: str = "") -> tuple[str, float | None]:
+    """The file's ETag and modification time. The ETag is strong (the content's SHA-256) where the hash
+    is stored, so a resumed download may use it in If-Range; otherwise it is weak (size and time),
+    good for revalidation only."""
+    storage, name = field.storage, field.name
+    try:
+        modified = storage.get_modified_time(name).timestamp()
+    except (NotImplementedError, OSError):
+        modified = None
+    if sha256:
+        return f'"{sha256}"', modified
+    return f'W/"{storage.size(name)}-{int(modified or 0)}"', modified
+
+
+def _range_still_applies(request, etag: str, modified: float | None) -> bool:
+    """If-Range (RFC 9110, 13.1.5): the range is served only when the validator sent matches the file
+    exactly (a strong ETag, or the Last-Modified date); otherwise the whole, current file is sent."""
+    if_range = request.headers.get("If-Range")
+    if if_range is None:
+        return True
+    if if_range.startswith(("W/", '"')):
+        return not etag.startswith("W/") and if_range == etag
+    return modified is not None and if_range == http_date(modified)
+
+
+def serve_file(request, field, content_type: str, *, public: bool = False, filename: str = "", sha256: str = ""):
+    """A stored file with HTTP Range, ETag and Last-Modified (304 to a conditional GET); private
+    (per-browser cache) unless ``public``; HEAD answers the headers alone. ``filename`` names the
+    download (the stored name says nothing of the clip)."""
     finish = _public if public else _private
     storage, name = field.storage, field.name
+    etag, modified = validators(field, sha256=sha256)
+    not_modified = get_conditional_response(request, etag=etag, last_modified=int(modified) if modified else None)
+    if not_modified is not None:  # 304 (or 412 for a failed If-Match)
+        return finish(_with_validators(not_modified, etag, modified))
     size = storage.size(name)
     header = request.headers.get("Range", "")
     match = _RANGE.match(header.strip()) if header else None
-    if not match or (not match.group(1) and not match.group(2)):
-        response = FileResponse(storage.open(name, "rb"), content_type=content_type, filename=filename)
+    if not match or (not match.group(1) and not match.group(2)) or not _range_still_applies(request, etag, modified):
+        if request.method == "HEAD":
+            response = HttpResponse(content_type=content_type)
+        else:
+            response = FileResponse(storage.open(name, "rb"), content_type=content_type, filename=filename)
         response["Accept-Ranges"] = "bytes"
         response["Content-Length"] = str(size)
-        return finish(response)
+        return finish(_with_validators(response, etag, modified))
     first, last = (_position(group) for group in match.groups())
     if first is not None:
         start, end = first, min(last, size - 1) if last is not None else size - 1
@@ -77,11 +116,19 @@ def serve_file(request, field, content_type: str, *, public: bool = False, filen
                 remaining -= len(data)
                 yield data
 
-    response = StreamingHttpResponse(chunks(), status=206, content_type=content_type)
+    body = chunks() if request.method != "HEAD" else iter(())
+    response = StreamingHttpResponse(body, status=206, content_type=content_type)
     response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
-    return finish(response)
+    return finish(_with_validators(response, etag, modified))
+
+
+def _with_validators(response, etag: str, modified: float | None):
+    response["ETag"] = etag
+    if modified is not None:
+        response["Last-Modified"] = http_date(modified)
+    return response
 
 
 def _position(digits: str) -> int | None:
@@ -99,7 +146,9 @@ def _private(response):
 
 
 def _public(response):
-    # Short: a withdrawn or taken-down clip must leave shared caches soon.
+    # Short: a withdrawn or taken-down clip must leave shared caches soon. The same for everyone, so a
+    # shared cache may keep it (core.http.SharedCacheMiddleware drops the session's "Vary: Cookie").
     response["Cache-Control"] = "public, max-age=300"
     response["X-Content-Type-Options"] = "nosniff"
+    response.shared_cacheable = True
     return response

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from accounts.models import Cohort, User
 from accounts.permissions import staff_page
@@ -192,6 +192,7 @@ def generation_delete(request, public_id):
 
 
 @login_required
+@require_safe
 def media_view(request, public_id, kind: str):
     if kind not in media.CONTENT_TYPES:
         raise Http404
@@ -201,6 +202,7 @@ def media_view(request, public_id, kind: str):
     return response
 
 
+@require_safe
 def media_signed(request, token: str):
     generation_id, kind, viewer_id = media.read_signed(token)
     generation = get_object_or_404(Generation.objects.select_related("artist"), pk=generation_id)

@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from accounts.models import Cohort, Membership
 from accounts.permissions import is_admin, staff_page
@@ -65,7 +65,7 @@ def publication_page(request, public_id):
     return render(request, "reviews/publication.html", context)
 
 
-@require_GET
+@require_safe
 def gallery_media(request, public_id, kind: str):
     """The public, signed copy, with Range; its path says nothing about the private file."""
     if kind not in CONTENT_TYPES:
@@ -74,7 +74,8 @@ def gallery_media(request, public_id, kind: str):
     field = publication.video if kind == "video" else publication.poster
     if not field:
         raise Http404
-    return serve_file(request, field, CONTENT_TYPES[kind], public=True)
+    sha256 = publication.video_sha256 if kind == "video" else ""
+    return serve_file(request, field, CONTENT_TYPES[kind], public=True, sha256=sha256)
 
 
 @require_GET

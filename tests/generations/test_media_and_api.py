@@ -5,7 +5,7 @@ from django.core import signing
 from django.test import Client
 
 from generations import services, tasks
-from generations.media import SALT
+from generations.media import SALT, signed_url
 from generations.models import Generation
 from tests.support.clients import api_client_for, sign_in, token_client
 from tests.support.clips import SMALL
@@ -48,6 +48,37 @@ def test_owner_streams_the_clip_with_ranges(clip, artist):
     assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{len(data)}"
     poster = browser.get(f"/media/g/{clip.public_id}/poster/")
     assert poster.status_code == 200 and poster["Content-Type"] == "image/jpeg"
+
+
+def test_media_revalidates_with_etags_and_refuses_stale_ranges(clip, artist):
+    """RFC 9110: 200 with validators, 304 while unchanged, 200 again once the file changes; an If-Range
+    that no longer matches gets the whole current file, never a splice of two versions; HEAD answers."""
+    browser = Client()
+    sign_in(browser, artist)
+    url = f"/media/g/{clip.public_id}/video/"
+    first = browser.get(url)
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert etag == f'"{clip.video_sha256}"' and modified and first["Cache-Control"].startswith("private")
+    again = browser.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again["ETag"] == etag and not again.content
+    assert browser.get(url, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
+    resumed = browser.get(url, HTTP_RANGE="bytes=10-19", HTTP_IF_RANGE=etag)
+    assert resumed.status_code == 206 and whole(resumed) == whole(first)[10:20]
+
+    # The file changes (the same clip stored again, as a retried recording would).
+    Generation.objects.filter(pk=clip.pk).update(video_sha256="0" * 64)
+    changed = browser.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] == f'"{"0" * 64}"'
+    stale = browser.get(url, HTTP_RANGE="bytes=10-19", HTTP_IF_RANGE=etag)
+    assert stale.status_code == 200 and len(whole(stale)) == clip.video_bytes  # the whole file, not a splice
+
+    for path in (url, f"/media/g/{clip.public_id}/poster/", signed_url(clip, "video"), signed_url(clip, "poster")):
+        head = browser.head(path)
+        assert head.status_code == 200 and int(head["Content-Length"]) > 0 and not head.content, path
+        assert head["ETag"], path
+    poster = browser.get(f"/media/g/{clip.public_id}/poster/")
+    assert poster["ETag"].startswith('W/"')  # no stored hash: good for revalidation, not for If-Range
+    assert browser.get(f"/media/g/{clip.public_id}/poster/", HTTP_IF_NONE_MATCH=poster["ETag"]).status_code == 304
 
 
 def test_others_cannot_see_the_clip(clip, make_artist):

@@ -261,3 +261,18 @@ def test_hostile_input_gets_a_clear_400_or_404_never_a_500(team):
     assert bad_cursor.status_code == 400
     assert reviewer.get(reverse("api-review-queue"), {"older_than_hours": "soon"}).status_code == 400
     assert APIClient().get(reverse("gallery"), {"page": "-1"}).status_code == 200
+
+
+def test_gallery_media_is_cacheable_by_shared_caches_and_answers_head(team, django_capture_on_commit_callbacks):
+    publication = published(team, django_capture_on_commit_callbacks)
+    signed_in = api_client_for(team.artist)  # a session: the response must still not vary by cookie
+    for kind in ("video", "poster"):
+        url = reverse("gallery_media", args=[publication.public_id, kind])
+        response = signed_in.get(url)
+        assert response.status_code == 200 and response["Cache-Control"] == "public, max-age=300"
+        assert "cookie" not in response.get("Vary", "").lower() and "Set-Cookie" not in response
+        assert APIClient().get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+        head = APIClient().head(url)
+        assert head.status_code == 200 and head["Content-Length"] == response["Content-Length"] and not head.content
+    video = APIClient().get(reverse("gallery_media", args=[publication.public_id, "video"]))
+    assert video["ETag"] == f'"{publication.video_sha256}"'
