@@ -3,10 +3,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
-from config import health
+from config import health, metrics
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     # /healthz and /readyz are answered by config.health.ProbeMiddleware, before the Host check.
     path("staff/health/", health.health_detail, name="staff_health"),
     # Before allauth's own: the same page, returning to where the person was going.

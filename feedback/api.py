@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from accounts.models import Cohort, Membership
 from accounts.permissions import HasScopes, IsProgramAdmin
 from core.api_fields import NOT_BLANK, QuerySerializer, StrictCharField, StrictIntegerField, StrictSlugField
+from core.csv_files import csv_response
 from core.errors import ApplicationError
 from core.pagination import CursorPagination, page_of
 from feedback import selectors, services
@@ -307,7 +308,14 @@ class PayoutExportApi(APIView):
         parameters=[
             OpenApiParameter(
                 "period", {"type": "string", "pattern": PERIOD.pattern}, OpenApiParameter.PATH, description="YYYY-MM"
-            )
+            ),
+            OpenApiParameter(
+                "excel",
+                bool,
+                OpenApiParameter.QUERY,
+                required=False,
+                description="Start with a UTF-8 byte-order mark, for Excel on Windows.",
+            ),
         ],
         responses={(200, "text/csv"): OpenApiTypes.STR},
         summary="Every artist's earnings in a period, from the ledger, as CSV",
@@ -315,6 +323,4 @@ class PayoutExportApi(APIView):
     def get(self, request, period: str):
         if not PERIOD.fullmatch(period):
             raise ApplicationError("invalid", "The period is YYYY-MM.", fields={"period": "YYYY-MM"})
-        response = HttpResponse(payouts_csv(period=period), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="vernissage-payouts-{period}.csv"'
-        return response
+        return csv_response(request, payouts_csv(period=period), filename=f"vernissage-payouts-{period}.csv")

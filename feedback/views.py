@@ -8,12 +8,13 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import staff_page, staff_powers
+from core.csv_files import csv_response
 from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on, safe_next
 from core.upload_limits import UploadTooLarge
@@ -310,9 +311,8 @@ def _earnings_chart(months) -> dict:
 def statement_csv(request, period: str):
     if not exports.PERIOD.fullmatch(period):
         raise Http404
-    response = HttpResponse(exports.payouts_csv(period=period, artist=request.user), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="vernissage-earnings-{period}.csv"'
-    return response
+    text = exports.payouts_csv(period=period, artist=request.user)
+    return csv_response(request, text, filename=f"vernissage-earnings-{period}.csv")
 
 
 @login_required
@@ -380,9 +380,7 @@ def statement_paid(request, statement_id: int):
 def payouts_csv(request, period: str):
     if not exports.PERIOD.fullmatch(period):
         raise Http404
-    response = HttpResponse(exports.payouts_csv(period=period), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="vernissage-payouts-{period}.csv"'
-    return response
+    return csv_response(request, exports.payouts_csv(period=period), filename=f"vernissage-payouts-{period}.csv")
 
 
 @staff_page()

@@ -1,20 +1,16 @@
-"""/metrics in Prometheus format, for staff or a scraper holding METRICS_TOKEN.
-
-Values are read from the database at scrape time, so every web process answers
-the same and nothing needs a multiprocess directory.
+"""The generations part of /metrics (config/metrics.py serves them all): queue, jobs, GPU time,
+phases, workers and webhook deliveries. Values are read from the database at scrape time, so every
+web process answers the same and nothing needs a multiprocess directory.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 
 from django.conf import settings
 from django.db.models import Count, DurationField, ExpressionWrapper, F, FloatField, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
-from django.http import HttpResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -22,9 +18,8 @@ from prometheus_client.core import (
     SummaryMetricFamily,
 )
 
-from accounts.permissions import staff_powers
 from generations import dispatch
-from generations.models import Generation, LedgerEntry
+from generations.models import Generation, LedgerEntry, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +61,20 @@ class GenerationCollector:
         yield spent
         yield phase_histogram()
         yield workers_gauge()
+        yield webhook_deliveries()
+
+
+def webhook_deliveries() -> GaugeMetricFamily:
+    """Webhook deliveries by outcome: delivered, retrying (not yet delivered nor given up), gave_up."""
+    counts = WebhookDelivery.objects.aggregate(
+        delivered=Count("id", filter=Q(delivered_at__isnull=False)),
+        gave_up=Count("id", filter=Q(given_up_at__isnull=False)),
+        retrying=Count("id", filter=Q(delivered_at=None, given_up_at=None)),
+    )
+    family = GaugeMetricFamily("vernissage_webhook_deliveries", "Webhook deliveries by outcome", labels=["outcome"])
+    for outcome, count in counts.items():
+        family.add_metric([outcome], count)
+    return family
 
 
 def workers_gauge() -> GaugeMetricFamily:
@@ -102,30 +111,3 @@ def phase_histogram() -> HistogramMetricFamily:
         buckets.append(("+Inf", values[f"{phase}:count"]))
         histogram.add_metric([phase], buckets=buckets, sum_value=(values[f"{phase}:sum"] or 0.0) / 1000)
     return histogram
-
-
-def metrics_view(request):
-    if not staff_powers(request):
-        refusal = _scrape_token_refusal(request)
-        if refusal is not None:
-            return refusal
-    registry = CollectorRegistry()
-    registry.register(GenerationCollector())
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
-
-
-def _scrape_token_refusal(request) -> HttpResponse | None:
-    """None when the request carries METRICS_TOKEN; otherwise the answer that says what is missing."""
-    expected = settings.METRICS_TOKEN
-    header = request.headers.get("Authorization", "")
-    if not header:
-        return HttpResponse(
-            "Staff sign-in with two-factor, or the scrape token, is required.\n", status=403, content_type="text/plain"
-        )
-    bearer = header.removeprefix("Bearer ").strip()
-    # Compared as bytes: a header may carry any latin-1 character, which compare_digest refuses in a str.
-    if expected and secrets.compare_digest(bearer.encode("utf-8", "surrogateescape"), expected.encode()):
-        return None
-    response = HttpResponse("The scrape token is not valid.\n", status=401, content_type="text/plain")
-    response["WWW-Authenticate"] = 'Bearer realm="metrics"'
-    return response

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from generations import metrics, views
+from generations import views
 
 urlpatterns = [
     path("studio/", views.studio, name="studio"),
@@ -16,5 +16,4 @@ urlpatterns = [
     path("staff/queue/", views.staff_queue, name="staff_queue"),
     path("staff/", views.staff_dashboard, name="staff_dashboard"),
     path("staff/cohorts/<int:cohort_id>/quota/", views.staff_cohort_quota, name="staff_cohort_quota"),
-    path("metrics", metrics.metrics_view, name="metrics"),
 ]

@@ -75,8 +75,14 @@ def test_admins_publish_rate_cards_close_and_pay_statements(board):
     assert statement.state == "paid" and statement.paid_reference == "SEPA-77"
     csv_text = admin.get(reverse("payouts_csv", args=[period])).content.decode()
     assert "15.00" in csv_text and "SEPA-77" in csv_text
-    own = api_client_for(board.artist).get(reverse("statement_csv", args=[period])).content.decode()
-    assert "15.00" in own and board.artist.email in own
+    own = api_client_for(board.artist).get(reverse("statement_csv", args=[period]))
+    assert own["Content-Type"] == "text/csv; charset=utf-8" and not own.content.startswith(b"\xef\xbb\xbf")
+    assert "15.00" in own.content.decode() and board.artist.email in own.content.decode()
+    # For Excel on Windows: a byte-order mark, so "Zoë" is not read as "ZoÃ«".
+    for url in (reverse("statement_csv", args=[period]), reverse("payouts_csv", args=[period])):
+        excel = (admin if "staff" in url else api_client_for(board.artist)).get(url, {"excel": "1"})
+        assert excel.content.startswith(b"\xef\xbb\xbf") and excel["Content-Type"].endswith("charset=utf-8"), url
+        assert excel.content.decode("utf-8-sig").startswith("period,")
     assert api_client_for(board.reviewer).get(reverse("payouts_admin")).status_code == 403
 
 

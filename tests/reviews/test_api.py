@@ -276,3 +276,28 @@ def test_gallery_media_is_cacheable_by_shared_caches_and_answers_head(team, djan
         assert head.status_code == 200 and head["Content-Length"] == response["Content-Length"] and not head.content
     video = APIClient().get(reverse("gallery_media", args=[publication.public_id, "video"]))
     assert video["ETag"] == f'"{publication.video_sha256}"'
+
+
+def test_metrics_show_the_build_the_review_queue_and_webhook_deliveries(team, settings):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from generations.models import WebhookDelivery
+
+    requested(team, title="Waiting")
+    waiting = requested(team, title="Late")
+    PublicationRequest.objects.filter(pk=waiting.pk).update(deadline_at=waiting.created_at)
+    WebhookDelivery.objects.create(generation=waiting.generation, event="generation.succeeded", url="https://x/")
+    settings.METRICS_TOKEN = "scrape-secret"
+    text = APIClient().get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret").content.decode()
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+    slug = (("cohort", team.cohort.slug),)
+    assert samples[("vernissage_review_queue_depth", slug)] == 2
+    assert samples[("vernissage_review_queue_overdue", slug)] == 1
+    assert samples[("vernissage_review_queue_oldest_age_seconds", slug)] >= 0
+    assert samples[("vernissage_webhook_deliveries", (("outcome", "retrying"),))] == 1
+    build = [key for key in samples if key[0] == "vernissage_build_info"]
+    assert len(build) == 1 and dict(build[0][1])["version"] == settings.PLATFORM_VERSION
