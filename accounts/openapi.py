@@ -43,6 +43,10 @@ NUL_FREE = "^[^\\x00]*$"
 NOT_BLANK_NUL_FREE = f"^[^\\x00]*[^\\x00{PYTHON_SPACES}][^\\x00]*$"
 
 
+# A date as the API reads one (ISO 8601, YYYY-MM-DD). In OpenAPI 3.1 "format" is only an annotation,
+# so the pattern is what a client generator or a fuzzer holds to.
+ISO_DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
 # NOT_BLANK's pattern as drf-spectacular writes it (\x escapes become \u00).
 NOT_BLANK_AS_WRITTEN = NOT_BLANK.regex.pattern.replace(r"\x", r"\u00")
 
@@ -58,6 +62,8 @@ class AutoSchema(openapi.AutoSchema):
         super()._insert_field_validators(field, schema)
         if self._direction != "request":
             return
+        if isinstance(field, serializers.DateField) and "pattern" not in schema:
+            schema["pattern"] = ISO_DATE
         if isinstance(field, serializers.CharField) and schema.get("type") == "string":
             if schema.get("pattern") == NOT_BLANK_AS_WRITTEN:
                 schema["pattern"] = NOT_BLANK_NUL_FREE

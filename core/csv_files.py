@@ -7,10 +7,14 @@ from django.http import HttpResponse
 BYTE_ORDER_MARK = "\ufeff"
 
 
-def csv_response(request, text: str, *, filename: str) -> HttpResponse:
-    """``text`` as a CSV download. With ``?excel=1`` it starts with a UTF-8 byte-order mark, without which
+def wants_excel(request) -> bool:
+    """A page's "for Excel" link adds ?excel=1."""
+    return request.GET.get("excel") in ("1", "true")
+
+
+def csv_response(text: str, *, filename: str, excel: bool = False) -> HttpResponse:
+    """``text`` as a CSV download. For ``excel`` it starts with a UTF-8 byte-order mark, without which
     Excel on Windows reads UTF-8 as its local code page ("ZoÃ«" for "Zoë"); other tools do not need it."""
-    excel = request.GET.get("excel") in ("1", "true", "yes")
     response = HttpResponse((BYTE_ORDER_MARK if excel else "") + text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -304,18 +304,17 @@ class ContributionListApi(APIView):
 class PayoutExportApi(APIView):
     permission_classes = [IsAuthenticated, IsProgramAdmin]
 
+    class ExportQuerySerializer(QuerySerializer):
+        excel = serializers.BooleanField(
+            required=False, default=False, help_text="Start with a UTF-8 byte-order mark, for Excel on Windows."
+        )
+
     @extend_schema(
         parameters=[
             OpenApiParameter(
                 "period", {"type": "string", "pattern": PERIOD.pattern}, OpenApiParameter.PATH, description="YYYY-MM"
             ),
-            OpenApiParameter(
-                "excel",
-                bool,
-                OpenApiParameter.QUERY,
-                required=False,
-                description="Start with a UTF-8 byte-order mark, for Excel on Windows.",
-            ),
+            ExportQuerySerializer,
         ],
         responses={(200, "text/csv"): OpenApiTypes.STR},
         summary="Every artist's earnings in a period, from the ledger, as CSV",
@@ -323,4 +322,8 @@ class PayoutExportApi(APIView):
     def get(self, request, period: str):
         if not PERIOD.fullmatch(period):
             raise ApplicationError("invalid", "The period is YYYY-MM.", fields={"period": "YYYY-MM"})
-        return csv_response(request, payouts_csv(period=period), filename=f"vernissage-payouts-{period}.csv")
+        query = self.ExportQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        return csv_response(
+            payouts_csv(period=period), filename=f"vernissage-payouts-{period}.csv", excel=query.validated_data["excel"]
+        )

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import staff_page, staff_powers
-from core.csv_files import csv_response
+from core.csv_files import csv_response, wants_excel
 from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on, safe_next
 from core.upload_limits import UploadTooLarge
@@ -312,7 +312,7 @@ def statement_csv(request, period: str):
     if not exports.PERIOD.fullmatch(period):
         raise Http404
     text = exports.payouts_csv(period=period, artist=request.user)
-    return csv_response(request, text, filename=f"vernissage-earnings-{period}.csv")
+    return csv_response(text, filename=f"vernissage-earnings-{period}.csv", excel=wants_excel(request))
 
 
 @login_required
@@ -380,7 +380,8 @@ def statement_paid(request, statement_id: int):
 def payouts_csv(request, period: str):
     if not exports.PERIOD.fullmatch(period):
         raise Http404
-    return csv_response(request, exports.payouts_csv(period=period), filename=f"vernissage-payouts-{period}.csv")
+    text = exports.payouts_csv(period=period)
+    return csv_response(text, filename=f"vernissage-payouts-{period}.csv", excel=wants_excel(request))
 
 
 @staff_page()

@@ -26,6 +26,7 @@ class GenerationSerializer(serializers.ModelSerializer):
     video_url = serializers.SerializerMethodField()
     poster_url = serializers.SerializerMethodField()
     retry_of = serializers.SerializerMethodField()
+    callback_url = serializers.CharField(read_only=True, help_text="Where the job's end is POSTed; empty for none.")
     phase_ms = serializers.SerializerMethodField(
         help_text="Staff only: milliseconds per phase of a succeeded job (queue_wait, load, denoise, decode, "
         "encode, store, settle); null for others."

@@ -113,12 +113,14 @@ class QueueItemSerializer(serializers.ModelSerializer):
 
 class DecisionInputSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Decision.Outcome.values)
+    # No default: '' would not match the field's own pattern, which strict schema validators refuse.
     reason_code = StrictSlugField(
-        max_length=40, required=False, default="", allow_blank=True, help_text="Required to reject or request changes."
+        max_length=40, required=False, allow_blank=True, help_text="Required to reject or request changes."
     )
     note = StrictCharField(max_length=2000, required=False, default="", allow_blank=True)
 
     def validate(self, data):
+        data.setdefault("reason_code", "")
         if data["outcome"] != Decision.Outcome.APPROVE and not data["reason_code"]:
             raise serializers.ValidationError({"reason_code": "Choose a reason from GET /api/v1/reason-codes/."})
         return data

@@ -10,6 +10,9 @@ SERVICE_PROBLEMS = {"postgres": postgres_problem, "redis": redis_problem}
 
 
 def pytest_configure(config):
+    from tests.support.openapi import check_every_api_response
+
+    check_every_api_response()  # every API response of every test must match the served schema
     if REQUIRE_SERVICES:
         problems = [problem() for problem in SERVICE_PROBLEMS.values() if problem()]
         if problems:
