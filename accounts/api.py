@@ -38,7 +38,7 @@ def base_url(request) -> str:
 class MeApi(APIView):
     permission_classes = [IsAuthenticated, HasScopes]
 
-    class OutputSerializer(serializers.Serializer):
+    class MeSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         email = serializers.EmailField()
         display_name = serializers.CharField()
@@ -48,7 +48,7 @@ class MeApi(APIView):
         terms_pending = serializers.ListField(child=serializers.DictField())
         token = serializers.DictField(allow_null=True)
 
-    @extend_schema(responses=OutputSerializer, summary="The signed-in person, their roles, memberships and consents")
+    @extend_schema(responses=MeSerializer, summary="The signed-in person, their roles, memberships and consents")
     def get(self, request):
         user = request.user
         token = request.auth if isinstance(request.auth, ApiToken) else None
@@ -80,7 +80,7 @@ class MeApi(APIView):
             if token
             else None,
         }
-        return Response(self.OutputSerializer(data).data)
+        return Response(self.MeSerializer(data).data)
 
 
 # --- Tokens -------------------------------------------------------------------------------------

@@ -97,3 +97,39 @@ class AutoSchema(openapi.AutoSchema):
         elif scopes:
             lines.append("Token scope: " + ", ".join(f"`{scope}`" for scope in scopes) + ".")
         return "\n\n".join(line for line in lines if line).strip()
+
+
+# --- Postprocessing: what drf-spectacular cannot see from a view ---------------------------------------
+
+PAGE_FIELDS = {"next", "previous", "results"}
+
+
+def _is_page(schema: dict, components: dict) -> bool:
+    name = schema.get("$ref", "").rsplit("/", 1)[-1]
+    return set(components.get(name, {}).get("properties", {})) >= PAGE_FIELDS
+
+
+def tell_the_truth(result, generator, request, public):
+    """Every field a response component lists is always in the answer (DRF writes each declared field,
+    null when it has no value), so all are ``required``; a list answered a page at a time takes the
+    ``cursor`` of its ``next`` link and is named as a list."""
+    components = result.get("components", {}).get("schemas", {})
+    for name, component in components.items():
+        if not name.endswith("Request") and component.get("type") == "object" and component.get("properties"):
+            component["required"] = sorted(component["properties"])
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            answer = operation.get("responses", {}).get("200", {}).get("content", {}).get("application/json", {})
+            if method != "get" or not _is_page(answer.get("schema", {}), components):
+                continue
+            parameters = operation.setdefault("parameters", [])
+            if not any(parameter.get("name") == "cursor" for parameter in parameters):
+                parameters.append({
+                    "in": "query", "name": "cursor", "required": False,
+                    "schema": {"type": "string", "pattern": "^[A-Za-z0-9+/=_-]{1,400}$"},
+                    "description": "Where the page starts: take it from the `next` or `previous` link.",
+                })  # fmt: skip
+            operation["operationId"] = (
+                operation["operationId"].removesuffix("_retrieve").removesuffix("_list") + "_list"
+            )
+    return result

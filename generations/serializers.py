@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from generations.media import signed_url
@@ -48,6 +49,7 @@ class GenerationSerializer(serializers.ModelSerializer):
     def get_queue_position(self, obj) -> int | None:
         return getattr(obj, "queue_position", None)
 
+    @extend_schema_field({"type": ["string", "null"], "format": "date-time"})
     def get_estimated_start(self, obj) -> str | None:
         estimate = getattr(obj, "estimated_start", None)
         return estimate.isoformat() if estimate else None
@@ -57,15 +59,18 @@ class GenerationSerializer(serializers.ModelSerializer):
             return None
         return self.viewer.absolute(signed_url(obj, kind, viewer_id=self.viewer.user.pk))
 
+    @extend_schema_field({"type": ["string", "null"], "format": "uri"})
     def get_video_url(self, obj) -> str | None:
         return self._url(obj, "video")
 
+    @extend_schema_field({"type": ["string", "null"], "format": "uri"})
     def get_poster_url(self, obj) -> str | None:
         return self._url(obj, "poster")
 
     def get_phase_ms(self, obj) -> dict[str, float] | None:
         return obj.phase_ms if self.viewer.as_staff and obj.phase_ms else None
 
+    @extend_schema_field({"type": ["string", "null"], "format": "uuid"})
     def get_retry_of(self, obj) -> str | None:
         return str(obj.retry_of.public_id) if obj.retry_of_id else None
 
