@@ -294,7 +294,11 @@ SPECTACULAR_SETTINGS = {
     "OAS_VERSION": "3.1.0",
     # Where a generated client sends its requests: this site's public address.
     "SERVERS": [{"url": SITE_URL, "description": "This Vernissage site"}],
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "accounts.openapi.tell_the_truth"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "accounts.openapi.tell_the_truth",
+        "config.openapi.describe_media",
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI served from our own static files: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from accounts.models import Cohort, Membership
@@ -65,6 +66,7 @@ def publication_page(request, public_id):
     return render(request, "reviews/publication.html", context)
 
 
+@csrf_exempt  # reads only (GET and HEAD): any other method gets 405, not the CSRF check's 403
 @require_safe
 def gallery_media(request, public_id, kind: str):
     """The public, signed copy, with Range; its path says nothing about the private file."""
