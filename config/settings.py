@@ -259,6 +259,13 @@ WEBHOOK_RETRY_BASE_SECONDS = 30  # then doubling, at most WEBHOOK_RETRY_MAX_DELA
 WEBHOOK_RETRY_MAX_DELAY_SECONDS = 3600
 WEBHOOK_RETRY_FOR_HOURS = 24
 WEBHOOK_PREVIOUS_SECRET_HOURS = 24  # a rotated-out secret signs beside the new one this long
+# Where the program's moderation decisions apply, for statements of reasons (DSA Art. 17; the EU
+# Transparency Database's territorial_scope): the European Economic Area.
+DSA_TERRITORIAL_SCOPE = (
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IS", "IT", "LI",
+    "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK",
+)  # fmt: skip
+
 # The version named in published clips' provenance and Content Credentials (pyproject.toml's).
 PLATFORM_VERSION = "0.1.0"
 # Content Credentials signer (reviews.credentials): generated here on first use, or an operator's own.

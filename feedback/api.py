@@ -16,8 +16,9 @@ from core.api_fields import NOT_BLANK, QuerySerializer, StrictCharField, StrictI
 from core.csv_files import csv_response
 from core.errors import ApplicationError
 from core.pagination import CursorPagination, page_of
+from core.periods import PERIOD
 from feedback import selectors, services
-from feedback.exports import PERIOD, payouts_csv
+from feedback.exports import payouts_csv
 from feedback.markup import render_markdown
 from feedback.models import SEVERITY_CHOICES, ContributionEntry, Report
 from feedback.money import format_minor

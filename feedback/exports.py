@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 from accounts.models import User
 from feedback import selectors
 from feedback.models import PayoutStatement
 from feedback.money import format_minor
-
-PERIOD = re.compile(r"^[12]\d{3}-(0[1-9]|1[0-2])$")  # a month (YYYY-MM) of years 1000-2999
 
 
 def _cell(text: str) -> str:

@@ -12,6 +12,7 @@ from django.db.models.functions import Greatest, TruncMonth
 from django.utils import timezone
 
 from accounts.models import Cohort, Membership, User
+from core.periods import period_bounds
 from core.relations import related_or_none
 from feedback.models import (
     ContributionEntry,
@@ -82,13 +83,6 @@ def similar_reports(*, cohort: Cohort, text: str, exclude_id: int | None = None,
 
 def contributions_of(*, artist: User) -> QuerySet[ContributionEntry]:
     return ContributionEntry.objects.filter(artist=artist).select_related("report", "promotion", "cohort")
-
-
-def period_bounds(period: str) -> tuple[datetime, datetime]:
-    year, month = (int(part) for part in period.split("-"))
-    start = datetime(year, month, 1, tzinfo=timezone.get_current_timezone())
-    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=timezone.get_current_timezone())
-    return start, end
 
 
 def period_totals(*, period: str, artist: User | None = None) -> dict[int, dict]:

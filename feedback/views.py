@@ -17,6 +17,7 @@ from accounts.permissions import staff_page, staff_powers
 from core.csv_files import csv_response, wants_excel
 from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on, safe_next
+from core.periods import PERIOD
 from core.upload_limits import UploadTooLarge
 from feedback import exports, selectors, services
 from feedback.forms import (
@@ -309,7 +310,7 @@ def _earnings_chart(months) -> dict:
 @login_required
 @require_GET
 def statement_csv(request, period: str):
-    if not exports.PERIOD.fullmatch(period):
+    if not PERIOD.fullmatch(period):
         raise Http404
     text = exports.payouts_csv(period=period, artist=request.user)
     return csv_response(text, filename=f"vernissage-earnings-{period}.csv", excel=wants_excel(request))
@@ -378,7 +379,7 @@ def statement_paid(request, statement_id: int):
 @staff_page()
 @require_GET
 def payouts_csv(request, period: str):
-    if not exports.PERIOD.fullmatch(period):
+    if not PERIOD.fullmatch(period):
         raise Http404
     text = exports.payouts_csv(period=period)
     return csv_response(text, filename=f"vernissage-payouts-{period}.csv", excel=wants_excel(request))

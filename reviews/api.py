@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -15,9 +15,12 @@ from accounts.permissions import HasScopes, IsProgramAdmin
 from accounts.throttles import PublicReadThrottle
 from core.api_fields import QuerySerializer, StrictBooleanField, StrictIntegerField, StrictSlugField
 from core.client_ip import client_ip
+from core.errors import ApplicationError
 from core.pagination import CursorPagination, page_of, page_response
+from core.periods import PERIOD
 from generations.permissions import generations_for
 from reviews import selectors, services
+from reviews.exports import transparency_statements
 from reviews.models import Publication, PublicationRequest
 from reviews.permissions import CanReview, may_review
 from reviews.serializers import (
@@ -259,6 +262,29 @@ class ReviewPolicyApi(APIView):
             actor=request.user, cohort=cohort, ip=client_ip(request), **data.validated_data
         )
         return Response(ReviewPolicySerializer(policy).data)
+
+
+class TransparencyExportApi(APIView):
+    """Statements of reasons per cohort and month, as the EU DSA Transparency Database takes them."""
+
+    permission_classes = [IsAuthenticated, IsProgramAdmin]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "period", {"type": "string", "pattern": PERIOD.pattern}, OpenApiParameter.PATH, description="YYYY-MM"
+            )
+        ],
+        responses=inline_serializer(
+            "TransparencyExport", {"statements": serializers.ListField(child=serializers.DictField())}
+        ),
+        summary="A cohort's statements of reasons in a month, in the DSA Transparency Database's shape",
+    )
+    def get(self, request, cohort_id: int, period: str):
+        if not PERIOD.fullmatch(period):
+            raise ApplicationError("invalid", "The period is YYYY-MM.", fields={"period": "YYYY-MM"})
+        cohort = get_object_or_404(Cohort, pk=cohort_id)
+        return Response(transparency_statements(cohort=cohort, period=period))
 
 
 # --- Publications (public) -----------------------------------------------------------------------

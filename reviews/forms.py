@@ -53,9 +53,15 @@ class TakeDownForm(forms.Form):
 
 
 class ReasonCodeForm(forms.ModelForm):
+    ground_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        help_text="Where the clause is published (or, for illegal content, the law).",
+    )
+
     class Meta:
         model = ReasonCode
-        fields = ["code", "label", "description", "policy_clause", "active"]
+        fields = ["code", "label", "description", "policy_clause", "ground", "category", "ground_url", "active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 

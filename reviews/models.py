@@ -37,8 +37,12 @@ class ReviewPolicy(models.Model):
     appeal_window_days = models.PositiveIntegerField(
         default=180, validators=[MinValueValidator(1)], help_text="Days after a rejection the artist may appeal it."
     )
+    out_of_court_body = models.CharField(
+        max_length=300, blank=True,
+        help_text="A certified out-of-court dispute settlement body artists may turn to (DSA Art. 21), and how.",
+    )  # fmt: skip
 
-    EDITABLE_FIELDS = ("deadline_hours", "publish_after_deadline", "appeal_window_days")
+    EDITABLE_FIELDS = ("deadline_hours", "publish_after_deadline", "appeal_window_days", "out_of_court_body")
 
     class Meta:
         constraints = [
@@ -50,17 +54,42 @@ class ReviewPolicy(models.Model):
         return f"review policy of {self.cohort}"
 
 
+# The EU DSA Transparency Database's statement categories (its API's values).
+DSA_CATEGORIES = [
+    (f"STATEMENT_CATEGORY_{name}", name.replace("_", " ").capitalize())
+    for name in (
+        "ANIMAL_WELFARE", "DATA_PROTECTION_AND_PRIVACY_VIOLATIONS", "ILLEGAL_OR_HARMFUL_SPEECH",
+        "INTELLECTUAL_PROPERTY_INFRINGEMENTS", "NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
+        "NON_CONSENSUAL_BEHAVIOUR", "ONLINE_BULLYING_INTIMIDATION", "PORNOGRAPHY_OR_SEXUALIZED_CONTENT",
+        "PROTECTION_OF_MINORS", "RISK_FOR_PUBLIC_SECURITY", "SCAMS_AND_FRAUD", "SELF_HARM",
+        "SCOPE_OF_PLATFORM_SERVICE", "UNSAFE_AND_PROHIBITED_PRODUCTS", "VIOLENCE",
+    )
+]  # fmt: skip
+
+
 class ReasonCode(models.Model):
     """One written reason a clip may be refused or taken down, resting on a clause of the published policy.
 
     Readable by every cohort member before they submit; admins manage the list, and retire a code by
-    clearing ``active`` (decisions that cite it keep it).
+    clearing ``active`` (decisions that cite it keep it). Each maps to the DSA's ground and category,
+    which every statement of reasons citing it carries.
     """
+
+    class Ground(models.TextChoices):
+        INCOMPATIBLE = "DECISION_GROUND_INCOMPATIBLE_CONTENT", "Incompatible with the terms"
+        ILLEGAL = "DECISION_GROUND_ILLEGAL_CONTENT", "Illegal content"
 
     code = models.SlugField(max_length=40, unique=True)
     label = models.CharField(max_length=120)
     description = models.TextField(help_text="What the reason covers, in words an artist can act on.")
     policy_clause = models.CharField(max_length=200, help_text="The clause of the published policy it rests on.")
+    ground = models.CharField(max_length=40, choices=Ground.choices, default=Ground.INCOMPATIBLE)
+    category = models.CharField(
+        max_length=80, choices=DSA_CATEGORIES, default="STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE"
+    )
+    ground_url = models.URLField(
+        blank=True, help_text="Where the clause is published (or, for illegal content, the law)."
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -69,6 +70,9 @@ def statement_of_reasons(decision: Decision) -> dict:
                 "label": reason.label,
                 "description": reason.description,
                 "policy_clause": reason.policy_clause,
+                "ground": reason.ground,
+                "category": reason.category,
+                "ground_url": reason.ground_url,
             }
             if reason
             else None
@@ -79,6 +83,41 @@ def statement_of_reasons(decision: Decision) -> dict:
         ),
         "appeal_until": appeal_until,
         "redress": redress,
+        **_transparency_fields(decision, reason, policy=review_policy_of(request.cohort)),
+    }
+
+
+def _transparency_fields(decision: Decision, reason, *, policy) -> dict:
+    """The EU DSA Transparency Database's fields of a statement (its API's names and values). A refusal
+    to publish restricts the clip's visibility (it stays private); an approval restricts nothing."""
+    negative = decision.outcome != Decision.Outcome.APPROVE
+    routes = []
+    if negative and decision.stage != Decision.Stage.APPEAL:
+        routes.append("the internal appeal (DSA Art. 20), once, from the publication requests page or the API")
+    if negative:
+        routes.append(
+            f"out-of-court dispute settlement (DSA Art. 21): {policy.out_of_court_body}"
+            if policy.out_of_court_body
+            else "out-of-court dispute settlement by a body certified under DSA Art. 21"
+        )
+        routes.append("the courts of your country of residence")
+    return {
+        "id": f"decision-{decision.pk}",
+        "puid": str(decision.request.generation.public_id),
+        "decision_visibility": ["DECISION_VISIBILITY_OTHER"] if negative else [],
+        "decision_visibility_other": "Not published in the public gallery; the clip stays private." if negative else "",
+        "decision_ground": reason.ground if reason else "",
+        "category": reason.category if reason else "",
+        "ground_url": reason.ground_url if reason else "",
+        "content_type": ["CONTENT_TYPE_VIDEO"],
+        "source_type": "SOURCE_VOLUNTARY",  # every review is the program's own initiative, not a notice
+        "automated_detection": False,
+        "automated_decision": "AUTOMATED_DECISION_PARTIALLY"
+        if decision.automated
+        else "AUTOMATED_DECISION_NOT_AUTOMATED",
+        "territorial_scope": list(settings.DSA_TERRITORIAL_SCOPE),
+        "content_date": decision.request.generation.finished_at or decision.request.created_at,
+        "redress_routes": routes,
     }
 
 

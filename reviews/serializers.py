@@ -13,9 +13,11 @@ from reviews.models import Decision, Publication, PublicationRequest, ReasonCode
 
 
 class ReasonCodeSerializer(serializers.ModelSerializer):
+    ground_url = serializers.CharField(help_text="Where the clause is published; empty when not given.")
+
     class Meta:
         model = ReasonCode
-        fields = ["code", "label", "description", "policy_clause"]
+        fields = ["code", "label", "description", "policy_clause", "ground", "category", "ground_url"]
 
 
 class StatementSerializer(serializers.Serializer):
@@ -33,6 +35,23 @@ class StatementSerializer(serializers.Serializer):
     automation = serializers.CharField()
     appeal_until = serializers.DateTimeField(allow_null=True)
     redress = serializers.CharField()
+    # The EU DSA Transparency Database's fields, with its values.
+    id = serializers.CharField(help_text="This statement's id.")
+    puid = serializers.CharField(help_text="The clip's id (the platform's unique id of the content).")
+    decision_visibility = serializers.ListField(child=serializers.CharField(), help_text="Empty for an approval.")
+    decision_visibility_other = serializers.CharField()
+    decision_ground = serializers.CharField(help_text="DECISION_GROUND_INCOMPATIBLE_CONTENT or ..._ILLEGAL_CONTENT.")
+    category = serializers.CharField(help_text="A STATEMENT_CATEGORY_ value, from the reason.")
+    ground_url = serializers.CharField(help_text="Where the clause relied on is published.")
+    content_type = serializers.ListField(child=serializers.CharField())
+    source_type = serializers.CharField()
+    automated_detection = serializers.BooleanField()
+    automated_decision = serializers.CharField()
+    territorial_scope = serializers.ListField(child=serializers.CharField(), help_text="ISO 3166 country codes.")
+    content_date = serializers.DateTimeField()
+    redress_routes = serializers.ListField(
+        child=serializers.CharField(), help_text="Internal appeal, out-of-court settlement, the courts."
+    )
 
 
 class PublicationRequestSerializer(serializers.ModelSerializer):

@@ -27,5 +27,10 @@ urlpatterns = [
     path("staff/reasons/<slug:code>/", views.reason_codes_admin, name="reason_code_edit"),
     path("staff/reviews/", views.review_dashboard, name="review_dashboard"),
     path("staff/cohorts/<int:cohort_id>/review-policy/", views.staff_review_policy, name="staff_review_policy"),
+    path(
+        "staff/cohorts/<int:cohort_id>/statements/<str:period>.json",
+        views.transparency_export,
+        name="transparency_export",
+    ),
     path("cohorts/<slug:slug>/transparency/", views.transparency, name="transparency"),
 ]

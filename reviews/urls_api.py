@@ -29,6 +29,11 @@ urlpatterns = [
     path("review-queue/claim/", api.ReviewClaimApi.as_view(), name="api-review-claim"),
     path("reason-codes/", api.ReasonCodeListApi.as_view(), name="api-reason-codes"),
     path("cohorts/<int:cohort_id>/review-policy/", api.ReviewPolicyApi.as_view(), name="api-review-policy"),
+    path(
+        "cohorts/<int:cohort_id>/statements/<str:period>/",
+        api.TransparencyExportApi.as_view(),
+        name="api-transparency-export",
+    ),
     path("publications/", api.PublicationListApi.as_view(), name="api-publications"),
     path("publications/<uuid:public_id>/", api.PublicationDetailApi.as_view(), name="api-publication"),
     path(

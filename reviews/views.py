@@ -9,9 +9,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
@@ -21,10 +22,12 @@ from core import charts
 from core.client_ip import client_ip
 from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on
+from core.periods import PERIOD
 from generations import services as generation_services
 from generations.media import CONTENT_TYPES, serve_file, signed_url
 from generations.permissions import access_generation
 from reviews import selectors, services
+from reviews.exports import transparency_statements
 from reviews.forms import (
     AppealForm,
     DecisionForm,
@@ -322,7 +325,20 @@ def staff_review_policy(request, cohort_id: int):
             messages.success(request, "Review policy saved; a new deadline applies to requests made from now on.")
             return redirect("staff_cohort", cohort_id=cohort.pk)
     template = "reviews/_review_policy.html" if request.htmx else "reviews/staff_review_policy.html"
-    return render(request, template, {"cohort": cohort, "form": form}, status=400 if form.errors else 200)
+    context = {"cohort": cohort, "form": form, "this_month": f"{timezone.now():%Y-%m}"}
+    return render(request, template, context, status=400 if form.errors else 200)
+
+
+@staff_page()
+@require_GET
+def transparency_export(request, cohort_id: int, period: str):
+    """The cohort's statements of reasons in a month, as a JSON file for the DSA Transparency Database."""
+    if not PERIOD.fullmatch(period):
+        raise Http404
+    cohort = get_object_or_404(Cohort, pk=cohort_id)
+    response = JsonResponse(transparency_statements(cohort=cohort, period=period), json_dumps_params={"indent": 1})
+    response["Content-Disposition"] = f'attachment; filename="statements-{cohort.slug}-{period}.json"'
+    return response
 
 
 @staff_page()

@@ -8,12 +8,13 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_record, notify
 from core.errors import ApplicationError
+from core.periods import period_bounds
 from feedback import selectors
 from feedback.models import PayoutStatement
 
 
 def _ended(period: str) -> bool:
-    _, end = selectors.period_bounds(period)
+    _, end = period_bounds(period)
     return end <= timezone.now()
 
 

@@ -190,6 +190,12 @@ def publication_take_down(*, actor: User, publication: Publication, reason_code:
         raise ApplicationError(
             "invalid", "Choose a reason from the published list.", fields={"reason_code": "required"}
         )
+    if not (note or "").strip():
+        raise ApplicationError(
+            "invalid",
+            "Say what in the clip led to taking it down: the artist reads it as the facts.",
+            fields={"note": "required"},
+        )
     publication.taken_down_at, publication.taken_down_by = timezone.now(), actor
     publication.take_down_reason, publication.take_down_note = reason, (note or "").strip()[:2000]
     _delete_files_after_commit(publication)

@@ -154,6 +154,11 @@ def review_decide(
             raise ApplicationError(
                 "invalid", "Choose a reason from the published list.", fields={"reason_code": "required"}
             )
+    if outcome != Decision.Outcome.APPROVE and not note:
+        raise ApplicationError(
+            "invalid", "Say what in the clip led to this decision: the artist reads it as the facts (DSA Art. 17).",
+            fields={"note": "required to reject or request changes"},
+        )  # fmt: skip
     try:
         with transaction.atomic():
             decision = Decision.objects.create(

@@ -27,7 +27,9 @@ def requested(team, *, title="Heron") -> PublicationRequest:
 def rejected(team) -> PublicationRequest:
     request = requested(team)
     services.review_claim(reviewer=team.reviewer, request=request)
-    services.review_decide(reviewer=team.reviewer, request=request, outcome="reject", reason_code="likeness")
+    services.review_decide(
+        reviewer=team.reviewer, request=request, outcome="reject", reason_code="likeness", note="A real face."
+    )
     return request
 
 
@@ -72,7 +74,11 @@ def _decision(team, role, capture):
     request = requested(team)
     if role in ("reviewer", "admin"):  # the deciding reviewer holds the claim
         services.review_claim(reviewer=getattr(team, role), request=request)
-    return "post", reverse("api-decision", args=[request.pk]), {"outcome": "reject", "reason_code": "defect"}
+    return (
+        "post",
+        reverse("api-decision", args=[request.pk]),
+        {"outcome": "reject", "reason_code": "defect", "note": "Frame 4 is black."},
+    )
 
 
 def _reason_codes(team, role, capture):
@@ -94,7 +100,11 @@ def _publication_withdraw(team, role, capture):
 
 def _take_down(team, role, capture):
     public_id = published(team, capture).public_id
-    return "post", reverse("api-publication-take-down", args=[public_id]), {"reason_code": "defect"}
+    return (
+        "post",
+        reverse("api-publication-take-down", args=[public_id]),
+        {"reason_code": "defect", "note": "Frame 4 is black."},
+    )
 
 
 # operation: expected status for artist, other artist, reviewer of the cohort, reviewer of another

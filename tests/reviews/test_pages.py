@@ -72,14 +72,17 @@ def test_admins_manage_the_reasons_and_everyone_reads_them(team):
     created = admin.post(
         reverse("reason_codes_admin"),
         {"code": "ip", "label": "Third-party IP", "description": "Someone else's work.", "policy_clause": "2.4",
-         "active": "on"},
+         "ground": "DECISION_GROUND_ILLEGAL_CONTENT", "ground_url": "https://example.org/policy#2.4", "active": "on",
+         "category": "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS"},
     )  # fmt: skip
     assert created.status_code == 302
     assert AuditEvent.objects.filter(action="reason_code.created", actor=team.admin).exists()
     admin.post(
         reverse("reason_code_edit", args=["ip"]),
-        {"code": "ip", "label": "Third-party IP", "description": "Someone else's work.", "policy_clause": "2.4"},
-    )
+        {"code": "ip", "label": "Third-party IP", "description": "Someone else's work.", "policy_clause": "2.4",
+         "ground": "DECISION_GROUND_ILLEGAL_CONTENT",
+         "category": "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS"},
+    )  # fmt: skip
     assert not ReasonCode.objects.get(code="ip").active  # retired, kept
     listed = api_client_for(None).get(reverse("reason_codes")).content.decode()
     assert "Likeness of a real person" in listed and "Third-party IP" not in listed

@@ -24,7 +24,10 @@ def ask(team, title="Heron", **extra) -> PublicationRequest:
 def decide(reviewer, request, outcome="approve", reason_code=None):
     claimed = services.review_claim_next(reviewer=reviewer)
     assert claimed is not None and claimed.pk == request.pk
-    return services.review_decide(reviewer=reviewer, request=request, outcome=outcome, reason_code=reason_code)
+    note = "" if outcome == "approve" else "The horizon tilts in frames 3-5."  # the facts a refusal states
+    return services.review_decide(
+        reviewer=reviewer, request=request, outcome=outcome, reason_code=reason_code, note=note
+    )
 
 
 def test_an_appeal_goes_to_another_reviewer_whose_decision_is_final(team):
@@ -161,8 +164,11 @@ def test_withdrawal_any_time_and_take_down_only_with_a_reason(team, django_captu
     with pytest.raises(ApplicationError) as no_reason:
         services.publication_take_down(actor=team.reviewer, publication=two, reason_code="")
     assert no_reason.value.fields == {"reason_code": "required"}
+    with pytest.raises(ApplicationError) as no_facts:
+        services.publication_take_down(actor=team.reviewer, publication=two, reason_code="defect")
+    assert no_facts.value.fields == {"note": "required"}
     with pytest.raises(ApplicationError) as elsewhere:
-        services.publication_take_down(actor=team.other_reviewer, publication=two, reason_code="defect")
+        services.publication_take_down(actor=team.other_reviewer, publication=two, reason_code="defect", note="x")
     assert elsewhere.value.status == 404
     services.publication_take_down(
         actor=team.reviewer, publication=two, reason_code="defect", note="Frames 3-5 are black."

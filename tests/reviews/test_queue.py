@@ -110,7 +110,12 @@ def test_approving_publishes_and_a_refusal_needs_a_written_reason(people):
 
     second = request_for(people, title="Second")
     services.review_claim_next(reviewer=people["reviewer"])
-    services.review_decide(reviewer=people["reviewer"], request=second, outcome="reject", reason_code="likeness")
+    with pytest.raises(ApplicationError) as no_facts:
+        services.review_decide(reviewer=people["reviewer"], request=second, outcome="reject", reason_code="likeness")
+    assert no_facts.value.fields == {"note": "required to reject or request changes"}  # DSA Art. 17: the facts
+    services.review_decide(
+        reviewer=people["reviewer"], request=second, outcome="reject", reason_code="likeness", note="A real face."
+    )
     second.refresh_from_db()
     assert second.state == "rejected" and Publication.objects.count() == 1
     assert people["artist"].notifications.filter(kind="review_decided").count() == 2
@@ -146,7 +151,9 @@ def test_two_decisions_at_once_one_counts_the_other_is_a_409(transactional_db, p
     def decide(outcome, reason):
         barrier.wait()
         try:
-            services.review_decide(reviewer=people["reviewer"], request=request, outcome=outcome, reason_code=reason)
+            services.review_decide(
+                reviewer=people["reviewer"], request=request, outcome=outcome, reason_code=reason, note="Facts."
+            )
             results.append("decided")
         except ApplicationError as exc:
             results.append(exc.status)

@@ -44,7 +44,9 @@ def decide_through_the_api(team, request, capture):
     assert reviewer.post(reverse("api-review-claim")).status_code == 200
     with capture(execute=True):
         return reviewer.post(
-            reverse("api-decision", args=[request.pk]), {"outcome": "reject", "reason_code": "defect"}, format="json"
+            reverse("api-decision", args=[request.pk]),
+            {"outcome": "reject", "reason_code": "defect", "note": "Black frames."},
+            format="json",
         )
 
 

@@ -1,0 +1,81 @@
+"""Statements of reasons carry the DSA's fields (Art. 17 and the EU Transparency Database's), state the
+facts, name every route of redress, and export per cohort and month in the Transparency Database's shape."""
+
+import json
+from pathlib import Path
+
+import jsonschema
+from django.urls import reverse
+from django.utils import timezone
+
+from core.errors import ApplicationError
+from reviews import services
+from reviews.models import ReasonCode
+from tests.support.clients import api_client_for
+from tests.support.people import rendered
+
+SCHEMA = json.loads((Path(__file__).parent / "schemas" / "transparency_statements.json").read_text())
+
+
+def refused(team, *, title="Heron", outcome="reject", reason="likeness", note="A real person's face, frames 2-9."):
+    generation = rendered(team.artist, team.cohort)
+    request = services.publication_request_create(artist=team.artist, generation=generation, title=title)
+    services.review_claim(reviewer=team.reviewer, request=request)
+    services.review_decide(reviewer=team.reviewer, request=request, outcome=outcome, reason_code=reason, note=note)
+    return request
+
+
+def test_a_refusal_states_the_facts_the_ground_and_every_route_of_redress(team):
+    ReasonCode.objects.filter(code="likeness").update(
+        category="STATEMENT_CATEGORY_NON_CONSENSUAL_BEHAVIOUR", ground_url="https://example.org/policy#likeness"
+    )
+    services.review_policy_save(actor=team.admin, cohort=team.cohort, out_of_court_body="Settle-It EU, settle.example")
+    request = refused(team)
+    (statement,) = (
+        api_client_for(team.artist).get(reverse("api-publication-request", args=[request.pk])).json()["statements"]
+    )
+    assert statement["facts"] == "A real person's face, frames 2-9."
+    assert statement["decision_ground"] == "DECISION_GROUND_INCOMPATIBLE_CONTENT"
+    assert statement["category"] == "STATEMENT_CATEGORY_NON_CONSENSUAL_BEHAVIOUR"
+    assert statement["decision_visibility"] == ["DECISION_VISIBILITY_OTHER"]
+    assert statement["content_type"] == ["CONTENT_TYPE_VIDEO"] and statement["source_type"] == "SOURCE_VOLUNTARY"
+    assert statement["automated_detection"] is False
+    assert statement["automated_decision"] == "AUTOMATED_DECISION_NOT_AUTOMATED"
+    assert "DE" in statement["territorial_scope"] and statement["ground_url"].startswith("https://")
+    assert statement["puid"] == str(request.generation.public_id) and statement["id"].startswith("decision-")
+    routes = " ".join(statement["redress_routes"])
+    assert "internal appeal" in routes and "Settle-It EU" in routes and "courts" in routes
+
+
+def test_a_refusal_without_facts_is_refused(team):
+    try:
+        refused(team, note="  ")
+    except ApplicationError as exc:
+        assert exc.fields == {"note": "required to reject or request changes"}
+    else:
+        raise AssertionError("a negative decision without facts was accepted")
+
+
+def test_the_month_exports_in_the_transparency_databases_shape(team):
+    refused(team, title="One")
+    refused(team, title="Two", outcome="request_changes", reason="defect", note="Frames 4-6 are black.")
+    ReasonCode.objects.filter(code="defect").update(ground="DECISION_GROUND_ILLEGAL_CONTENT")
+    period = f"{timezone.now():%Y-%m}"
+    exported = api_client_for(team.admin).get(reverse("api-transparency-export", args=[team.cohort.pk, period]))
+    assert exported.status_code == 200
+    body = exported.json()
+    jsonschema.validate(body, SCHEMA)
+    assert len(body["statements"]) == 2  # approvals restrict nothing: they are not statements
+    assert {statement["decision_ground"] for statement in body["statements"]} == {
+        "DECISION_GROUND_INCOMPATIBLE_CONTENT", "DECISION_GROUND_ILLEGAL_CONTENT"
+    }  # fmt: skip
+    download = api_client_for(team.admin).get(reverse("transparency_export", args=[team.cohort.pk, period]))
+    assert download.status_code == 200 and json.loads(download.content) == body
+    assert (
+        api_client_for(team.reviewer).get(reverse("api-transparency-export", args=[team.cohort.pk, period])).status_code
+        == 403
+    )
+    assert (
+        api_client_for(team.admin).get(reverse("api-transparency-export", args=[team.cohort.pk, "2026-13"])).status_code
+        == 400
+    )
