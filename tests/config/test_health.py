@@ -44,7 +44,9 @@ def test_readyz_is_ready_without_any_worker_and_tells_strangers_words_only(metho
 def test_readyz_with_the_broker_down_is_503_with_words_and_no_details(monkeypatch, caplog):
     # An app whose broker is loopback port 9, where nothing listens: connections are refused.
     monkeypatch.delenv("CELERY_BROKER_URL", raising=False)  # Celery prefers it over the argument
-    unreachable = Celery("unreachable", broker="redis://127.0.0.1:9/0")
+    # Not made the current app: the tests after this one in the same process would send their
+    # messages to port 9 (an order-dependent failure pytest-randomly found).
+    unreachable = Celery("unreachable", broker="redis://127.0.0.1:9/0", set_as_current=False)
     unreachable.conf.broker_connection_timeout = 1
     monkeypatch.setattr(health, "celery_app", unreachable)
     response = Client().get("/readyz", **KUBELET)
