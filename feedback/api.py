@@ -116,7 +116,7 @@ class TriageInputSerializer(serializers.Serializer):
 
 
 class ContributionSerializer(serializers.ModelSerializer):
-    report = serializers.PrimaryKeyRelatedField(read_only=True)
+    report = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text="Null for a promotion.")
     amount = serializers.SerializerMethodField(help_text="In the currency's major units, as text.")
 
     class Meta:

@@ -18,6 +18,7 @@ from feedback.models import ContributionEntry, Report
 from feedback.services.triage import earned_contribution
 from generations.models import CreditAccount
 from tests.support.board import RATES, bug
+from tests.support.clients import api_client_for
 from tests.support.factories import MembershipFactory
 
 
@@ -153,3 +154,12 @@ def test_the_csv_always_equals_the_ledger(board, steps):
         report.refresh_from_db()
         earned = earned_contribution(report)
         assert sum(report.entries.values_list("amount_minor", flat=True)) == (RATES[earned][0] if earned else 0)
+
+
+def test_a_contribution_without_a_report_lists_as_the_schema_says(board):
+    """A promotion fee (or any entry not earned by a report) has no report: the schema says null may come."""
+    ContributionEntry.objects.create(
+        artist=board.artist, cohort=board.cohort, kind="promotion", amount_minor=20000, currency="EUR", key="promo-1"
+    )
+    listed = api_client_for(board.artist).get("/api/v1/contributions/")  # held to the schema by tests/support
+    assert listed.status_code == 200 and listed.json()["results"][0]["report"] is None
