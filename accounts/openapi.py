@@ -7,6 +7,8 @@ declarations (required_scopes, permission classes), so the two cannot drift apar
 
 from __future__ import annotations
 
+import re
+
 from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -109,12 +111,28 @@ def _is_page(schema: dict, components: dict) -> bool:
     return set(components.get(name, {}).get("properties", {})) >= PAGE_FIELDS
 
 
+def _name_enum_members(name: str, component: dict) -> None:
+    """Client generators name enum members after their values; "1:1" or "" would become VALUE_0. Name
+    them after the enum instead (``x-enum-varnames``): ASPECT_RATIO_1_1, NONE."""
+    values = component.get("enum")
+    if not values or all(isinstance(value, int) or (value and value[0].isalpha()) for value in values):
+        return
+    prefix = re.sub(r"(?<!^)(?=[A-Z])", "_", name.removesuffix("Enum")).upper()
+    component["x-enum-varnames"] = [
+        "NONE" if value in ("", None) else (
+            str(value).upper() if str(value)[0].isalpha() else f"{prefix}_{re.sub('[^0-9A-Za-z]+', '_', str(value))}"
+        )
+        for value in values
+    ]  # fmt: skip
+
+
 def tell_the_truth(result, generator, request, public):
     """Every field a response component lists is always in the answer (DRF writes each declared field,
     null when it has no value), so all are ``required``; a list answered a page at a time takes the
     ``cursor`` of its ``next`` link and is named as a list."""
     components = result.get("components", {}).get("schemas", {})
     for name, component in components.items():
+        _name_enum_members(name, component)
         if not name.endswith("Request") and component.get("type") == "object" and component.get("properties"):
             component["required"] = sorted(component["properties"])
     for operations in result.get("paths", {}).values():

@@ -36,3 +36,8 @@ def test_what_is_always_in_an_answer_is_required_and_typed():
     assert generation["estimated_start"]["format"] == "date-time" and generation["retry_of"]["format"] == "uuid"
     assert generation["callback_url"]["type"] == "string"  # one type: "" matched two branches of a oneOf
     assert served_schema()["servers"][0]["url"].startswith("http")
+
+
+def test_enum_members_get_names_a_generated_client_can_use():
+    aspect = served_schema()["components"]["schemas"]["AspectRatioEnum"]
+    assert aspect["x-enum-varnames"] == ["ASPECT_RATIO_1_1", "ASPECT_RATIO_16_9", "ASPECT_RATIO_9_16"]

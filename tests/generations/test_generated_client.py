@@ -44,7 +44,7 @@ def vernissage_client(tmp_path_factory):
 def test_a_generated_client_submits_pages_polls_and_downloads(vernissage_client, live_server, wake_ups, artist):
     from vernissage_client.api.media import media_signed_retrieve
     from vernissage_client.api.v1 import v1_generations_create, v1_generations_list, v1_generations_retrieve
-    from vernissage_client.models import SubmitRequest
+    from vernissage_client.models import AspectRatioEnum, SubmitRequest
 
     _, token = token_create(
         user=artist, name="generated", scopes=["generations:read", "generations:write"], second_factor=True
@@ -55,6 +55,7 @@ def test_a_generated_client_submits_pages_polls_and_downloads(vernissage_client,
         for n in range(3)
     ]
     assert [generation.status.value for generation in submitted] == ["queued"] * 3
+    assert AspectRatioEnum.ASPECT_RATIO_1_1.value == "1:1"  # named members, not VALUE_0
 
     first = v1_generations_list.sync(client=client, page_size=2)
     assert len(first.results) == 2 and first.next_
