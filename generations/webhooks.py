@@ -182,7 +182,8 @@ def signatures(token: ApiToken, message_id: str, timestamp: int, body: bytes) ->
     """The ``webhook-signature`` header: the current secret's signature, and the previous secret's while
     it is still honoured after a rotation, space-separated."""
     secrets = [token.webhook_secret]
-    if token.previous_webhook_secret and (token.previous_webhook_secret_until or timezone.now()) > timezone.now():
+    until = token.previous_webhook_secret_until
+    if token.previous_webhook_secret and until and until > timezone.now():
         secrets.append(token.previous_webhook_secret)
     return " ".join(sign(secret, message_id, timestamp, body) for secret in secrets)
 

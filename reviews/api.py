@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from accounts.models import Cohort
 from accounts.permissions import HasScopes, IsProgramAdmin
 from accounts.throttles import PublicReadThrottle
-from core.api_fields import QuerySerializer, StrictBooleanField, StrictIntegerField, StrictSlugField
+from core.api_fields import QuerySerializer, StrictBooleanField, StrictCharField, StrictIntegerField, StrictSlugField
 from core.client_ip import client_ip
 from core.errors import ApplicationError
 from core.pagination import CursorPagination, page_of, page_response
@@ -239,6 +239,9 @@ class ReviewPolicySerializer(serializers.Serializer):
     deadline_hours = StrictIntegerField(min_value=1, max_value=24 * 365, help_text="Hours to decide a request in.")
     publish_after_deadline = StrictBooleanField(help_text="Artists may publish what was not decided in time.")
     appeal_window_days = StrictIntegerField(min_value=1, max_value=3650, help_text="Days to appeal a rejection in.")
+    out_of_court_body = StrictCharField(
+        max_length=300, allow_blank=True, help_text="The certified out-of-court dispute settlement body, and how."
+    )
 
 
 class ReviewPolicyApi(APIView):

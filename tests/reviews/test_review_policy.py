@@ -91,9 +91,12 @@ def test_the_api_reads_and_changes_it_for_admins_only(team):
     url = f"/api/v1/cohorts/{team.cohort.pk}/review-policy/"
     assert api_client_for(team.reviewer).get(url).status_code == 403
     admin = api_client_for(team.admin)
-    assert admin.get(url).json() == {"deadline_hours": 72, "publish_after_deadline": False, "appeal_window_days": 180}
+    assert admin.get(url).json() == {
+        "deadline_hours": 72, "publish_after_deadline": False, "appeal_window_days": 180, "out_of_court_body": ""
+    }  # fmt: skip
     refused = admin.patch(url, {"deadline_hours": "12"}, format="json")
     assert refused.status_code == 400 and "deadline_hours" in refused.json()["error"]["fields"]
-    changed = admin.patch(url, {"publish_after_deadline": True}, format="json")
+    changed = admin.patch(url, {"publish_after_deadline": True, "out_of_court_body": "Settle-It EU"}, format="json")
     assert changed.status_code == 200 and changed.json()["publish_after_deadline"] is True
+    assert changed.json()["out_of_court_body"] == "Settle-It EU"
     assert admin.get(f"/api/v1/cohorts/{team.cohort.pk + 1000}/review-policy/").status_code == 404
