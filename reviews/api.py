@@ -125,7 +125,7 @@ class PublicationRequestAppealApi(APIView):
     @extend_schema(
         request=AppealInputSerializer,
         responses=PublicationRequestSerializer,
-        summary="Appeal a rejection, once, inside the cohort's window; another reviewer decides, finally",
+        summary="Appeal a rejection or a take-down, once, in the cohort's window; another reviewer decides, finally",
     )
     def post(self, request, request_id: int):
         data = AppealInputSerializer(data=request.data)

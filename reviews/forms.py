@@ -19,9 +19,11 @@ class AppealForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    outcome = forms.ChoiceField(choices=Decision.Outcome.choices, widget=forms.HiddenInput, required=False)
+    """A reviewer's decision on a request at ``stage`` (a take-down's appeal is restored or upheld only)."""
+
+    outcome = forms.ChoiceField(widget=forms.HiddenInput, required=False)
     # The page's decision buttons are named "decide"; the button pressed is the outcome.
-    decide = forms.ChoiceField(choices=Decision.Outcome.choices, required=False)
+    decide = forms.ChoiceField(required=False)
     reason_code = forms.ChoiceField(
         required=False, label="Reason (to reject or request changes)", help_text="From the published list."
     )
@@ -29,8 +31,10 @@ class DecisionForm(forms.Form):
         max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note to the artist"
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, stage: str = Decision.Stage.REVIEW, **kwargs):
         super().__init__(*args, **kwargs)
+        outcomes = [(value, label) for value, label in Decision.Outcome.choices if value in Decision.OUTCOMES_AT[stage]]
+        self.fields["outcome"].choices = self.fields["decide"].choices = outcomes
         self.fields["reason_code"].choices = [("", "Choose a reason…")] + [
             (code.code, f"{code.label} ({code.policy_clause})") for code in ReasonCode.objects.filter(active=True)
         ]
@@ -43,7 +47,10 @@ class DecisionForm(forms.Form):
 
 class TakeDownForm(forms.Form):
     reason_code = forms.ChoiceField(label="Reason")
-    note = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label="Facts", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What in the clip led to taking it down. The artist reads it in the statement of reasons.",
+    )  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

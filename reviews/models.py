@@ -3,7 +3,8 @@
 The database holds the rules a person would otherwise have to trust: a negative decision names a
 reason code; one decision per request and stage (two reviewers deciding at once: one wins); one
 open request per clip; nobody claims their own request; a publication stands on an approving
-decision, or says plainly that the cohort's deadline passed without one.
+decision, or says plainly that the cohort's deadline passed without one. A take-down is a decision
+too (stage "take_down"), so it carries a statement of reasons and can be appealed like a refusal.
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ class PublicationRequest(models.Model):
     class Stage(models.TextChoices):
         REVIEW = "review", "Review"
         APPEAL = "appeal", "Appeal"
+        TAKE_DOWN_APPEAL = "take_down_appeal", "Take-down appeal"
 
     OPEN = (State.PENDING, State.IN_REVIEW)
 
@@ -126,8 +128,9 @@ class PublicationRequest(models.Model):
     credit_line = models.CharField(max_length=120)
     show_prompt = models.BooleanField(default=False)
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
-    # An appeal reopens the request at stage "appeal", for anyone but the reviewer who rejected it.
-    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.REVIEW)
+    # An appeal reopens the request at stage "appeal" (of a refusal) or "take_down_appeal" (of a take-down
+    # of its publication), for anyone but the reviewer who made the decision appealed.
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.REVIEW)
     excluded_reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -178,7 +181,9 @@ class PublicationRequest(models.Model):
             models.UniqueConstraint(
                 fields=["claimed_by"], condition=Q(state="in_review"), name="one_claim_per_reviewer"
             ),
-            models.CheckConstraint(condition=Q(stage__in=["review", "appeal"]), name="publication_request_stage_valid"),
+            models.CheckConstraint(
+                condition=Q(stage__in=["review", "appeal", "take_down_appeal"]), name="publication_request_stage_valid"
+            ),
             # An appeal goes to someone other than the reviewer who decided.
             models.CheckConstraint(
                 condition=Q(claimed_by__isnull=True)
@@ -201,21 +206,40 @@ class PublicationRequest(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.get_state_display()})"
 
+    @property
+    def appeal(self) -> Appeal | None:
+        """The latest appeal, if any (prefetch ``appeals`` to read it without a query)."""
+        return max(self.appeals.all(), key=lambda appeal: (appeal.created_at, appeal.pk), default=None)
+
 
 class Decision(models.Model):
-    """A reviewer's decision on a request (stage review) or on its appeal (stage appeal, final)."""
+    """A reviewer's decision on a request (stage review) or on its appeal (stage appeal, final); or staff
+    taking its publication down (stage take_down) and the final decision on that take-down's appeal
+    (stage take_down_appeal: approve restores the clip, reject upholds the take-down)."""
 
     class Outcome(models.TextChoices):
         APPROVE = "approve", "Approve"
         REJECT = "reject", "Reject"
         REQUEST_CHANGES = "request_changes", "Request changes"
+        TAKE_DOWN = "take_down", "Take down"
 
     class Stage(models.TextChoices):
         REVIEW = "review", "Review"
         APPEAL = "appeal", "Appeal"
+        TAKE_DOWN = "take_down", "Take-down"
+        TAKE_DOWN_APPEAL = "take_down_appeal", "Take-down appeal"
+
+    # What a reviewer may decide on a request in the queue, by its stage (a take-down is made on the publication).
+    OUTCOMES_AT = {
+        "review": (Outcome.APPROVE, Outcome.REJECT, Outcome.REQUEST_CHANGES),
+        "appeal": (Outcome.APPROVE, Outcome.REJECT, Outcome.REQUEST_CHANGES),
+        "take_down_appeal": (Outcome.APPROVE, Outcome.REJECT),
+    }
+    APPEALABLE = ((Stage.REVIEW, Outcome.REJECT), (Stage.TAKE_DOWN, Outcome.TAKE_DOWN))
+    FINAL_STAGES = (Stage.APPEAL, Stage.TAKE_DOWN_APPEAL)
 
     request = models.ForeignKey(PublicationRequest, on_delete=models.PROTECT, related_name="decisions")
-    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.REVIEW)
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.REVIEW)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     reason_code = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -226,15 +250,34 @@ class Decision(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(outcome__in=["approve", "reject", "request_changes"]), name="decision_outcome_valid"
+                condition=Q(outcome__in=["approve", "reject", "request_changes", "take_down"]),
+                name="decision_outcome_valid",
             ),
-            models.CheckConstraint(condition=Q(stage__in=["review", "appeal"]), name="decision_stage_valid"),
+            models.CheckConstraint(
+                condition=Q(stage__in=["review", "appeal", "take_down", "take_down_appeal"]),
+                name="decision_stage_valid",
+            ),
+            # A take-down is its own stage's only outcome; an appeal of one restores or upholds.
+            models.CheckConstraint(
+                condition=Q(stage="take_down", outcome="take_down") | Q(~Q(stage="take_down"), ~Q(outcome="take_down")),
+                name="decision_take_down_outcome_matches_stage",
+            ),
+            models.CheckConstraint(
+                condition=~Q(stage="take_down_appeal", outcome="request_changes"),
+                name="take_down_appeal_restores_or_upholds",
+            ),
             # Nobody is refused for a reason that is not written down.
             models.CheckConstraint(
                 condition=Q(outcome="approve") | Q(reason_code__isnull=False), name="negative_decision_has_reason"
             ),
-            # Two reviewers deciding at once: exactly one decision counts.
-            models.UniqueConstraint(fields=["request", "stage"], name="one_decision_per_request_and_stage"),
+            # Two reviewers deciding at once: exactly one decision counts. (A clip restored on appeal may be
+            # taken down again, on new facts: take-downs and their appeals are held to one by the
+            # publication's and the appeal's rows, see reviews.services.)
+            models.UniqueConstraint(
+                fields=["request", "stage"],
+                condition=Q(stage__in=["review", "appeal"]),
+                name="one_decision_per_request_and_stage",
+            ),
             # The target of Publication's (decision, decision_outcome) key.
             models.UniqueConstraint(fields=["id", "outcome"], name="decision_id_outcome_unique"),
         ]
@@ -244,9 +287,10 @@ class Decision(models.Model):
 
 
 class Appeal(models.Model):
-    """The artist's one appeal against a rejection, with their message; decided by another reviewer, finally."""
+    """The artist's one appeal against a rejection or a take-down, with their message; decided by another
+    reviewer, finally. One per appealed decision, and one undecided at a time per request."""
 
-    request = models.OneToOneField(PublicationRequest, on_delete=models.PROTECT, related_name="appeal")
+    request = models.ForeignKey(PublicationRequest, on_delete=models.PROTECT, related_name="appeals")
     appealed_decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="appeal")
     original_reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     message = models.CharField(max_length=2000)
@@ -269,6 +313,9 @@ class Appeal(models.Model):
                 condition=Q(decision__isnull=True, decided_by__isnull=True)
                 | Q(decision__isnull=False, decided_by__isnull=False),
                 name="appeal_decision_has_reviewer",
+            ),
+            models.UniqueConstraint(
+                fields=["request"], condition=Q(decision__isnull=True), name="one_undecided_appeal_per_request"
             ),
         ]
 
@@ -295,10 +342,9 @@ class Publication(models.Model):
     published_at = models.DateTimeField(default=timezone.now)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     taken_down_at = models.DateTimeField(null=True, blank=True)
-    take_down_reason = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    take_down_note = models.CharField(max_length=2000, blank=True)
-    taken_down_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    # The take-down decision in force (its reason, facts and reviewer); cleared when an appeal restores the clip.
+    take_down = models.OneToOneField(
+        Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="taken_down_publication"
     )
     # The public copy, signed with Content Credentials (reviews.credentials), under a name that says
     # nothing about the private file; empty until signed (the gallery shows signed clips only).
@@ -322,8 +368,9 @@ class Publication(models.Model):
                 name="publication_approved_or_past_deadline",
             ),
             models.CheckConstraint(
-                condition=Q(taken_down_at__isnull=True) | Q(take_down_reason__isnull=False),
-                name="publication_take_down_has_reason",
+                condition=Q(taken_down_at__isnull=True, take_down__isnull=True)
+                | Q(taken_down_at__isnull=False, take_down__isnull=False),
+                name="publication_take_down_is_a_decision",
             ),
         ]
         indexes = [models.Index(fields=["-published_at", "-id"], name="gallery_order")]

@@ -19,7 +19,28 @@ from reviews.models import Appeal, Decision, Publication, PublicationRequest, Re
 from reviews.permissions import reviewable_cohorts
 
 State = PublicationRequest.State
-OUTCOME_WORDS = {"approve": "approved", "reject": "rejected", "request_changes": "changes requested"}
+OUTCOME_WORDS = {
+    "approve": "approved", "reject": "rejected", "request_changes": "changes requested", "take_down": "taken down",
+}  # fmt: skip
+TAKE_DOWN_APPEAL_WORDS = {"approve": "take-down reversed", "reject": "take-down upheld"}
+SCOPES = {
+    ("review", "approve"): "The clip is published in the public gallery with your credit line.",
+    (
+        "review",
+        "reject",
+    ): "The clip is not published. It stays in your studio, private, and you keep every right to it.",
+    ("review", "request_changes"): (
+        "The clip is not published yet: change what the note asks and request publication again."
+    ),
+    ("take_down", "take_down"): (
+        "The clip was removed from the public gallery and its public copy deleted. It stays in your studio, "
+        "private, and you keep every right to it."
+    ),
+    ("take_down_appeal", "approve"): "The clip goes back into the public gallery with your credit line.",
+    ("take_down_appeal", "reject"): (
+        "The clip stays out of the public gallery. It stays in your studio, private, and you keep every right to it."
+    ),
+}
 
 
 def review_policy_of(cohort: Cohort) -> ReviewPolicy:
@@ -31,38 +52,56 @@ def review_policy_of(cohort: Cohort) -> ReviewPolicy:
 # --- Statements of reasons ------------------------------------------------------------------------
 
 
+def appeal_open_until(decision: Decision) -> datetime | None:
+    """The last moment the artist may appeal a decision (None: it cannot be appealed: only a rejection and a
+    take-down can, within the cohort's window)."""
+    if (decision.stage, decision.outcome) not in Decision.APPEALABLE:
+        return None
+    return decision.decided_at + timedelta(days=review_policy_of(decision.request.cohort).appeal_window_days)
+
+
+def appealable_decision(
+    request: PublicationRequest, *, decisions: list[Decision], appealed: set[int], publication: Publication | None
+) -> Decision | None:
+    """Which of ``decisions`` (the request's, oldest first) the artist may appeal, whatever the window: the
+    latest, if it is a rejection the request still stands on or the take-down of its publication in force,
+    and was not appealed (``appealed``: the ids of decisions appealed already)."""
+    latest = decisions[-1] if decisions else None
+    if latest is None or (latest.stage, latest.outcome) not in Decision.APPEALABLE or latest.pk in appealed:
+        return None
+    if latest.stage == Decision.Stage.REVIEW:
+        stands = request.state == State.REJECTED and request.stage == PublicationRequest.Stage.REVIEW
+    else:
+        stands = publication is not None and publication.take_down_id == latest.pk
+    return latest if stands and request.state not in PublicationRequest.OPEN else None
+
+
 def statement_of_reasons(decision: Decision) -> dict:
     """What the artist is told about a decision, in the shape of DSA Article 17: what was decided, the
     facts and the clause relied on, whether any part was automated, and how and until when to appeal."""
     request = decision.request
     reason = decision.reason_code
-    final = decision.stage == Decision.Stage.APPEAL
-    appeal_until = None
-    if not final and decision.outcome == Decision.Outcome.REJECT:
-        appeal_until = decision.decided_at + timedelta(days=review_policy_of(request.cohort).appeal_window_days)
-    if decision.outcome == Decision.Outcome.APPROVE:
-        scope = "The clip is published in the public gallery with your credit line."
-    elif decision.outcome == Decision.Outcome.REJECT:
-        scope = "The clip is not published. It stays in your studio, private, and you keep every right to it."
-    else:
-        scope = "The clip is not published yet: change what the note asks and request publication again."
+    final = decision.stage in Decision.FINAL_STAGES
+    appeal_until = appeal_open_until(decision)
+    stage_of_scope = Decision.Stage.REVIEW if decision.stage == Decision.Stage.APPEAL else decision.stage
     if final:
         redress = "This was the decision on your appeal, by a reviewer other than the first; it is final."
     elif appeal_until:
         redress = (
             f"You may appeal once, with a message, until {appeal_until:%Y-%m-%d %H:%M} UTC, from your "
-            "publication requests page or the API; another reviewer decides."
+            "publishing page or the API; another reviewer decides."
         )
     elif decision.outcome == Decision.Outcome.REQUEST_CHANGES:
         redress = "Request publication again once the clip or its details are changed."
     else:
         redress = ""
+    words = TAKE_DOWN_APPEAL_WORDS if decision.stage == Decision.Stage.TAKE_DOWN_APPEAL else OUTCOME_WORDS
     return {
-        "decision": OUTCOME_WORDS[decision.outcome],
+        "decision": words[decision.outcome],
         "outcome": decision.outcome,
         "stage": decision.stage,
         "decided_at": decision.decided_at,
-        "scope": scope,
+        "scope": SCOPES[(stage_of_scope, decision.outcome)],
         "facts": decision.note,
         "reason": (
             {
@@ -83,17 +122,21 @@ def statement_of_reasons(decision: Decision) -> dict:
         ),
         "appeal_until": appeal_until,
         "redress": redress,
-        **_transparency_fields(decision, reason, policy=review_policy_of(request.cohort)),
+        **_transparency_fields(
+            decision, reason, policy=review_policy_of(request.cohort), appealable=bool(appeal_until)
+        ),
     }
 
 
-def _transparency_fields(decision: Decision, reason, *, policy) -> dict:
+def _transparency_fields(decision: Decision, reason, *, policy, appealable: bool) -> dict:
     """The EU DSA Transparency Database's fields of a statement (its API's names and values). A refusal
-    to publish restricts the clip's visibility (it stays private); an approval restricts nothing."""
+    to publish restricts the clip's visibility (it stays private); a take-down, and an appeal that upholds
+    one, removes it; an approval (and a take-down reversed) restricts nothing."""
     negative = decision.outcome != Decision.Outcome.APPROVE
+    removal = negative and decision.stage in (Decision.Stage.TAKE_DOWN, Decision.Stage.TAKE_DOWN_APPEAL)
     routes = []
-    if negative and decision.stage != Decision.Stage.APPEAL:
-        routes.append("the internal appeal (DSA Art. 20), once, from the publication requests page or the API")
+    if appealable:
+        routes.append("the internal appeal (DSA Art. 20), once, from the publishing page or the API")
     if negative:
         routes.append(
             f"out-of-court dispute settlement (DSA Art. 21): {policy.out_of_court_body}"
@@ -101,11 +144,20 @@ def _transparency_fields(decision: Decision, reason, *, policy) -> dict:
             else "out-of-court dispute settlement by a body certified under DSA Art. 21"
         )
         routes.append("the courts of your country of residence")
+    if removal:
+        visibility, visibility_other = ["DECISION_VISIBILITY_CONTENT_REMOVED"], ""
+    elif negative:
+        visibility, visibility_other = (
+            ["DECISION_VISIBILITY_OTHER"],
+            "Not published in the public gallery; the clip stays private.",
+        )
+    else:
+        visibility, visibility_other = [], ""
     return {
         "id": f"decision-{decision.pk}",
         "puid": str(decision.request.generation.public_id),
-        "decision_visibility": ["DECISION_VISIBILITY_OTHER"] if negative else [],
-        "decision_visibility_other": "Not published in the public gallery; the clip stays private." if negative else "",
+        "decision_visibility": visibility,
+        "decision_visibility_other": visibility_other,
         "decision_ground": reason.ground if reason else "",
         "category": reason.category if reason else "",
         "ground_url": reason.ground_url if reason else "",
@@ -138,16 +190,17 @@ def statement_as_text(statement: dict) -> str:
 
 
 def requests_of(*, artist: User) -> QuerySet[PublicationRequest]:
-    """The artist's requests, newest first, with their decisions (and reasons), appeal and publication."""
+    """The artist's requests, newest first, with their decisions (and reasons), appeals and publication."""
     return (
         PublicationRequest.objects.filter(artist=artist)
-        .select_related("cohort__review_policy", "generation", "appeal", "publication__take_down_reason")
+        .select_related("cohort__review_policy", "generation", "publication")
         .prefetch_related(
+            "appeals",
             Prefetch(
                 "decisions",
-                queryset=Decision.objects.select_related("reason_code").order_by("decided_at"),
+                queryset=Decision.objects.select_related("reason_code").order_by("decided_at", "pk"),
                 to_attr="decision_list",
-            )
+            ),
         )
         .order_by("-created_at", "-id")
     )
@@ -160,14 +213,13 @@ def with_statements(requests: list[PublicationRequest]) -> list[PublicationReque
         for decision in request.decision_list:
             decision.request = request
         request.statements = [statement_of_reasons(decision) for decision in request.decision_list]
-        latest = request.statements[-1] if request.statements else None
-        request.may_appeal = bool(
-            latest
-            and request.state == State.REJECTED
-            and latest["appeal_until"]
-            and latest["appeal_until"] > now
-            and related_or_none(request, "appeal") is None
+        appealable = appealable_decision(
+            request,
+            decisions=request.decision_list,
+            appealed={appeal.appealed_decision_id for appeal in request.appeals.all()},
+            publication=related_or_none(request, "publication"),
         )
+        request.may_appeal = bool(appealable and appeal_open_until(appealable) > now)
         request.may_self_publish = (
             request.state in PublicationRequest.OPEN
             and request.stage == PublicationRequest.Stage.REVIEW
@@ -198,7 +250,8 @@ def review_queue(*, reviewer: User, filters: QueueFilters | None = None) -> Quer
         .exclude(artist=reviewer)
         .exclude(excluded_reviewer=reviewer)
         .exclude(Q(state=State.IN_REVIEW, lease_expires_at__gt=now) & ~Q(claimed_by=reviewer))
-        .select_related("cohort", "generation", "artist", "claimed_by", "appeal")
+        .select_related("cohort", "generation", "artist", "claimed_by")
+        .prefetch_related("appeals")
         .order_by("deadline_at", "id")
     )
     if filters.cohort:
@@ -229,7 +282,7 @@ def gallery() -> QuerySet[Publication]:
 
 
 def publications_of(*, artist: User) -> QuerySet[Publication]:
-    return Publication.objects.filter(request__artist=artist).select_related("request", "take_down_reason")
+    return Publication.objects.filter(request__artist=artist).select_related("request", "take_down__reason_code")
 
 
 # --- Numbers: the review dashboard and the transparency page --------------------------------------
@@ -299,7 +352,8 @@ def review_numbers(*, cohorts: QuerySet[Cohort] | None = None, since_days: int =
         )
     )
     numbers.appeals_decided = sum(outcomes.values())
-    numbers.appeal_reversals = sum(count for (first, final), count in outcomes.items() if first != final)
+    # A rejection upheld and a take-down upheld are both "reject" on appeal; anything else changed the outcome.
+    numbers.appeal_reversals = sum(count for (_first, final), count in outcomes.items() if final != "reject")
     numbers.overdue_by_cohort = list(
         requests.filter(state__in=PublicationRequest.OPEN, deadline_at__lte=timezone.now())
         .values_list("cohort__name")

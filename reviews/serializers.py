@@ -25,8 +25,11 @@ class StatementSerializer(serializers.Serializer):
     part was automated, and how and until when to appeal."""
 
     decision = serializers.CharField()
-    outcome = serializers.CharField()
-    stage = serializers.CharField(help_text="review, or appeal (final)")
+    outcome = serializers.CharField(help_text="approve, reject, request_changes or take_down.")
+    stage = serializers.CharField(
+        help_text="review or appeal (its final decision); take_down or take_down_appeal (its final decision: "
+        "approve restores the clip, reject upholds the take-down)."
+    )
     decided_at = serializers.DateTimeField()
     scope = serializers.CharField()
     facts = serializers.CharField(help_text="The reviewer's note.")
@@ -69,7 +72,7 @@ class PublicationRequestSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_appeal(self, obj) -> dict | None:
-        appeal = related_or_none(obj, "appeal")
+        appeal = obj.appeal
         return {"message": appeal.message, "created_at": appeal.created_at.isoformat()} if appeal else None
 
     def get_publication(self, obj) -> str | None:
@@ -114,7 +117,7 @@ class QueueItemSerializer(serializers.ModelSerializer):
         return obj.claimed_by_id == self.context["request"].user.pk
 
     def get_appeal_message(self, obj) -> str | None:
-        appeal = related_or_none(obj, "appeal")
+        appeal = obj.appeal
         return appeal.message if appeal else None
 
     def _url(self, obj, kind) -> str | None:
@@ -131,7 +134,9 @@ class QueueItemSerializer(serializers.ModelSerializer):
 
 
 class DecisionInputSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=Decision.Outcome.values)
+    outcome = serializers.ChoiceField(
+        choices=Decision.OUTCOMES_AT["review"], help_text="On a take-down's appeal, approve (restore) or reject only."
+    )
     # No default: '' would not match the field's own pattern, which strict schema validators refuse.
     reason_code = StrictSlugField(
         max_length=40, required=False, allow_blank=True, help_text="Required to reject or request changes."
@@ -153,7 +158,10 @@ class AppealInputSerializer(serializers.Serializer):
 
 class TakeDownInputSerializer(serializers.Serializer):
     reason_code = StrictSlugField(max_length=40)
-    note = StrictCharField(max_length=2000, required=False, default="", allow_blank=True)
+    note = StrictCharField(
+        min_length=1, max_length=2000, validators=[NOT_BLANK],
+        help_text="The facts: what in the clip led to taking it down. The artist reads it.",
+    )  # fmt: skip
 
 
 class PublicationSerializer(serializers.ModelSerializer):

@@ -54,7 +54,7 @@ def gallery(request):
 @require_GET
 def publication_page(request, public_id):
     publication = Publication.objects.filter(public_id=public_id).select_related(
-        "request__generation", "request__cohort", "decision", "take_down_reason"
+        "request__generation", "request__cohort", "decision", "take_down__reason_code"
     )
     publication = get_object_or_404(publication)
     own = request.user.is_authenticated and request.user.pk == publication.request.artist_id
@@ -200,7 +200,8 @@ def _queue_item(request, request_id) -> PublicationRequest:
         PublicationRequest.objects.filter(pk=request_id, cohort__in=reviewable_cohorts(reviewer=request.user))
         .exclude(artist=request.user)
         .exclude(excluded_reviewer=request.user)  # an appeal is for someone else
-        .select_related("cohort", "generation", "artist", "claimed_by", "appeal")
+        .select_related("cohort", "generation", "artist", "claimed_by")
+        .prefetch_related("appeals")
         .first()
     )
     if item is None:
@@ -218,7 +219,7 @@ def review_item(request, request_id: int):
     context = {
         "item": item,
         "holds": holds,
-        "form": DecisionForm(),
+        "form": DecisionForm(stage=item.stage),
         "previous_id": neighbours[position - 1] if position else None,
         "next_id": neighbours[position + 1] if position is not None and position + 1 < len(neighbours) else None,
         "history": selectors.with_statements(list(selectors.requests_of(artist=item.artist).filter(pk=item.pk)))[
@@ -265,12 +266,13 @@ def review_release(request, request_id: int):
 @require_POST
 @refusals_as_messages(back=_back_to_item)
 def review_decide(request, request_id: int):
-    form = DecisionForm(request.POST)
+    item = _queue_item(request, request_id)
+    form = DecisionForm(request.POST, stage=item.stage)
     if not form.is_valid():
         raise ApplicationError("invalid", "Choose approve, reject or request changes, with a reason to refuse.")
     decision = services.review_decide(
         reviewer=request.user,
-        request=_queue_item(request, request_id),
+        request=item,
         outcome=form.cleaned_data["outcome"],
         reason_code=form.cleaned_data["reason_code"],
         note=form.cleaned_data["note"],
@@ -286,14 +288,16 @@ def publication_take_down(request, public_id):
     form = TakeDownForm(request.POST)
     back = reverse("publication_page", kwargs={"public_id": public_id})
     if not form.is_valid():
-        messages.error(request, "Choose a reason from the published list to take a clip down.")
+        messages.error(
+            request, "To take a clip down, choose a reason from the published list and say what in the clip led to it."
+        )
         return redirect(back)
     try:
         services.publication_take_down(actor=request.user, publication=publication, **form.cleaned_data)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect(back)
-    messages.success(request, "Taken down. The artist is told why.")
+    messages.success(request, "Taken down. The artist gets the statement of reasons and may appeal.")
     return redirect("gallery")
 
 

@@ -28,7 +28,6 @@ from reviews.services.queue import (
 from reviews.services.reasons import reason_code_save
 from reviews.services.requests import (
     appeal_create,
-    appeal_open_until,
     publication_request_create,
     publication_request_withdraw,
     publication_self_publish,
@@ -37,7 +36,6 @@ from reviews.services.requests import (
 __all__ = [
     "CLAIM_LEASE",
     "appeal_create",
-    "appeal_open_until",
     "publication_create",
     "publication_request_create",
     "publication_request_withdraw",

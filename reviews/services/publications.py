@@ -21,7 +21,7 @@ from accounts.services import audit_record, notify
 from core.errors import ApplicationError
 from core.retry import backoff_seconds
 from generations.pricing import presets
-from reviews import credentials
+from reviews import credentials, selectors
 from reviews.models import Decision, Publication, PublicationRequest, ReasonCode
 from reviews.permissions import may_review
 
@@ -173,11 +173,12 @@ def publication_withdraw(*, actor: User, publication: Publication) -> Publicatio
 
 
 @transaction.atomic
-def publication_take_down(*, actor: User, publication: Publication, reason_code: str, note: str = "") -> Publication:
-    """Staff remove a published clip, only with a reason from the published list; the artist is told why."""
+def publication_take_down(*, actor: User, publication: Publication, reason_code: str, note: str = "") -> Decision:
+    """Staff remove a published clip, only with a reason from the published list and the facts. The take-down
+    is a decision (stage take_down): the artist gets its statement of reasons and may appeal it once."""
     publication = (
-        Publication.objects.select_for_update()
-        .select_related("request__cohort", "request__artist")
+        Publication.objects.select_for_update(of=("self",))
+        .select_related("request__cohort__review_policy", "request__artist", "request__generation")
         .get(pk=publication.pk)
     )
     request = publication.request
@@ -190,29 +191,45 @@ def publication_take_down(*, actor: User, publication: Publication, reason_code:
         raise ApplicationError(
             "invalid", "Choose a reason from the published list.", fields={"reason_code": "required"}
         )
-    if not (note or "").strip():
+    note = (note or "").strip()
+    if not note:
         raise ApplicationError(
             "invalid",
             "Say what in the clip led to taking it down: the artist reads it as the facts.",
             fields={"note": "required"},
         )
-    publication.taken_down_at, publication.taken_down_by = timezone.now(), actor
-    publication.take_down_reason, publication.take_down_note = reason, (note or "").strip()[:2000]
+    if len(note) > 2000:
+        raise ApplicationError("invalid", "Notes are at most 2,000 characters.", fields={"note": "at most 2,000"})
+    decision = Decision.objects.create(
+        request=request, stage=Decision.Stage.TAKE_DOWN, outcome=Decision.Outcome.TAKE_DOWN, reviewer=actor,
+        reason_code=reason, note=note,
+    )  # fmt: skip
+    publication.taken_down_at, publication.take_down = decision.decided_at, decision
     _delete_files_after_commit(publication)
-    publication.save(
-        update_fields=["taken_down_at", "taken_down_by", "take_down_reason", "take_down_note", "video", "poster"]
-    )
+    publication.save(update_fields=["taken_down_at", "take_down", "video", "poster"])
     audit_record(
         action="publication.taken_down", actor=actor, target=publication, subject_user=request.artist,
-        cohort=request.cohort, data={"reason_code": reason.code},
+        cohort=request.cohort, data={"reason_code": reason.code, "decision": decision.pk},
     )  # fmt: skip
-    notify(
-        user=request.artist,
-        kind="publication_taken_down",
-        title=f"{request.title} was taken down from the gallery",
-        body=(
-            f"Reason: {reason.label} ({reason.policy_clause}). {reason.description} {publication.take_down_note}"
-        ).strip(),
-        email=True,
-    )
+    artist_tell(decision, kind="publication_taken_down", title=f"{request.title} was taken down from the gallery")
+    return decision
+
+
+def publication_restore(*, publication: Publication) -> Publication:
+    """An appeal reversed the take-down: the clip goes back to the gallery once its public copy is signed
+    again (the take-down deleted it). Call under the request's lock, from the appeal's decision."""
+    publication = Publication.objects.select_for_update().get(pk=publication.pk)
+    publication.taken_down_at, publication.take_down = None, None
+    publication.signed_at, publication.sign_error, publication.sign_next_attempt_at = None, "", timezone.now()
+    publication.save(update_fields=["taken_down_at", "take_down", "signed_at", "sign_error", "sign_next_attempt_at"])
+    transaction.on_commit(lambda: _send_sign_task(publication.pk), robust=True)
     return publication
+
+
+def artist_tell(decision: Decision, *, kind: str, title: str = "") -> None:
+    """The artist's notification and email carry the decision's whole statement of reasons."""
+    statement = selectors.statement_of_reasons(decision)
+    notify(
+        user=decision.request.artist, kind=kind, title=title or f"{decision.request.title}: {statement['decision']}",
+        body=selectors.statement_as_text(statement), email=True,
+    )  # fmt: skip

@@ -20,7 +20,7 @@ from core.locking import skip_locked
 from reviews import selectors
 from reviews.models import Appeal, Decision, PublicationRequest, ReasonCode
 from reviews.permissions import may_review, reviewable_cohorts, reviewers
-from reviews.services.publications import publication_create
+from reviews.services.publications import artist_tell, publication_create, publication_restore
 
 CLAIM_LEASE = timedelta(minutes=15)
 DIGEST_EVERY = timedelta(days=1)
@@ -28,7 +28,7 @@ State = PublicationRequest.State
 
 
 # What the queue shows about a claimed request, read with the claim itself (the row lock is on the request only).
-QUEUE_ITEM_RELATED = ("cohort", "generation", "artist", "appeal")
+QUEUE_ITEM_RELATED = ("cohort", "generation", "artist")
 
 
 def _free(now) -> Q:
@@ -120,16 +120,27 @@ STATE_AFTER = {
 }
 
 
+def _outcome_checked(request: PublicationRequest, outcome: str) -> str:
+    allowed = Decision.OUTCOMES_AT[request.stage]
+    if outcome in allowed:
+        return outcome
+    if request.stage == PublicationRequest.Stage.TAKE_DOWN_APPEAL:
+        text = "On the appeal of a take-down, approve (the clip goes back to the gallery) or reject (it stays down)."
+    else:
+        text = "Choose approve, reject or request_changes."
+    raise ApplicationError("invalid", text, fields={"outcome": ", ".join(allowed)})
+
+
 @transaction.atomic
 def review_decide(
     *, reviewer: User, request: PublicationRequest, outcome: str, reason_code: str | None = None, note: str = ""
 ) -> Decision:
     """Decide a request the reviewer holds: approve (which publishes it), reject or request changes (each
-    with a reason code). Exactly one decision counts: a request already decided is a 409. At the appeal
-    stage the decision is final."""
+    with a reason code). Exactly one decision counts: a request already decided is a 409. At an appeal
+    stage the decision is final; on a take-down's appeal, approve restores the clip and reject upholds."""
     request = (
         PublicationRequest.objects.select_for_update(of=("self",))
-        .select_related("cohort", "artist", "generation")
+        .select_related("cohort__review_policy", "artist", "generation")
         .get(pk=request.pk)
     )
     if not may_review(reviewer=reviewer, cohort_id=request.cohort_id) or request.artist_id == reviewer.pk:
@@ -138,12 +149,7 @@ def review_decide(
         raise ApplicationError("already_decided", "Someone decided this request already.", status=409)
     if request.claimed_by_id != reviewer.pk or request.lease_expires_at <= timezone.now():
         raise ApplicationError("not_claimed", "Claim the request before deciding it.", status=409)
-    if outcome not in Decision.Outcome.values:
-        raise ApplicationError(
-            "invalid",
-            "Choose approve, reject or request_changes.",
-            fields={"outcome": ", ".join(Decision.Outcome.values)},
-        )
+    outcome = _outcome_checked(request, outcome)
     note = (note or "").strip()
     if len(note) > 2000:
         raise ApplicationError("invalid", "Notes are at most 2,000 characters.", fields={"note": "at most 2,000"})
@@ -164,28 +170,29 @@ def review_decide(
             decision = Decision.objects.create(
                 request=request, stage=request.stage, reviewer=reviewer, outcome=outcome, reason_code=reason, note=note
             )
-            if request.stage == PublicationRequest.Stage.APPEAL:
-                Appeal.objects.filter(request=request).update(decision=decision, decided_by=reviewer)
+            # The appeal's row holds its stage to one decision (the unique constraint holds the review stages).
+            undecided = Appeal.objects.filter(request=request, decision__isnull=True)
+            if request.stage in Decision.FINAL_STAGES and not undecided.update(decision=decision, decided_by=reviewer):
+                raise IntegrityError("the appeal is decided already")
     except IntegrityError as exc:  # the lock makes this rare; the constraints still decide
         raise ApplicationError("already_decided", "Someone decided this request already.", status=409) from exc
-    request.state = STATE_AFTER[outcome]
+    if request.stage == PublicationRequest.Stage.TAKE_DOWN_APPEAL:
+        publication = request.publication
+        request.state = State.APPROVED if publication.decision_id else State.SELF_PUBLISHED  # as before the appeal
+        if outcome == Decision.Outcome.APPROVE:
+            publication_restore(publication=publication)
+    else:
+        request.state = STATE_AFTER[outcome]
+        if outcome == Decision.Outcome.APPROVE:
+            publication_create(request=request, decision=decision)
     request.claimed_by, request.lease_expires_at, request.closed_at = None, None, timezone.now()
     request.save(update_fields=["state", "claimed_by", "lease_expires_at", "closed_at"])
-    if outcome == Decision.Outcome.APPROVE:
-        publication_create(request=request, decision=decision)
     audit_record(
         action=f"review.{outcome}", actor=reviewer, target=request, subject_user=request.artist,
         cohort=request.cohort, data={"reason_code": reason.code if reason else None, "stage": request.stage},
     )  # fmt: skip
     decision.request = request
-    statement = selectors.statement_of_reasons(decision)
-    notify(
-        user=request.artist,
-        kind="review_decided",
-        title=f"{request.title}: {statement['decision']}",
-        body=selectors.statement_as_text(statement),
-        email=True,
-    )
+    artist_tell(decision, kind="review_decided")
     return decision
 
 

@@ -1,4 +1,5 @@
-"""The artist's side: asking for publication, withdrawing, appealing a rejection, publishing past the deadline."""
+"""The artist's side: asking for publication, withdrawing, appealing a rejection or a take-down, publishing past
+the deadline."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from reviews.models import Appeal, Decision, Publication, PublicationRequest
 from reviews.services.publications import publication_create
 
 State = PublicationRequest.State
+Stage = PublicationRequest.Stage
 APPEAL_MESSAGE_MAX = 2000
 
 
@@ -89,34 +91,40 @@ def publication_request_withdraw(*, actor: User, request: PublicationRequest) ->
     return request
 
 
-def appeal_open_until(decision: Decision):
-    """The last moment the artist may appeal a rejection (None: this decision cannot be appealed)."""
-    if decision.stage != Decision.Stage.REVIEW or decision.outcome != Decision.Outcome.REJECT:
+def _appealable(request: PublicationRequest) -> Decision | None:
+    """The decision the artist may appeal now: a rejection the request still stands on, or the take-down
+    of its publication in force; each once."""
+    latest = request.decisions.select_related("request__cohort__review_policy").order_by("-decided_at", "-pk").first()
+    if (
+        latest is None
+        or (latest.stage, latest.outcome) not in Decision.APPEALABLE
+        or Appeal.objects.filter(appealed_decision=latest).exists()
+    ):
         return None
-    return decision.decided_at + timedelta(days=selectors.review_policy_of(decision.request.cohort).appeal_window_days)
+    if latest.stage == Decision.Stage.REVIEW:
+        return latest if request.state == State.REJECTED and request.stage == PublicationRequest.Stage.REVIEW else None
+    in_force = Publication.objects.filter(request=request, take_down=latest, taken_down_at__isnull=False).exists()
+    return latest if in_force and request.state not in PublicationRequest.OPEN else None
 
 
 @transaction.atomic
 def appeal_create(*, artist: User, request: PublicationRequest, message: str) -> Appeal:
-    """Appeal a rejection, once, inside the cohort's window: the request goes back into the queue for a
-    reviewer other than the one who rejected it, whose decision is final."""
+    """Appeal a rejection or a take-down, once, inside the cohort's window: the request goes back into the
+    queue for a reviewer other than the one who decided, whose decision is final."""
     request = _own_request_locked(actor=artist, request=request)
     message = (message or "").strip()
     if not message or len(message) > APPEAL_MESSAGE_MAX:
         raise _refused(
             "invalid", "Say in 1 to 2,000 characters why the decision should change.", 400, message="1-2,000"
         )
-    decision = request.decisions.filter(stage=Decision.Stage.REVIEW).select_related("request__cohort").first()
-    if request.state != State.REJECTED or request.stage != PublicationRequest.Stage.REVIEW or decision is None:
-        raise _refused("not_appealable", "Only a rejection can be appealed, once.")
-    if timezone.now() > appeal_open_until(decision):
+    decision = _appealable(request)
+    if decision is None:
+        raise _refused("not_appealable", "Only a rejection or a take-down can be appealed, once.")
+    if timezone.now() > selectors.appeal_open_until(decision):
         raise _refused("appeal_window_closed", "The time to appeal this decision has passed.")
     now = timezone.now()
-    request.state, request.stage, request.excluded_reviewer_id = (
-        State.PENDING,
-        request.Stage.APPEAL,
-        decision.reviewer_id,
-    )
+    stage = Stage.APPEAL if decision.stage == Decision.Stage.REVIEW else Stage.TAKE_DOWN_APPEAL
+    request.state, request.stage, request.excluded_reviewer_id = State.PENDING, stage, decision.reviewer_id
     request.deadline_at, request.overdue_at, request.closed_at = (
         now + timedelta(hours=selectors.review_policy_of(request.cohort).deadline_hours), None, None,
     )  # fmt: skip
@@ -132,7 +140,10 @@ def appeal_create(*, artist: User, request: PublicationRequest, message: str) ->
         raise _refused(
             "conflict", "Another request for this clip waits for review; withdraw it to appeal this one."
         ) from exc
-    audit_record(action="review.appealed", actor=artist, target=request, subject_user=artist, cohort=request.cohort)
+    audit_record(
+        action="review.appealed", actor=artist, target=request, subject_user=artist, cohort=request.cohort,
+        data={"stage": stage, "decision": decision.pk},
+    )  # fmt: skip
     return appeal
 
 
@@ -143,7 +154,7 @@ def publication_self_publish(*, artist: User, request: PublicationRequest) -> Pu
     request = _own_request_locked(actor=artist, request=request)
     if not selectors.review_policy_of(request.cohort).publish_after_deadline:
         raise _refused("not_allowed", "This cohort does not let artists publish without a review.", 403)
-    if request.state not in PublicationRequest.OPEN or request.stage != PublicationRequest.Stage.REVIEW:
+    if request.state not in PublicationRequest.OPEN or request.stage != Stage.REVIEW:
         raise _refused("not_open", f"This request is {request.get_state_display().lower()}.")
     if request.deadline_at > timezone.now():
         raise _refused("deadline_not_passed", "The review deadline has not passed yet.")

@@ -11,7 +11,7 @@ from generations.models import StaffAccess
 from reviews import services
 from reviews.models import PublicationRequest, ReasonCode
 from tests.support.clients import api_client_for
-from tests.support.people import rendered
+from tests.support.people import rendered, signing_worker_runs
 
 
 def test_asking_to_publish_from_the_clip_page_says_what_to_fix(team):
@@ -104,3 +104,35 @@ def test_who_reads_the_numbers(team):
     assert api_client_for(team.artist).get(transparency).status_code == 200
     assert api_client_for(team.other_artist).get(transparency).status_code == 404
     assert api_client_for(None).get(transparency).status_code == 302  # sign in first
+
+
+def test_a_take_down_on_the_page_reaches_the_artist_as_a_statement_they_appeal_on_the_page(team):
+    generation = rendered(team.artist, team.cohort)
+    request = services.publication_request_create(artist=team.artist, generation=generation, title="Heron")
+    services.review_claim(reviewer=team.reviewer, request=request)
+    services.review_decide(reviewer=team.reviewer, request=request, outcome="approve")
+    signing_worker_runs()
+    public_id = request.publication.public_id
+    desk = api_client_for(team.reviewer)
+    take_down = reverse("publication_take_down", args=[public_id])
+    assert take_down in desk.get(reverse("publication_page", args=[public_id])).content.decode()
+    no_facts = desk.post(take_down, {"reason_code": "likeness", "note": ""}, follow=True).content.decode()
+    assert "say what in the clip led to it" in no_facts and request.decisions.count() == 1
+    assert desk.post(take_down, {"reason_code": "likeness", "note": "A real face, frames 2-9."}).status_code == 302
+
+    artist = api_client_for(team.artist)
+    mine = artist.get(reverse("publication_requests")).content.decode()
+    assert "Taken down" in mine and "A real face, frames 2-9." in mine and "Appeal this decision" in mine
+    own_page = artist.get(reverse("publication_page", args=[public_id])).content.decode()
+    assert "A real face, frames 2-9." in own_page and reverse("publication_requests") in own_page
+    appealed = artist.post(reverse("publication_request_appeal", args=[request.pk]), {"message": "It is my face."})
+    assert appealed.status_code == 302
+    assert "Take-down appeal" in artist.get(reverse("publication_requests")).content.decode()
+
+    second = api_client_for(team.second_reviewer)
+    item_url = second.post(reverse("review_claim_next"))["Location"]
+    item = second.get(item_url).content.decode()
+    assert "appeal of a take-down" in item and "It is my face." in item and 'value="request_changes"' not in item
+    assert second.post(reverse("review_decide", args=[request.pk]), {"decide": "approve"}).status_code == 302
+    signing_worker_runs()
+    assert "Heron" in api_client_for(team.other_artist).get(reverse("gallery")).content.decode()

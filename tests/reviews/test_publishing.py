@@ -6,7 +6,8 @@ import os
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from accounts.models import ConsentRecord
@@ -174,12 +175,108 @@ def test_withdrawal_any_time_and_take_down_only_with_a_reason(team, django_captu
         actor=team.reviewer, publication=two, reason_code="defect", note="Frames 3-5 are black."
     )
     two.refresh_from_db()
-    assert two.taken_down_by == team.reviewer and two.take_down_reason.code == "defect"
+    assert (two.take_down.reviewer, two.take_down.reason_code.code, two.take_down.stage) == (
+        team.reviewer, "defect", "take_down",
+    )  # fmt: skip
     told = team.artist.notifications.get(kind="publication_taken_down")
     assert "Technical defect" in told.body and "Frames 3-5" in told.body
     assert selectors.gallery().count() == 0
     with pytest.raises(IntegrityError), transaction.atomic():
-        Publication.objects.filter(pk=one.pk).update(taken_down_at=timezone.now())  # a take-down names its reason
+        Publication.objects.filter(pk=one.pk).update(taken_down_at=timezone.now())  # a take-down is a decision
+
+
+def take_down(team, title="Heron") -> tuple[PublicationRequest, Publication]:
+    """A clip approved, signed into the gallery, then taken down by the first reviewer."""
+    request = ask(team, title=title)
+    decide(team.reviewer, request)
+    signing_worker_runs()
+    publication = Publication.objects.get(request=request)
+    services.publication_take_down(
+        actor=team.reviewer, publication=publication, reason_code="likeness", note="The face is a real actor's."
+    )
+    publication.refresh_from_db()
+    return request, publication
+
+
+def test_a_take_down_makes_a_statement_the_artist_can_appeal(team, django_capture_on_commit_callbacks):
+    request, publication = take_down(team)
+    statement = selectors.statement_of_reasons(publication.take_down)
+    assert (statement["decision"], statement["decision_visibility"]) == (
+        "taken down", ["DECISION_VISIBILITY_CONTENT_REMOVED"],
+    )  # fmt: skip
+    assert statement["facts"] == "The face is a real actor's." and statement["reason"]["code"] == "likeness"
+    assert statement["appeal_until"] == publication.take_down.decided_at + timedelta(days=180)
+    assert statement["redress_routes"][0].startswith("the internal appeal")
+    told = team.artist.notifications.get(kind="publication_taken_down")
+    assert "You may appeal once" in told.body and "Policy likeness" in told.body
+    shown = selectors.with_statements(list(selectors.requests_of(artist=team.artist)))[0]
+    assert shown.may_appeal and [s["stage"] for s in shown.statements] == ["review", "take_down"]
+
+    services.appeal_create(artist=team.artist, request=request, message="The face is my own; I am the actor.")
+    request.refresh_from_db()
+    assert (request.state, request.stage, request.excluded_reviewer) == ("pending", "take_down_appeal", team.reviewer)
+    assert services.review_claim_next(reviewer=team.reviewer) is None  # not the reviewer who took it down
+    claimed = services.review_claim_next(reviewer=team.second_reviewer)
+    with pytest.raises(ApplicationError) as no_changes:
+        services.review_decide(
+            reviewer=team.second_reviewer, request=claimed, outcome="request_changes", reason_code="likeness", note="x"
+        )
+    assert no_changes.value.fields == {"outcome": "approve, reject"}
+    with django_capture_on_commit_callbacks(execute=True):
+        reversed_ = services.review_decide(reviewer=team.second_reviewer, request=claimed, outcome="approve")
+    assert selectors.statement_of_reasons(reversed_)["decision"] == "take-down reversed"
+    request.refresh_from_db()
+    publication.refresh_from_db()
+    assert (request.state, publication.taken_down_at, publication.take_down, publication.video.name) == (
+        "approved", None, None, "",
+    )  # fmt: skip
+    signing_worker_runs()  # the take-down deleted the public copy: the restored clip is signed again
+    publication.refresh_from_db()
+    assert publication.is_public and os.path.exists(publication.video.path)
+    assert list(selectors.gallery()) == [publication]
+    assert Appeal.objects.get(request=request).decision == reversed_
+    with pytest.raises(ApplicationError) as again:
+        services.appeal_create(artist=team.artist, request=request, message="once more")
+    assert again.value.code == "not_appealable"
+
+
+def test_an_upheld_take_down_is_final_and_a_restored_clip_can_be_taken_down_again(team):
+    request, publication = take_down(team)
+    services.appeal_create(artist=team.artist, request=request, message="Please look again.")
+    claimed = services.review_claim_next(reviewer=team.second_reviewer)
+    upheld = services.review_decide(
+        reviewer=team.second_reviewer, request=claimed, outcome="reject", reason_code="likeness",
+        note="The actor's agency wrote to us; the face is theirs.",
+    )  # fmt: skip
+    statement = selectors.statement_of_reasons(upheld)
+    assert (statement["decision"], statement["appeal_until"]) == ("take-down upheld", None)
+    assert "final" in statement["redress"]
+    assert statement["decision_visibility"] == ["DECISION_VISIBILITY_CONTENT_REMOVED"]
+    assert not statement["redress_routes"][0].startswith("the internal appeal")  # courts and settlement remain
+    request.refresh_from_db()
+    publication.refresh_from_db()
+    assert request.state == "approved" and publication.taken_down_at is not None and selectors.gallery().count() == 0
+    shown = selectors.with_statements(list(selectors.requests_of(artist=team.artist)))[0]
+    assert not shown.may_appeal
+    with pytest.raises(ApplicationError) as again:
+        services.appeal_create(artist=team.artist, request=request, message="And again.")
+    assert again.value.code == "not_appealable"
+
+    # Restored on a second clip's appeal, a clip may still be taken down on new facts, and appealed again.
+    second, restored = take_down(team, title="Egret")
+    services.appeal_create(artist=team.artist, request=second, message="Mine.")
+    services.review_decide(
+        reviewer=team.second_reviewer, request=services.review_claim_next(reviewer=team.second_reviewer),
+        outcome="approve",
+    )  # fmt: skip
+    signing_worker_runs()
+    restored.refresh_from_db()
+    again_down = services.publication_take_down(
+        actor=team.admin, publication=restored, reason_code="defect", note="A court order names it."
+    )
+    assert selectors.statement_of_reasons(again_down)["appeal_until"] is not None
+    services.appeal_create(artist=team.artist, request=second, message="The order was lifted.")
+    assert Appeal.objects.filter(request=second).count() == 2
 
 
 def test_reviewers_get_a_digest_of_new_requests_at_most_daily(team):
@@ -189,3 +286,27 @@ def test_reviewers_get_a_digest_of_new_requests_at_most_daily(team):
     ask(team, title="Next day")
     assert services.review_send_digests(now=timezone.now() + timedelta(days=1, minutes=1)) == 3
     assert team.other_reviewer.notifications.filter(kind="review_digest").count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_turns_each_take_down_into_its_decision_and_back(team):
+    request, publication = take_down(team)
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate([("reviews", "0008_dsa_grounds_and_redress")])  # the take-down back in its old fields
+        old = MigrationExecutor(connection).loader.project_state([("reviews", "0008_dsa_grounds_and_redress")]).apps
+        row = old.get_model("reviews", "Publication").objects.get(pk=publication.pk)
+        assert (row.taken_down_by_id, row.take_down_reason.code, row.take_down_note) == (
+            team.reviewer.pk, "likeness", "The face is a real actor's.",
+        )  # fmt: skip
+        assert not old.get_model("reviews", "Decision").objects.filter(stage="take_down").exists()
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    publication.refresh_from_db()
+    decision = publication.take_down
+    assert (decision.reviewer, decision.reason_code.code, decision.note, decision.stage) == (
+        team.reviewer, "likeness", "The face is a real actor's.", "take_down",
+    )  # fmt: skip
+    assert decision.decided_at == publication.taken_down_at and decision.request == request

@@ -12,7 +12,7 @@ from core.errors import ApplicationError
 from reviews import services
 from reviews.models import ReasonCode
 from tests.support.clients import api_client_for
-from tests.support.people import rendered
+from tests.support.people import rendered, signing_worker_runs
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "transparency_statements.json").read_text())
 
@@ -79,3 +79,39 @@ def test_the_month_exports_in_the_transparency_databases_shape(team):
         api_client_for(team.admin).get(reverse("api-transparency-export", args=[team.cohort.pk, "2026-13"])).status_code
         == 400
     )
+
+
+def test_a_take_down_through_the_api_is_a_statement_in_the_export_and_appealable_through_the_api(team):
+    generation = rendered(team.artist, team.cohort)
+    request = services.publication_request_create(artist=team.artist, generation=generation, title="Heron")
+    services.review_claim(reviewer=team.reviewer, request=request)
+    services.review_decide(reviewer=team.reviewer, request=request, outcome="approve")
+    signing_worker_runs()
+    public_id = request.publication.public_id
+    take_down = reverse("api-publication-take-down", args=[public_id])
+    reviewer = api_client_for(team.reviewer)
+    no_facts = reviewer.post(take_down, {"reason_code": "likeness"}, format="json")
+    assert no_facts.status_code == 400 and "note" in no_facts.json()["error"]["fields"]
+    assert (
+        reviewer.post(take_down, {"reason_code": "likeness", "note": "A real face."}, format="json").status_code == 204
+    )
+
+    artist = api_client_for(team.artist)
+    statements = artist.get(reverse("api-publication-request", args=[request.pk])).json()["statements"]
+    assert [(s["stage"], s["decision_visibility"]) for s in statements] == [
+        ("review", []), ("take_down", ["DECISION_VISIBILITY_CONTENT_REMOVED"]),
+    ]  # fmt: skip
+    assert statements[1]["appeal_until"] and statements[1]["facts"] == "A real face."
+
+    period = f"{timezone.now():%Y-%m}"
+    body = api_client_for(team.admin).get(reverse("api-transparency-export", args=[team.cohort.pk, period])).json()
+    jsonschema.validate(body, SCHEMA)
+    (exported,) = body["statements"]  # the approval restricts nothing; the take-down does
+    assert exported["decision_visibility"] == ["DECISION_VISIBILITY_CONTENT_REMOVED"]
+    assert exported["decision_facts"] == "A real face." and exported["platform_statement_id"] == statements[1]["id"]
+
+    appealed = artist.post(
+        reverse("api-publication-request-appeal", args=[request.pk]), {"message": "It is my face."}, format="json"
+    )
+    assert appealed.status_code == 200
+    assert (appealed.json()["stage"], appealed.json()["appeal"]["message"]) == ("take_down_appeal", "It is my face.")
