@@ -128,7 +128,11 @@ def finish_succeeded(
     module_ms: dict[str, float] | None = None,
 ) -> bool:
     """Store the clip, record its hash, charge the reservation, and record the job's phase timings
-    (``module_ms``: the inference module's own). Returns False when the lease was lost."""
+    (``module_ms``: the inference module's own). Returns False when the lease was lost, or when the artist
+    cancelled before the clip was stored: then it ends canceled, uncharged, and nothing is kept."""
+    if Generation.objects.filter(pk=generation_id, cancel_requested=True).exists():
+        finish_canceled(generation_id=generation_id, owner=owner, gpu_seconds=gpu_seconds)
+        return False
     store_started = time.perf_counter()
     digest = hashlib.sha256()
     with open(video_path, "rb") as fh:
@@ -142,14 +146,22 @@ def finish_succeeded(
         stored_poster = Generation.poster.field.storage.save(f"clips/{generation_id}/poster.jpg", File(poster))
     settle_started = time.perf_counter()
     with transaction.atomic():
-        generation = _settle(
-            generation_id, owner, status=Status.SUCCEEDED, progress=100, gpu_seconds=gpu_seconds,
-            video=stored_video, poster=stored_poster, video_sha256=digest.hexdigest(),
-            video_bytes=Path(video_path).stat().st_size,
-        )  # fmt: skip
-        if generation is not None:
-            ledger.credits_charge(generation=generation)
-    if generation is None:
+        # A cancel that arrived while the files were stored still wins: under the row lock, either the
+        # cancel was asked first (canceled, released) or it comes after and finds the clip finished.
+        cancelled = Generation.objects.select_for_update().filter(pk=generation_id, cancel_requested=True).exists()
+        if cancelled:
+            generation = _settle(generation_id, owner, status=Status.CANCELED, gpu_seconds=gpu_seconds)
+            if generation is not None:
+                ledger.credits_release(generation=generation)
+        else:
+            generation = _settle(
+                generation_id, owner, status=Status.SUCCEEDED, progress=100, gpu_seconds=gpu_seconds,
+                video=stored_video, poster=stored_poster, video_sha256=digest.hexdigest(),
+                video_bytes=Path(video_path).stat().st_size,
+            )  # fmt: skip
+            if generation is not None:
+                ledger.credits_charge(generation=generation)
+    if generation is None or cancelled:
         Generation.video.field.storage.delete(stored_video)
         Generation.poster.field.storage.delete(stored_poster)
         return False

@@ -177,13 +177,28 @@ def queue_position(*, generation: Generation) -> int | None:
     return ahead + 1
 
 
-def recent_gpu_seconds_per_job(*, sample: int = 50) -> float:
-    recent = list(
-        Generation.objects.filter(status=Status.SUCCEEDED)
-        .order_by("-finished_at")
-        .values_list("gpu_seconds", flat=True)[:sample]
-    )
-    return statistics.median(recent) if recent else 5.0
+def recent_seconds_per_job(*, sample: int = 50) -> float:
+    """A clip's whole time on a worker (load, denoise, decode, encode, store), the median of recent ones."""
+    recent = Generation.objects.filter(status=Status.SUCCEEDED, started_at__isnull=False).order_by("-finished_at")
+    spans = [(end - start).total_seconds() for start, end in recent.values_list("started_at", "finished_at")[:sample]]
+    return statistics.median(spans) if spans else 5.0
+
+
+PROGRESS_PHASES = ("denoise", "decode", "encode", "store")  # in order; store: to storage and recorded
+DEFAULT_PHASE_SHARES = {"denoise": 0.5, "decode": 0.35, "encode": 0.05, "store": 0.1}
+
+
+def phase_shares(*, preset: str, sample: int = 20) -> dict[str, float]:
+    """Each phase's expected share of a clip's time with ``preset``, from its recent clips (the defaults
+    until it has some): what a progress bar that counts every phase weighs them by."""
+    recent = Generation.objects.filter(preset=preset, status=Status.SUCCEEDED).exclude(phase_ms={})
+    rows = list(recent.order_by("-finished_at").values_list("phase_ms", flat=True)[:sample])
+    if not rows:
+        return dict(DEFAULT_PHASE_SHARES)
+    spent = {phase: statistics.median(row.get(phase, 0) for row in rows) for phase in ("denoise", "decode", "encode")}
+    spent["store"] = statistics.median(row.get("store", 0) + row.get("settle", 0) for row in rows)
+    total = sum(spent.values()) or 1.0
+    return {phase: max(spent[phase] / total, 0.01) for phase in PROGRESS_PHASES}
 
 
 def with_queue_estimates(generations: list[Generation]) -> list[Generation]:
@@ -201,7 +216,7 @@ def with_queue_estimate(generation: Generation) -> Generation:
 
 
 def _estimate(generations: list[Generation], positions: dict[int, int | None]) -> list[Generation]:
-    per_job = recent_gpu_seconds_per_job()
+    per_job = recent_seconds_per_job()
     now = timezone.now()
     for generation in generations:
         position = positions.get(generation.pk)

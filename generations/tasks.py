@@ -22,7 +22,7 @@ from django.utils import timezone
 
 import core.retry
 import inference
-from generations import dispatch, webhooks
+from generations import dispatch, selectors, webhooks
 from generations.models import CreditAccount
 from generations.pricing import presets
 from generations.services import credits_refill
@@ -182,15 +182,25 @@ def render_claim(claim: dispatch.Claim) -> None:
     last_beat = [time.monotonic()]
     first_id = str(claim.generations[0].pk)
 
-    def on_progress(request_id: str, step: int, total: int) -> None:
-        heartbeat.progress[int(request_id)] = int(100 * step / total)
+    shares = selectors.phase_shares(preset=claim.generations[0].preset)
+    last_cancel_read = [0.0]
+
+    def on_progress(request_id: str, phase: str, done: int, total: int) -> None:
+        # Every phase counts by its expected share; the bar never goes back (a batch that drops a
+        # cancelled clip starts the others again) and stays below 100 until the clip is stored.
+        percent = int(100 * progress_fraction(shares, phase, done, total))
+        heartbeat.progress[int(request_id)] = max(heartbeat.progress[int(request_id)], percent)
         if request_id != first_id:
-            return  # called once per clip of the batch: look at the database once per step
-        if time.monotonic() - last_beat[0] >= 1.0 or step == total:  # live progress without a write per step
+            return  # called once per clip of the batch: look at the database once per boundary
+        now = time.monotonic()
+        if now - last_beat[0] >= 1.0:  # live progress without a write per step
             heartbeat.beat()
-            last_beat[0] = time.monotonic()
-        else:
-            heartbeat.refresh_cancels()  # one read per step: a cancel stops the render within a step
+            last_beat[0] = now
+        elif phase == "denoise" or now - last_cancel_read[0] >= 0.1:
+            # One read per step (a cancel stops the render within a step) and at most ten a second
+            # between the decode's and the encode's many small pieces.
+            heartbeat.refresh_cancels()
+            last_cancel_read[0] = now
 
     requests = [
         inference.GenerationRequest(
@@ -227,6 +237,12 @@ def render_claim(claim: dispatch.Claim) -> None:
         # A stopping worker sends no wake-up: it would take the message itself (the beat wakes another).
         if not _stopping():
             dispatch.wake_for_waiting_jobs(at_most=1)
+
+
+def progress_fraction(shares: dict[str, float], phase: str, done: int, total: int) -> float:
+    """How far a clip is, 0 to 1, when ``phase`` has ``done`` of ``total`` pieces behind it."""
+    before = sum(shares[earlier] for earlier in selectors.PROGRESS_PHASES[: selectors.PROGRESS_PHASES.index(phase)])
+    return (before + shares[phase] * done / max(total, 1)) / sum(shares.values())
 
 
 def _record(owner: str, outcome: inference.Outcome, *, handing_back: bool = False) -> None:

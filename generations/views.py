@@ -170,7 +170,12 @@ def generation_row(request, public_id):
 @refusals_as_messages(back="studio")
 def generation_cancel(request, public_id):
     generation = services.generation_cancel(actor=request.user, generation=access_generation(request, public_id))
-    messages.success(request, "Cancelled." if generation.status == "canceled" else "Stopping after the current step.")
+    messages.success(
+        request,
+        "Cancelled."
+        if generation.status == "canceled"
+        else "Stopping now. A clip stopped before it is stored is not charged.",
+    )
     return redirect(safe_next(request, reverse("studio")))
 
 
@@ -178,8 +183,14 @@ def generation_cancel(request, public_id):
 @require_POST
 @refusals_as_messages(back="studio")
 def generation_rerun(request, public_id):
-    services.generation_rerun(actor=request.user, generation=access_generation(request, public_id))
-    messages.success(request, "Queued again with the same seed.")
+    seed = request.POST.get("seed", "")
+    rerun = services.generation_rerun(actor=request.user, generation=access_generation(request, public_id), seed=seed)
+    messages.success(
+        request,
+        f"Queued again with the same seed ({rerun.seed})."
+        if seed == "same"
+        else f"Queued with a new seed ({rerun.seed}).",
+    )
     return redirect("studio")
 
 

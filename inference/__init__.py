@@ -5,7 +5,7 @@
     outcomes = generate(
         [GenerationRequest(id="42", prompt="a lighthouse at dusk", seed=7)],
         output_dir="var/media/clips",
-        on_progress=lambda request_id, step, total: ...,
+        on_progress=lambda request_id, phase, done, total: ...,  # phase: denoise, decode, encode
         should_cancel=lambda request_id: False,
     )
 

@@ -82,8 +82,9 @@ def _generate(args) -> int:
     )
     bar = tqdm(total=preset.steps_for(request), unit="step", desc="denoising")
 
-    def on_progress(request_id: str, step: int, total: int) -> None:
-        bar.update(step - bar.n)
+    def on_progress(request_id: str, phase: str, done: int, total: int) -> None:
+        if phase == "denoise":
+            bar.update(done - bar.n)
 
     try:
         [result] = generate(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import subprocess
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -14,14 +17,28 @@ from PIL import Image
 
 from inference.types import InferenceError
 
+ENCODE_CHUNK_FRAMES = 16
 
-def encode_mp4(frames: np.ndarray, *, fps: int, path: Path, metadata: dict | None = None, crf: int = 18) -> None:
+
+def encode_mp4(
+    frames: np.ndarray,
+    *,
+    fps: int,
+    path: Path,
+    metadata: dict | None = None,
+    crf: int = 18,
+    stop: Callable[[int, int], bool] | None = None,
+) -> bool:
     """Write ``frames`` (uint8, frames x height x width x RGB) as an H.264 MP4.
 
     yuv420p for players everywhere, faststart so playback begins before the
     download ends, exactly ``fps`` frames per second, and ``metadata`` as JSON in
     the container's comment tag. Written to a temporary name and renamed, so a
     reader never sees half a file.
+
+    Frames go to ffmpeg in chunks; ``stop(frames written, frames)`` is asked before each chunk
+    and after the last, and when it says yes the encoder is stopped, nothing is left on disk,
+    and False is returned. True when the file is written.
     """
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
         raise ValueError(f"frames must be uint8 of shape (frames, height, width, 3), not {frames.dtype} {frames.shape}")
@@ -38,11 +55,35 @@ def encode_mp4(frames: np.ndarray, *, fps: int, path: Path, metadata: dict | Non
         "-metadata", f"comment={json.dumps(metadata or {}, sort_keys=True)}",
         "-f", "mp4", str(partial),
     ]  # fmt: skip
-    result = subprocess.run(command, input=np.ascontiguousarray(frames).tobytes(), capture_output=True)
-    if result.returncode != 0:
-        partial.unlink(missing_ok=True)
-        raise InferenceError(f"ffmpeg could not encode {count} frames: {result.stderr.decode(errors='replace')[-500:]}")
+    stop = stop or (lambda done, total: False)
+    with tempfile.TemporaryFile() as errors:
+        encoder = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
+        stopped = False
+        try:
+            for start in range(0, count, ENCODE_CHUNK_FRAMES):
+                if stop(start, count):
+                    stopped = True
+                    break
+                encoder.stdin.write(np.ascontiguousarray(frames[start : start + ENCODE_CHUNK_FRAMES]).tobytes())
+        except BrokenPipeError:
+            pass  # ffmpeg exited early; its return code and stderr say why
+        finally:
+            if stopped:
+                encoder.kill()
+            with contextlib.suppress(BrokenPipeError):
+                encoder.stdin.close()
+            returncode = encoder.wait()
+        stopped = stopped or stop(count, count)
+        if stopped:
+            partial.unlink(missing_ok=True)
+            return False
+        if returncode != 0:
+            partial.unlink(missing_ok=True)
+            errors.seek(0)
+            message = errors.read().decode(errors="replace")[-500:]
+            raise InferenceError(f"ffmpeg could not encode {count} frames: {message}")
     os.replace(partial, path)
+    return True
 
 
 def write_poster(frame: np.ndarray, path: Path) -> None:

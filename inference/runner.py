@@ -5,10 +5,16 @@
 Compatible requests (same preset, size, frame count, steps and guidance) run as
 one pipeline call with one seeded generator per request, so each clip matches
 the clip its request would give alone.
+
+Progress is reported per phase (``denoise`` by step, ``decode`` by decoder chunk,
+``encode`` by chunk of frames), and cancellation is checked at each of those
+boundaries: a cancel during the VAE decode, which is most of a clip's time on a
+small model, stops it there instead of after the whole clip.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -31,7 +37,8 @@ from inference.types import (
     UnsupportedRequestError,
 )
 
-ProgressCallback = Callable[[str, int, int], None]  # (request id, steps done, total steps)
+ProgressCallback = Callable[[str, str, int, int], None]  # (request id, phase, done, total) in PHASES' order
+PHASES = ("denoise", "decode", "encode")
 CancelCallback = Callable[[str], bool]  # (request id) -> stop now?
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -80,7 +87,7 @@ def generate(
         if isinstance(rendered, Cancelled):
             outcomes[rendered.request_id] = rendered
             continue
-        outcomes[rendered.request.id] = _encode(rendered, output_dir)
+        outcomes[rendered.request.id] = _encode(rendered, output_dir, on_progress, should_cancel)
     return [outcomes[request.id] for request in requests]
 
 
@@ -175,14 +182,21 @@ def _call_pipeline(pipeline, preset: Preset, requests: list[GenerationRequest], 
         last_step_at[0] = time.perf_counter()
         if on_progress:
             for request in requests:
-                on_progress(request.id, index + 1, steps)
+                on_progress(request.id, "denoise", index + 1, steps)
         if ids := cancelled_ids():
             raise _CancelRequested(ids, step=index + 1)  # leaves the loop before the next step starts
         return {}
 
+    def at_decode_chunk(done: int, total: int) -> None:
+        if ids := cancelled_ids():
+            raise _CancelRequested(ids, step=steps)  # inside the decode: the rest of it is skipped
+        if on_progress:
+            for request in requests:
+                on_progress(request.id, "decode", done, total)
+
     started = time.perf_counter()
     try:
-        with torch.inference_mode():
+        with torch.inference_mode(), _decode_checkpoints(pipeline, preset, first.num_frames, at_decode_chunk):
             output = pipeline(
                 prompt=[request.prompt for request in requests],
                 negative_prompt=[request.negative_prompt for request in requests],
@@ -208,7 +222,36 @@ def _call_pipeline(pipeline, preset: Preset, requests: list[GenerationRequest], 
     return list(frames), last_step_at[0] - started, finished - last_step_at[0]
 
 
-def _encode(rendered: RenderedClip, output_dir: Path) -> GenerationResult:
+@contextlib.contextmanager
+def _decode_checkpoints(pipeline, preset: Preset, num_frames: int, at_chunk: Callable[[int, int], None]):
+    """Call ``at_chunk(done, total)`` before each piece of the VAE decode: Wan's decoder runs once per
+    latent frame, and every decoder runs its up-blocks one by one, so there is a boundary every few
+    milliseconds to report progress and honour a cancel at. ``done`` stays below ``total`` until the
+    decode returns (tiled decodes make more pieces than counted here)."""
+    decoder = getattr(getattr(pipeline, "vae", None), "decoder", None)
+    if decoder is None:
+        yield
+        return
+    modules = [decoder, *getattr(decoder, "up_blocks", [])]
+    temporal = getattr(pipeline, "vae_scale_factor_temporal", 4)
+    decoder_calls = (num_frames - 1) // temporal + 1 if preset.family == "wan" else 1
+    total = len(modules) * decoder_calls
+    done = [0]
+
+    def before_piece(module, args):
+        at_chunk(min(done[0], total - 1), total)
+        done[0] += 1
+
+    handles = [module.register_forward_pre_hook(before_piece) for module in modules]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def _encode(rendered: RenderedClip, output_dir: Path, on_progress=None, should_cancel=None) -> Outcome:
+    """Encode the frames and write the poster; Cancelled (and no files) when a cancel arrives meanwhile."""
     request, preset = rendered.request, rendered.preset
     metadata = {
         "generator": "Vernissage",
@@ -222,7 +265,14 @@ def _encode(rendered: RenderedClip, output_dir: Path) -> GenerationResult:
     video_path = output_dir / f"{request.id}.mp4"
     poster_path = output_dir / f"{request.id}.jpg"
     started = time.perf_counter()
-    encode_mp4(rendered.frames, fps=request.fps, path=video_path, metadata=metadata)
+
+    def between_chunks(done: int, total: int) -> bool:
+        if on_progress:
+            on_progress(request.id, "encode", done, total)
+        return bool(should_cancel and should_cancel(request.id))
+
+    if not encode_mp4(rendered.frames, fps=request.fps, path=video_path, metadata=metadata, stop=between_chunks):
+        return Cancelled(request_id=request.id, at_step=preset.steps_for(request))
     write_poster(rendered.frames[len(rendered.frames) // 2], poster_path)
     encode_s = time.perf_counter() - started
     num_frames, height, width, _ = rendered.frames.shape

@@ -16,7 +16,8 @@ from generations.services.submission import generation_submit
 
 @transaction.atomic
 def generation_cancel(*, actor: User, generation: Generation) -> Generation:
-    """Queued: canceled now, credits released. Running: the worker stops within one denoising step."""
+    """Queued: canceled now, credits released. Running: the worker stops at the next step, decode piece
+    or encode chunk, and a clip stopped before it is stored is not charged. Finished: too late, said so."""
     generation = Generation.objects.select_for_update().get(pk=generation.pk)
     if generation.status == Generation.Status.QUEUED:
         generation.status = Generation.Status.CANCELED
@@ -27,6 +28,12 @@ def generation_cancel(*, actor: User, generation: Generation) -> Generation:
     elif generation.status == Generation.Status.RUNNING:
         generation.cancel_requested = True
         generation.save(update_fields=["cancel_requested"])
+    elif generation.status == Generation.Status.SUCCEEDED:
+        raise ApplicationError(
+            "not_cancellable",
+            "This clip finished before it could stop: it is stored and charged. Delete it if you do not want it.",
+            status=409,
+        )
     else:
         raise ApplicationError("not_cancellable", f"This generation already {generation.status}.", status=409)
     if actor.pk != generation.artist_id:
@@ -40,8 +47,9 @@ def generation_cancel(*, actor: User, generation: Generation) -> Generation:
     return generation
 
 
-def _resubmit(generation: Generation, **extra) -> Generation:
-    """The same parameters and seed as ``generation``, submitted anew (priced and reserved again)."""
+def _resubmit(generation: Generation, *, seed: int | None = None, **extra) -> Generation:
+    """The same parameters as ``generation`` (its seed unless ``seed`` names one, or is None with
+    ``new_seed``), submitted anew (priced and reserved again)."""
     resubmitted, _ = generation_submit(
         artist=generation.artist,
         cohort=generation.cohort,
@@ -51,7 +59,7 @@ def _resubmit(generation: Generation, **extra) -> Generation:
         resolution=min(generation.width, generation.height),
         aspect_ratio=pricing.aspect_of(generation.width, generation.height) or "1:1",
         fps=generation.fps,
-        seed=generation.seed,
+        seed=seed,
         preset=generation.preset,
         **extra,
     )
@@ -65,13 +73,19 @@ def generation_retry(*, actor: User, generation: Generation) -> Generation:
     check_artist_of(actor=actor, generation=generation)
     if generation.status not in (Generation.Status.FAILED, Generation.Status.CANCELED):
         raise ApplicationError("not_retryable", "Only failed or canceled generations can be retried.", status=409)
-    return _resubmit(generation, retry_of=generation, idempotency_key=f"retry-of-{generation.pk}")
+    return _resubmit(generation, seed=generation.seed, retry_of=generation, idempotency_key=f"retry-of-{generation.pk}")
 
 
-def generation_rerun(*, actor: User, generation: Generation) -> Generation:
-    """Another clip with the same prompt, parameters and seed (the studio's "re-run" button)."""
+RERUN_SEEDS = ("same", "new")
+
+
+def generation_rerun(*, actor: User, generation: Generation, seed: str = "same") -> Generation:
+    """Another clip with the same prompt, negative prompt and parameters; ``seed`` says whether it keeps
+    the seed (the same clip again, on the same model) or draws a new one (a variation). The studio asks."""
     check_artist_of(actor=actor, generation=generation)
-    return _resubmit(generation)
+    if seed not in RERUN_SEEDS:
+        raise ApplicationError("invalid", "Choose the same seed or a new one.", fields={"seed": "same, new"})
+    return _resubmit(generation, seed=generation.seed if seed == "same" else None)
 
 
 @transaction.atomic

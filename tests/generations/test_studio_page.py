@@ -165,3 +165,23 @@ def test_reading_credits_never_writes_them(artist, cohort, admin):
     CreditAccount.objects.filter(pk=account.pk).update(available=3, period_ends_at=account.period_started_at)
     assert "100" in browser.get("/credits/").content.decode()  # the top-up the next submission makes
     assert CreditAccount.objects.get(pk=account.pk).available == 3  # still unwritten
+
+
+def test_re_running_asks_for_the_same_seed_or_a_new_one_and_shows_the_negative_prompt(wake_ups, artist, cohort):
+    browser = studio_for(artist)
+    original, _ = services.generation_submit(
+        artist=artist, cohort=cohort, prompt="a heron", negative_prompt="blur", seed=7, duration_s=1.125,
+        resolution=64, aspect_ratio="1:1", fps=8,
+    )  # fmt: skip
+    services.generation_cancel(actor=artist, generation=original)
+    page = browser.get("/studio/").content.decode()
+    assert "Re-run with the same seed 7 and negative prompt: blur" in page
+    assert "Re-run with a new seed and negative prompt: blur" in page
+    rerun_url = f"/studio/g/{original.public_id}/rerun/"
+    assert "Choose the same seed or a new one" in browser.post(rerun_url, {}, follow=True).content.decode()
+    assert artist.generations.count() == 1  # nothing queued on a missing choice
+    browser.post(rerun_url, {"seed": "same"})
+    browser.post(rerun_url, {"seed": "new"})
+    same, new = artist.generations.order_by("id")[1:]
+    assert (same.seed, same.negative_prompt, same.prompt) == (7, "blur", "a heron")
+    assert new.seed != 7 and new.negative_prompt == "blur"

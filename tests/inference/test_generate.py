@@ -16,6 +16,7 @@ from inference import (
 )
 from inference.encode import read_mp4
 from inference.pipelines import select_device, warm_pipeline
+from inference.runner import PHASES
 
 pytestmark = pytest.mark.slow
 
@@ -102,10 +103,18 @@ def test_warm_pipeline_is_loaded_once_per_process(tmp_path, tiny_presets):
     assert second.timings.load_s == 0
 
 
-def test_progress_is_reported_after_every_step(tiny_presets):
+def test_progress_is_reported_for_every_step_decode_piece_and_encode_chunk(tmp_path, tiny_presets):
     seen = []
-    list(render([request("p", steps=4)], presets=tiny_presets, on_progress=lambda *args: seen.append(args)))
-    assert seen == [("p", 1, 4), ("p", 2, 4), ("p", 3, 4), ("p", 4, 4)]
+    generate(
+        [request("p", steps=4, num_frames=33)], output_dir=tmp_path, presets=tiny_presets,
+        on_progress=lambda *args: seen.append(args),
+    )  # fmt: skip
+    assert [args for args in seen if args[1] == "denoise"] == [("p", "denoise", step, 4) for step in (1, 2, 3, 4)]
+    decode = [(done, total) for _, phase, done, total in seen if phase == "decode"]
+    assert len(decode) > 9 and all(done < total for done, total in decode)  # 9 latent frames, each in pieces
+    assert [done for done, _ in decode] == sorted(done for done, _ in decode)  # never backwards
+    assert [args for args in seen if args[1] == "encode"] == [("p", "encode", done, 33) for done in (0, 16, 32, 33)]
+    assert [phase for _, phase, _, _ in seen] == sorted((phase for _, phase, _, _ in seen), key=PHASES.index)
 
 
 def test_cancel_stops_within_one_step(tiny_presets):
@@ -114,12 +123,39 @@ def test_cancel_stops_within_one_step(tiny_presets):
         render(
             [request("c", steps=8)],
             presets=tiny_presets,
-            on_progress=lambda request_id, step, total: steps_seen.append(step),
+            on_progress=lambda request_id, phase, step, total: steps_seen.append(step),
             should_cancel=lambda request_id: len(steps_seen) >= 2,
         )
     )
     assert outcomes == [Cancelled(request_id="c", at_step=2)]
     assert steps_seen == [1, 2]
+
+
+def test_cancel_during_the_decode_stops_it_there(tmp_path, tiny_presets):
+    decode_pieces = []
+
+    def on_progress(request_id, phase, done, total):
+        if phase == "decode":
+            decode_pieces.append(done)
+
+    outcomes = generate(
+        [request("d", steps=2, num_frames=33)], output_dir=tmp_path, presets=tiny_presets, on_progress=on_progress,
+        should_cancel=lambda request_id: len(decode_pieces) >= 3,
+    )  # fmt: skip
+    assert outcomes == [Cancelled(request_id="d", at_step=2)]
+    assert len(decode_pieces) == 3  # the rest of the decode (dozens of pieces) never ran
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cancel_during_the_encode_leaves_no_file(tmp_path, tiny_presets):
+    encoded = []
+    outcomes = generate(
+        [request("e", steps=2, num_frames=33)], output_dir=tmp_path, presets=tiny_presets,
+        on_progress=lambda request_id, phase, done, total: phase == "encode" and encoded.append(done),
+        should_cancel=lambda request_id: 16 in encoded,
+    )  # fmt: skip
+    assert outcomes == [Cancelled(request_id="e", at_step=2)] and encoded == [0, 16]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_cancel_before_the_first_step(tmp_path, tiny_presets):
@@ -135,7 +171,7 @@ def test_cancelling_one_request_of_a_batch_keeps_the_others_exact(tmp_path, tiny
         batch,
         output_dir=tmp_path,
         presets=tiny_presets,
-        on_progress=lambda request_id, step, total: steps_seen.append((request_id, step)),
+        on_progress=lambda request_id, phase, step, total: steps_seen.append((request_id, step)),
         should_cancel=lambda request_id: request_id == "drop" and ("drop", 1) in steps_seen,
     )
     assert outcomes[1] == Cancelled(request_id="drop", at_step=1)
