@@ -17,6 +17,12 @@ def presets() -> dict[str, Preset]:
     return presets_from_env()
 
 
+def adapters_of(preset_name: str) -> list[dict]:
+    """The LoRA adapters a preset renders with (name and weight), as the API and the provenance show them."""
+    preset = presets().get(preset_name)
+    return [{"name": adapter.name, "weight": adapter.weight} for adapter in preset.adapters] if preset else []
+
+
 @dataclass(frozen=True)
 class RenderPlan:
     preset: Preset

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from generations.media import signed_url
 from generations.models import Generation
 from generations.permissions import Viewer
+from generations.pricing import adapters_of
 
 
 class GenerationSerializer(serializers.ModelSerializer):
@@ -28,6 +29,7 @@ class GenerationSerializer(serializers.ModelSerializer):
     poster_url = serializers.SerializerMethodField()
     retry_of = serializers.SerializerMethodField()
     callback_url = serializers.CharField(read_only=True, help_text="Where the job's end is POSTed; empty for none.")
+    adapters = serializers.SerializerMethodField(help_text="The LoRA adapters its preset renders with.")
     phase_ms = serializers.SerializerMethodField(
         help_text="Staff only: milliseconds per phase of a succeeded job (queue_wait, load, denoise, decode, "
         "encode, store, settle); null for others."
@@ -39,7 +41,7 @@ class GenerationSerializer(serializers.ModelSerializer):
             "id", "cohort", "prompt", "negative_prompt", "preset", "width", "height", "num_frames", "fps",
             "duration_s", "steps", "seed", "cost", "status", "progress", "queued_at", "started_at", "finished_at",
             "attempts", "gpu_seconds", "failure_message", "queue_position", "estimated_start", "video_url",
-            "poster_url", "video_sha256", "retry_of", "phase_ms", "callback_url",
+            "poster_url", "video_sha256", "retry_of", "phase_ms", "callback_url", "adapters",
         ]  # fmt: skip
 
     @property
@@ -66,6 +68,19 @@ class GenerationSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": ["string", "null"], "format": "uri"})
     def get_poster_url(self, obj) -> str | None:
         return self._url(obj, "poster")
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "weight": {"type": "number"}},
+                "required": ["name", "weight"],
+            },
+        }
+    )
+    def get_adapters(self, obj) -> list[dict]:
+        return adapters_of(obj.preset)
 
     def get_phase_ms(self, obj) -> dict[str, float] | None:
         return obj.phase_ms if self.viewer.as_staff and obj.phase_ms else None

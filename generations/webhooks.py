@@ -42,6 +42,7 @@ from core.retry import backoff_seconds
 from generations import selectors
 from generations.media import signed_url
 from generations.models import Generation, WebhookDelivery
+from generations.pricing import adapters_of
 
 logger = logging.getLogger(__name__)
 
@@ -243,7 +244,7 @@ def webhook_payload(delivery: WebhookDelivery) -> dict:
             "video_url": media_url("video"), "poster_url": media_url("poster"),
             "video_sha256": generation.video_sha256,
             "retry_of": str(generation.retry_of.public_id) if generation.retry_of_id else None,
-            "callback_url": generation.callback_url,
+            "callback_url": generation.callback_url, "adapters": adapters_of(generation.preset),
             # As the detail endpoint shows an ended job to its artist: no place in the queue, no estimate,
             # and phase timings are for staff.
             "queue_position": None, "estimated_start": None, "phase_ms": None,

@@ -16,7 +16,7 @@ import torch
 
 from inference.folder import read_model_index
 from inference.presets import Preset
-from inference.tiny import build_tiny
+from inference.tiny import build_tiny, build_tiny_adapter
 from inference.types import InferenceError, ModelFolderError
 
 
@@ -69,6 +69,9 @@ def warm_pipeline(preset: Preset, device: torch.device) -> tuple[DiffusionPipeli
         preset.compile,
         preset.step_cache,
         preset.step_cache_threshold,
+        preset.adapters,
+        preset.fuse_adapters,
+        preset.scheduler_shift,
     )
     with _LOCK:
         handle = _WARM.get(key)
@@ -117,6 +120,12 @@ def _load(preset: Preset, device: torch.device) -> DiffusionPipelineHandle:
             "The folder may be incomplete or from another diffusers version; download it again."
         ) from exc
     pipeline.set_progress_bar_config(disable=True)
+    if preset.scheduler_shift is not None:
+        pipeline.scheduler = type(pipeline.scheduler).from_config(
+            pipeline.scheduler.config, shift=preset.scheduler_shift
+        )
+    if preset.adapters:
+        _load_adapters(pipeline, preset)
     if preset.cpu_offload and device.type == "cuda":
         pipeline.enable_model_cpu_offload(device=device)
     else:
@@ -131,3 +140,21 @@ def _load(preset: Preset, device: torch.device) -> DiffusionPipelineHandle:
         # with it on the compiled graphs break at the hooks instead of failing.
         pipeline.transformer.compile_repeated_blocks(fullgraph=preset.step_cache == "off")
     return DiffusionPipelineHandle(pipeline=pipeline, device=device, dtype=dtype, load_s=time.perf_counter() - started)
+
+
+def _load_adapters(pipeline, preset: Preset) -> None:
+    """Load the preset's LoRA adapters once, with their weights; fused, they cost nothing per step."""
+    for adapter in preset.adapters:
+        if preset.build_tiny_if_missing and not adapter.path.exists():
+            build_tiny_adapter(adapter.path, preset.path)
+        try:
+            pipeline.load_lora_weights(str(adapter.path), adapter_name=adapter.name, local_files_only=True)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise ModelFolderError(
+                f"Could not load the adapter {adapter.name!r} of preset {preset.name!r} from {adapter.path}: {exc}"
+            ) from exc
+    names = [adapter.name for adapter in preset.adapters]
+    pipeline.set_adapters(names, adapter_weights=[adapter.weight for adapter in preset.adapters])
+    if preset.fuse_adapters:
+        pipeline.fuse_lora(adapter_names=names)
+        pipeline.unload_lora_weights()  # the fused weights stay; the separate LoRA layers go

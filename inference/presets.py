@@ -9,7 +9,12 @@ Presets come from the environment (the caller may also pass its own):
   defaults of its family and the speed options ``INFERENCE_DTYPE``,
   ``INFERENCE_CPU_OFFLOAD``, ``INFERENCE_VAE_TILING``, ``INFERENCE_COMPILE``,
   ``INFERENCE_STEP_CACHE``;
-- any number of presets from the JSON list in ``INFERENCE_PRESETS_FILE``.
+- the ``turbo`` preset, always present: the tiny model with a tiny LoRA adapter
+  built from code (``INFERENCE_TINY_ADAPTER_PATH``, default
+  ``$VAR_DIR/models/tiny-wan-style-lora``), few steps and guidance off, so the
+  adapter and few-step path runs everywhere the tests do;
+- any number of presets from the JSON list in ``INFERENCE_PRESETS_FILE``
+  (``adapters`` there is a list of ``{"name", "path", "weight"}``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,15 @@ from inference.types import GenerationRequest, InferenceError, UnsupportedReques
 FAMILIES = ("wan", "ltx")
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 STEP_CACHES = ("off", "first-block")
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """A LoRA adapter (a diffusers LoRA folder or .safetensors file) and the weight it is applied with."""
+
+    name: str
+    path: Path
+    weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,11 @@ class Preset:
     compile: bool = False
     step_cache: str = "off"  # first-block: diffusers' First Block Cache, skips steps that change little
     step_cache_threshold: float = 0.05
+    # LoRA adapters loaded once per warm pipeline; fused into the weights (no cost per step) unless
+    # fuse_adapters is off. A few-step distilled adapter usually wants scheduler_shift too.
+    adapters: tuple[Adapter, ...] = ()
+    fuse_adapters: bool = True
+    scheduler_shift: float | None = None
     build_tiny_if_missing: bool = False
 
     def __post_init__(self):
@@ -144,6 +163,20 @@ def tiny_preset(path: Path | str, family: str = "wan") -> Preset:
     )
 
 
+def turbo_preset(model_path: Path | str, adapter_path: Path | str) -> Preset:
+    """The tiny model with a tiny style adapter, four steps and guidance off: the turbo path, testable."""
+    return replace(
+        tiny_preset(model_path),
+        name="turbo",
+        model_id="vernissage/tiny-wan + tiny-style LoRA (random weights)",
+        default_steps=4,
+        max_steps=8,
+        default_guidance=0.0,
+        adapters=(Adapter(name="tiny-style", path=Path(adapter_path), weight=0.8),),
+        scheduler_shift=5.0,
+    )
+
+
 def _flag(environ, name: str) -> bool:
     value = environ.get(name, "").strip().lower()
     if value in ("", "0", "false", "no", "off"):
@@ -157,7 +190,8 @@ def presets_from_env(environ=None) -> dict[str, Preset]:
     """Every preset the environment describes, by name."""
     environ = os.environ if environ is None else environ
     tiny_path = environ.get("INFERENCE_TINY_PATH") or _var_dir(environ) / "models" / "tiny-wan"
-    presets = {"tiny": tiny_preset(tiny_path)}
+    adapter_path = environ.get("INFERENCE_TINY_ADAPTER_PATH") or _var_dir(environ) / "models" / "tiny-wan-style-lora"
+    presets = {"tiny": tiny_preset(tiny_path), "turbo": turbo_preset(tiny_path, adapter_path)}
 
     model_path = environ.get("INFERENCE_MODEL_PATH")
     if model_path:
@@ -204,5 +238,15 @@ def load_presets_file(path: Path) -> list[Preset]:
         for key in ("frame_counts", "fps"):
             if key in values:
                 values[key] = tuple(values[key])
+        if "adapters" in values:
+            try:
+                values["adapters"] = tuple(
+                    Adapter(name=a["name"], path=Path(a["path"]), weight=float(a.get("weight", 1.0)))
+                    for a in values["adapters"]
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                raise InferenceError(
+                    f"INFERENCE_PRESETS_FILE {path}: adapters must be a list of {{name, path, weight}} ({exc})."
+                ) from exc
         presets.append(replace(base, **values))
     return presets

@@ -260,6 +260,7 @@ def _encode(rendered: RenderedClip, output_dir: Path, on_progress=None, should_c
         "seed": request.seed,
         "steps": preset.steps_for(request),
         "guidance": preset.guidance_for(request),
+        "adapters": [{"name": adapter.name, "weight": adapter.weight} for adapter in preset.adapters],
         "parameter_hash": request.parameter_hash(),
     }
     video_path = output_dir / f"{request.id}.mp4"

@@ -164,3 +164,32 @@ def build_tiny(directory: Path | str, family: str = "wan") -> Path:
         if not (directory / "model_index.json").exists():
             raise
     return directory
+
+
+def build_tiny_adapter(directory: Path | str, model_path: Path | str) -> Path:
+    """A tiny LoRA adapter (rank 4 on every attention projection) for the tiny Wan model at ``model_path``,
+    with random weights, saved as diffusers saves LoRAs. Like the model, it exists so that the adapter
+    path runs with nothing downloaded."""
+    from diffusers import WanPipeline
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = directory.with_name(f".{directory.name}.building-{os.getpid()}")
+    pipeline = WanPipeline.from_pretrained(model_path, local_files_only=True)
+    transformer = pipeline.transformer
+    transformer.add_adapter(LoraConfig(r=4, lora_alpha=4, target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
+    generator = torch.Generator().manual_seed(_SEED + 1)
+    with torch.no_grad():
+        for name, parameter in transformer.named_parameters():
+            if "lora_" in name:  # peft starts B at zero (no effect); a style must change the frames
+                parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.1)
+    WanPipeline.save_lora_weights(staging, transformer_lora_layers=get_peft_model_state_dict(transformer))
+    try:
+        staging.rename(directory)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not directory.exists():
+            raise
+    return directory

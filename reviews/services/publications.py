@@ -20,7 +20,7 @@ from accounts.selectors import consents_current
 from accounts.services import audit_record, notify
 from core.errors import ApplicationError
 from core.retry import backoff_seconds
-from generations.pricing import presets
+from generations.pricing import adapters_of, presets
 from reviews import credentials, selectors
 from reviews.models import Decision, Publication, PublicationRequest, ReasonCode
 from reviews.permissions import may_review
@@ -34,7 +34,8 @@ def provenance_of(request: PublicationRequest, decision: Decision | None) -> dic
     preset = presets().get(generation.preset)
     model = (preset.model_id or preset.path.name) if preset else generation.preset
     return {
-        "model": model, "preset": generation.preset, "seed": generation.seed,
+        "model": model, "preset": generation.preset, "adapters": adapters_of(generation.preset),
+        "seed": generation.seed,
         "parameters": {
             "width": generation.width, "height": generation.height, "num_frames": generation.num_frames,
             "fps": generation.fps, "steps": generation.steps, "guidance": generation.guidance,

@@ -241,3 +241,16 @@ def test_staff_reading_others_prompts_in_the_list_is_recorded_for_the_artist(art
     assert sorted(recorded.values_list("generation__prompt", flat=True)) == ["a boat", "a heron", "a kite"]
     staff.get("/api/v1/generations/")  # again within a minute: not new records
     assert recorded.count() == 3
+
+
+def test_a_turbo_clip_renders_in_four_steps_and_shows_its_adapter(wake_ups, artist, cohort):
+    client = api_client_for(artist)
+    created = client.post("/api/v1/generations/", {"prompt": "a heron", "preset": "turbo", **SMALL}, format="json")
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["preset"] == "turbo" and body["steps"] == 4
+    assert body["adapters"] == [{"name": "tiny-style", "weight": 0.8}]
+    generation = Generation.objects.get(public_id=body["id"])
+    tasks.render_next(generation.pk)
+    shown = client.get(f"/api/v1/generations/{body['id']}/").json()
+    assert shown["status"] == "succeeded" and shown["adapters"] == body["adapters"]
