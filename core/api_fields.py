@@ -47,11 +47,16 @@ class StrictFloatField(_NumbersOnly, serializers.FloatField):
 
 
 class _StringsOnly:
-    """DRF's text fields turn a number into its digits; a JSON number is not a string here."""
+    """DRF's text fields turn a number into its digits; a JSON number is not a string here. The length
+    limit applies to the string as sent, as the schema's maxLength does (DRF would count it after
+    trimming spaces, so 201 characters with a leading tab passed a limit of 200)."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             raise serializers.ValidationError("Send a string here.", code="invalid")
+        max_length = getattr(self, "max_length", None)
+        if max_length is not None and len(data) > max_length:
+            self.fail("max_length", max_length=max_length)
         return super().to_internal_value(data)
 
 

@@ -329,3 +329,11 @@ def test_a_dispute_unanswered_past_its_deadline_is_flagged_once(board):
     Dispute.objects.filter(pk=dispute.pk).update(overdue_at=None)
     services.dispute_answer(actor=board.second_reviewer, dispute=dispute, answer="Upheld: it is by design.")
     assert services.disputes_flag_overdue(now=later) == 0  # answered ones are never flagged
+
+
+def test_a_title_longer_than_the_schema_allows_is_refused_as_sent_not_after_trimming(board):
+    reports = api_client_for(board.artist)
+    sent = {"kind": "idea", "body": "Please."}
+    long_with_a_tab = reports.post(reverse("api-reports"), {**sent, "title": "\t" + "x" * 200}, format="json")
+    assert long_with_a_tab.status_code == 400 and "title" in long_with_a_tab.json()["error"]["fields"]
+    assert reports.post(reverse("api-reports"), {**sent, "title": "x" * 200}, format="json").status_code == 201
