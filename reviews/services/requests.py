@@ -92,19 +92,14 @@ def publication_request_withdraw(*, actor: User, request: PublicationRequest) ->
 
 
 def _appealable(request: PublicationRequest) -> Decision | None:
-    """The decision the artist may appeal now: a rejection the request still stands on, or the take-down
-    of its publication in force; each once."""
-    latest = request.decisions.select_related("request__cohort__review_policy").order_by("-decided_at", "-pk").first()
-    if (
-        latest is None
-        or (latest.stage, latest.outcome) not in Decision.APPEALABLE
-        or Appeal.objects.filter(appealed_decision=latest).exists()
-    ):
-        return None
-    if latest.stage == Decision.Stage.REVIEW:
-        return latest if request.state == State.REJECTED and request.stage == PublicationRequest.Stage.REVIEW else None
-    in_force = Publication.objects.filter(request=request, take_down=latest, taken_down_at__isnull=False).exists()
-    return latest if in_force and request.state not in PublicationRequest.OPEN else None
+    """The decision the artist may appeal now (selectors.appealable_decision), read fresh under the lock."""
+    decisions = request.decisions.select_related("request__cohort__review_policy").order_by("decided_at", "pk")
+    return selectors.appealable_decision(
+        request,
+        decisions=list(decisions),
+        appealed=set(Appeal.objects.filter(request=request).values_list("appealed_decision_id", flat=True)),
+        publication=Publication.objects.filter(request=request).first(),
+    )
 
 
 @transaction.atomic
