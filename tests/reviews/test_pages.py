@@ -11,7 +11,7 @@ from generations.models import StaffAccess
 from reviews import services
 from reviews.models import PublicationRequest, ReasonCode
 from tests.support.clients import api_client_for
-from tests.support.people import rendered, signing_worker_runs
+from tests.support.people import published, rendered, signing_worker_runs
 
 
 def test_asking_to_publish_from_the_clip_page_says_what_to_fix(team):
@@ -107,11 +107,7 @@ def test_who_reads_the_numbers(team):
 
 
 def test_a_take_down_on_the_page_reaches_the_artist_as_a_statement_they_appeal_on_the_page(team):
-    generation = rendered(team.artist, team.cohort)
-    request = services.publication_request_create(artist=team.artist, generation=generation, title="Heron")
-    services.review_claim(reviewer=team.reviewer, request=request)
-    services.review_decide(reviewer=team.reviewer, request=request, outcome="approve")
-    signing_worker_runs()
+    request = published(team)
     public_id = request.publication.public_id
     desk = api_client_for(team.reviewer)
     take_down = reverse("publication_take_down", args=[public_id])

@@ -14,7 +14,7 @@ from accounts.models import ConsentRecord
 from core.errors import ApplicationError
 from reviews import credentials, selectors, services
 from reviews.models import Appeal, Publication, PublicationRequest
-from tests.support.people import rendered, signing_worker_runs
+from tests.support.people import published, rendered, signing_worker_runs
 
 
 def ask(team, title="Heron", **extra) -> PublicationRequest:
@@ -187,9 +187,7 @@ def test_withdrawal_any_time_and_take_down_only_with_a_reason(team, django_captu
 
 def take_down(team, title="Heron") -> tuple[PublicationRequest, Publication]:
     """A clip approved, signed into the gallery, then taken down by the first reviewer."""
-    request = ask(team, title=title)
-    decide(team.reviewer, request)
-    signing_worker_runs()
+    request = published(team, title=title)
     publication = Publication.objects.get(request=request)
     services.publication_take_down(
         actor=team.reviewer, publication=publication, reason_code="likeness", note="The face is a real actor's."

@@ -12,7 +12,7 @@ from core.errors import ApplicationError
 from reviews import services
 from reviews.models import ReasonCode
 from tests.support.clients import api_client_for
-from tests.support.people import rendered, signing_worker_runs
+from tests.support.people import published, rendered
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "transparency_statements.json").read_text())
 
@@ -82,11 +82,7 @@ def test_the_month_exports_in_the_transparency_databases_shape(team):
 
 
 def test_a_take_down_through_the_api_is_a_statement_in_the_export_and_appealable_through_the_api(team):
-    generation = rendered(team.artist, team.cohort)
-    request = services.publication_request_create(artist=team.artist, generation=generation, title="Heron")
-    services.review_claim(reviewer=team.reviewer, request=request)
-    services.review_decide(reviewer=team.reviewer, request=request, outcome="approve")
-    signing_worker_runs()
+    request = published(team)
     public_id = request.publication.public_id
     take_down = reverse("api-publication-take-down", args=[public_id])
     reviewer = api_client_for(team.reviewer)

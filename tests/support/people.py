@@ -59,6 +59,19 @@ def rendered(artist: User, cohort: Cohort, prompt: str = "a heron at dusk") -> G
     return demo_rendered_clip(artist, cohort, prompt, hue=0.3)
 
 
+def published(team: Team, title: str = "Heron"):
+    """A clip of ``team.artist``'s, approved by ``team.reviewer`` and signed into the gallery: its request."""
+    from reviews import services
+
+    request = services.publication_request_create(
+        artist=team.artist, generation=rendered(team.artist, team.cohort), title=title
+    )
+    services.review_claim(reviewer=team.reviewer, request=request)
+    services.review_decide(reviewer=team.reviewer, request=request, outcome="approve")
+    signing_worker_runs()
+    return request
+
+
 def signing_worker_runs() -> int:
     """What the signing queue's worker does with the messages sent after commit (reviews.sign_publication):
     sign each publication still unsigned. Returns how many it signed."""
