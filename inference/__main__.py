@@ -1,6 +1,6 @@
 """Command line: build the tiny model, or render one clip.
 
-python -m inference build-tiny DIR [--family wan|ltx]
+python -m inference build-tiny DIR [--family wan|ltx|wan-i2v]
 python -m inference generate --preset tiny --prompt "..." --out clip.mp4
 """
 
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
 
     tiny = commands.add_parser("build-tiny", help="build the tiny random-weight model into DIR")
     tiny.add_argument("directory", type=Path)
-    tiny.add_argument("--family", choices=["wan", "ltx"], default="wan")
+    tiny.add_argument("--family", choices=["wan", "ltx", "wan-i2v"], default="wan")
     tiny.add_argument("--force", action="store_true", help="replace DIR if it exists")
 
     gen = commands.add_parser("generate", help="render one clip to an MP4")

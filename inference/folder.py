@@ -8,7 +8,19 @@ from pathlib import Path
 from inference.types import ModelFolderError
 
 # The pipeline classes we support, by the _class_name in model_index.json.
-PIPELINE_FAMILIES = {"WanPipeline": "wan", "LTXPipeline": "ltx"}
+PIPELINE_FAMILIES = {
+    "WanPipeline": "wan",
+    "LTXPipeline": "ltx",
+    "WanImageToVideoPipeline": "wan",
+    "LTXImageToVideoPipeline": "ltx",
+}
+# The image-to-video pipeline class that runs a folder of each supported class.
+IMAGE_TO_VIDEO = {
+    "WanPipeline": "WanImageToVideoPipeline",
+    "LTXPipeline": "LTXImageToVideoPipeline",
+    "WanImageToVideoPipeline": "WanImageToVideoPipeline",
+    "LTXImageToVideoPipeline": "LTXImageToVideoPipeline",
+}
 REQUIRED_COMPONENTS = ("transformer", "vae", "text_encoder", "tokenizer", "scheduler")
 
 

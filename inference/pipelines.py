@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import threading
 import time
+import warnings
+import zlib
 from dataclasses import dataclass
 
 import torch
 
-from inference.folder import read_model_index
+from inference.folder import IMAGE_TO_VIDEO, read_model_index
 from inference.presets import Preset
 from inference.tiny import build_tiny, build_tiny_adapter
 from inference.types import InferenceError, ModelFolderError
@@ -57,9 +59,11 @@ def resolve_dtype(preset: Preset, device: torch.device) -> torch.dtype:
     return torch.bfloat16 if device.type == "cuda" else torch.float32
 
 
-def warm_pipeline(preset: Preset, device: torch.device) -> tuple[DiffusionPipelineHandle, bool]:
-    """The pipeline for ``preset`` on ``device``, and whether it had to be loaded now."""
+def warm_pipeline(preset: Preset, device: torch.device, mode: str = "text") -> tuple[DiffusionPipelineHandle, bool]:
+    """The pipeline for ``preset`` in ``mode`` (text or image to video) on ``device``, and whether it
+    had to be loaded now."""
     key = (
+        mode,
         preset.name,
         str(preset.path),
         str(device),
@@ -72,12 +76,14 @@ def warm_pipeline(preset: Preset, device: torch.device) -> tuple[DiffusionPipeli
         preset.adapters,
         preset.fuse_adapters,
         preset.scheduler_shift,
+        preset.styles,
+        preset.image_path,
     )
     with _LOCK:
         handle = _WARM.get(key)
         if handle is not None:
             return handle, False
-        handle = _load(preset, device)
+        handle = _load(preset, device, mode)
         _WARM[key] = handle
         _STATS["loads"] += 1
         return handle, True
@@ -86,7 +92,7 @@ def warm_pipeline(preset: Preset, device: torch.device) -> tuple[DiffusionPipeli
 def cache_info() -> dict:
     """How many pipelines this process has loaded, and which are warm now."""
     with _LOCK:
-        return {"loads": _STATS["loads"], "warm": sorted({key[0] for key in _WARM})}
+        return {"loads": _STATS["loads"], "warm": sorted({key[1] for key in _WARM})}
 
 
 def unload_all() -> None:
@@ -97,7 +103,7 @@ def unload_all() -> None:
         torch.cuda.empty_cache()
 
 
-def _load(preset: Preset, device: torch.device) -> DiffusionPipelineHandle:
+def _load(preset: Preset, device: torch.device, mode: str) -> DiffusionPipelineHandle:
     import diffusers
     import transformers
 
@@ -105,19 +111,27 @@ def _load(preset: Preset, device: torch.device) -> DiffusionPipelineHandle:
     diffusers.utils.logging.disable_progress_bar()
     transformers.utils.logging.disable_progress_bar()
     started = time.perf_counter()
-    if preset.build_tiny_if_missing and not (preset.path / "model_index.json").exists():
-        build_tiny(preset.path, preset.family)
-    index = read_model_index(preset.path)
-    pipeline_class = getattr(diffusers, index["_class_name"])
+    path = preset.image_model_path() if mode == "image" else preset.path
+    if preset.build_tiny_if_missing and not (path / "model_index.json").exists():
+        build_tiny(path, f"{preset.family}-i2v" if path != preset.path else preset.family)
+    index = read_model_index(path)
+    class_name = IMAGE_TO_VIDEO[index["_class_name"]] if mode == "image" else index["_class_name"]
+    if mode == "text" and class_name == "WanImageToVideoPipeline":
+        raise ModelFolderError(
+            f"{path} holds Wan's image-to-video model, which needs a start image: give it as the preset's "
+            "image_path and point path at a text-to-video checkpoint."
+        )
+    class_name = "LTXPipeline" if class_name == "LTXImageToVideoPipeline" and mode == "text" else class_name
+    pipeline_class = getattr(diffusers, class_name)
     dtype = resolve_dtype(preset, device)
     # Wan's VAE is numerically fragile in half precision; its authors run it in float32.
     dtypes = {"vae": torch.float32, "default": dtype} if preset.family == "wan" else dtype
     try:
-        pipeline = pipeline_class.from_pretrained(preset.path, local_files_only=True, dtype=dtypes)
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        pipeline = pipeline_class.from_pretrained(path, local_files_only=True, dtype=dtypes)
+    except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:
         raise ModelFolderError(
-            f"Could not load the {index['_class_name']} in {preset.path}: {exc}. "
-            "The folder may be incomplete or from another diffusers version; download it again."
+            f"Could not load the {class_name} from {path}: {exc}. "
+            "The folder may be incomplete, from another diffusers version, or not a model for this mode."
         ) from exc
     pipeline.set_progress_bar_config(disable=True)
     if preset.scheduler_shift is not None:
@@ -126,6 +140,8 @@ def _load(preset: Preset, device: torch.device) -> DiffusionPipelineHandle:
         )
     if preset.adapters:
         _load_adapters(pipeline, preset)
+    if preset.styles:
+        _load_styles(pipeline, preset)
     if preset.cpu_offload and device.type == "cuda":
         pipeline.enable_model_cpu_offload(device=device)
     else:
@@ -158,3 +174,33 @@ def _load_adapters(pipeline, preset: Preset) -> None:
     if preset.fuse_adapters:
         pipeline.fuse_lora(adapter_names=names)
         pipeline.unload_lora_weights()  # the fused weights stay; the separate LoRA layers go
+
+
+def _load_styles(pipeline, preset: Preset) -> None:
+    """Load the styles artists may pick, unfused and switched off; use_style() turns one on per call."""
+    for style in preset.styles:
+        if preset.build_tiny_if_missing and not style.path.exists():
+            build_tiny_adapter(style.path, preset.path, seed=zlib.crc32(style.name.encode()))
+        try:
+            with warnings.catch_warnings():  # peft warns that a model may hold several adapters: these do
+                warnings.filterwarnings("ignore", message="Already found a `peft_config`")
+                pipeline.load_lora_weights(str(style.path), adapter_name=style.name, local_files_only=True)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise ModelFolderError(
+                f"Could not load the style {style.name!r} of preset {preset.name!r} from {style.path}: {exc}"
+            ) from exc
+    use_style(pipeline, preset, None)
+
+
+def use_style(pipeline, preset: Preset, name: str | None) -> None:
+    """Switch the preset's optional styles so that only ``name`` (or none) applies to the next call;
+    unfused fixed adapters stay on."""
+    if not preset.styles:
+        return
+    fixed = [] if preset.fuse_adapters else list(preset.adapters)
+    active = fixed + ([preset.style_named(name)] if name else [])
+    if not active:
+        pipeline.disable_lora()
+        return
+    pipeline.enable_lora()
+    pipeline.set_adapters([a.name for a in active], adapter_weights=[a.weight for a in active])

@@ -3,7 +3,10 @@
 Presets come from the environment (the caller may also pass its own):
 
 - the ``tiny`` preset, always present, at ``INFERENCE_TINY_PATH``
-  (default ``$VAR_DIR/models/tiny-wan``), built on first use;
+  (default ``$VAR_DIR/models/tiny-wan``), built on first use; it offers text
+  and image to video (its image-to-video model at ``INFERENCE_TINY_I2V_PATH``,
+  default ``$VAR_DIR/models/tiny-wan-i2v``) and two styles artists may pick
+  (tiny adapters at ``$VAR_DIR/models/tiny-wan-<style>-lora``);
 - a preset for a real checkpoint when ``INFERENCE_MODEL_PATH`` names a diffusers
   folder (``INFERENCE_MODEL_PRESET`` names it, default ``studio``), with the
   defaults of its family and the speed options ``INFERENCE_DTYPE``,
@@ -14,7 +17,7 @@ Presets come from the environment (the caller may also pass its own):
   ``$VAR_DIR/models/tiny-wan-style-lora``), few steps and guidance off, so the
   adapter and few-step path runs everywhere the tests do;
 - any number of presets from the JSON list in ``INFERENCE_PRESETS_FILE``
-  (``adapters`` there is a list of ``{"name", "path", "weight"}``).
+  (``adapters`` and ``styles`` there are lists of ``{"name", "path", "weight"}``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from inference.types import GenerationRequest, InferenceError, UnsupportedReques
 FAMILIES = ("wan", "ltx")
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 STEP_CACHES = ("off", "first-block")
+MODES = ("text", "image")
+IMAGE_FITS = ("crop", "pad")  # crop: fill the frame, cutting the overflow; pad: the whole image, black bars
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,14 @@ class Preset:
     adapters: tuple[Adapter, ...] = ()
     fuse_adapters: bool = True
     scheduler_shift: float | None = None
+    # Optional adapters an artist may pick per clip (their cohort says which): loaded once per warm
+    # pipeline beside the fixed ones and switched on for the clips that ask, never fused.
+    styles: tuple[Adapter, ...] = ()
+    # text: prompt to video; image: a start image and a prompt. Image to video runs the family's
+    # image-to-video pipeline on image_path (Wan2.1's I2V checkpoints are separate folders), or on
+    # path itself when unset (LTX-Video, and Wan2.2 TI2V, do both with one checkpoint).
+    modes: tuple[str, ...] = ("text",)
+    image_path: Path | None = None
     build_tiny_if_missing: bool = False
 
     def __post_init__(self):
@@ -75,6 +88,17 @@ class Preset:
             raise InferenceError(f"Preset {self.name!r}: dtype must be one of {', '.join(DTYPES)}.")
         if self.step_cache not in STEP_CACHES:
             raise InferenceError(f"Preset {self.name!r}: step_cache must be one of {', '.join(STEP_CACHES)}.")
+        if not self.modes or set(self.modes) - set(MODES):
+            raise InferenceError(f"Preset {self.name!r}: modes must be some of {', '.join(MODES)}.")
+        names = [adapter.name for adapter in (*self.adapters, *self.styles)]
+        if len(names) != len(set(names)):
+            raise InferenceError(f"Preset {self.name!r}: adapter and style names must differ.")
+
+    def image_model_path(self) -> Path:
+        return self.image_path or self.path
+
+    def style_named(self, name: str) -> Adapter | None:
+        return next((style for style in self.styles if style.name == name), None)
 
     @property
     def longest_clip_s(self) -> float:
@@ -93,6 +117,17 @@ class Preset:
             allowed = ", ".join(map(str, self.frame_counts))
             raise UnsupportedRequestError(
                 "num_frames", f"{request.num_frames} is not offered by preset {self.name!r}; choose {allowed}"
+            )
+        if request.mode not in self.modes:
+            raise UnsupportedRequestError(
+                "start_image", f"preset {self.name!r} makes clips from {' and '.join(self.modes)} only"
+            )
+        if request.start_image and request.image_fit not in IMAGE_FITS:
+            raise UnsupportedRequestError("image_fit", f"{request.image_fit!r} is not one of {', '.join(IMAGE_FITS)}")
+        if request.style and self.style_named(request.style) is None:
+            offered = ", ".join(style.name for style in self.styles) or "none"
+            raise UnsupportedRequestError(
+                "style", f"{request.style!r} is not a style of preset {self.name!r}; it offers {offered}"
             )
         if request.fps not in self.fps:
             allowed = ", ".join(map(str, self.fps))
@@ -141,8 +176,24 @@ def _var_dir(environ) -> Path:
     return Path(environ.get("VAR_DIR") or Path(__file__).resolve().parent.parent / "var")
 
 
-def tiny_preset(path: Path | str, family: str = "wan") -> Preset:
-    """The tiny, randomly initialised model: real pipeline code, noise for frames, seconds on a CPU."""
+TINY_STYLES = {"ink": 1.0, "grain": 0.7}  # the tiny preset's styles and weights, built from code
+
+
+def tiny_preset(path: Path | str, family: str = "wan", *, image_path: Path | str | None = None) -> Preset:
+    """The tiny, randomly initialised model: real pipeline code, noise for frames, seconds on a CPU.
+
+    It offers image to video too: the Wan layout with a tiny Wan2.1-style I2V model at ``image_path``
+    (default: beside ``path``), the LTX layout with the same folder. The Wan layout also has the tiny
+    styles, adapters built from code beside ``path``."""
+    path = Path(path)
+    if family == "wan":
+        image_path = Path(image_path) if image_path else path.with_name(f"{path.name}-i2v")
+        styles = tuple(
+            Adapter(name=name, path=path.with_name(f"{path.name}-{name}-lora"), weight=weight)
+            for name, weight in TINY_STYLES.items()
+        )
+    else:
+        image_path, styles = None, ()
     return Preset(
         name="tiny" if family == "wan" else f"tiny-{family}",
         path=Path(path),
@@ -159,6 +210,9 @@ def tiny_preset(path: Path | str, family: str = "wan") -> Preset:
         fps=(8, 12, 16, 24),
         max_sequence_length=32,
         max_batch=4,
+        modes=("text", "image"),
+        image_path=image_path,
+        styles=styles,
         build_tiny_if_missing=True,
     )
 
@@ -174,6 +228,9 @@ def turbo_preset(model_path: Path | str, adapter_path: Path | str) -> Preset:
         default_guidance=0.0,
         adapters=(Adapter(name="tiny-style", path=Path(adapter_path), weight=0.8),),
         scheduler_shift=5.0,
+        modes=("text",),
+        image_path=None,
+        styles=(),
     )
 
 
@@ -191,7 +248,8 @@ def presets_from_env(environ=None) -> dict[str, Preset]:
     environ = os.environ if environ is None else environ
     tiny_path = environ.get("INFERENCE_TINY_PATH") or _var_dir(environ) / "models" / "tiny-wan"
     adapter_path = environ.get("INFERENCE_TINY_ADAPTER_PATH") or _var_dir(environ) / "models" / "tiny-wan-style-lora"
-    presets = {"tiny": tiny_preset(tiny_path), "turbo": turbo_preset(tiny_path, adapter_path)}
+    tiny = tiny_preset(tiny_path, image_path=environ.get("INFERENCE_TINY_I2V_PATH") or None)
+    presets = {"tiny": tiny, "turbo": turbo_preset(tiny_path, adapter_path)}
 
     model_path = environ.get("INFERENCE_MODEL_PATH")
     if model_path:
@@ -235,18 +293,21 @@ def load_presets_file(path: Path) -> list[Preset]:
         for key in ("sizes",):
             if key in values:
                 values[key] = tuple(tuple(size) for size in values[key])
-        for key in ("frame_counts", "fps"):
+        for key in ("frame_counts", "fps", "modes"):
             if key in values:
                 values[key] = tuple(values[key])
-        if "adapters" in values:
-            try:
-                values["adapters"] = tuple(
-                    Adapter(name=a["name"], path=Path(a["path"]), weight=float(a.get("weight", 1.0)))
-                    for a in values["adapters"]
-                )
-            except (KeyError, TypeError, ValueError) as exc:
-                raise InferenceError(
-                    f"INFERENCE_PRESETS_FILE {path}: adapters must be a list of {{name, path, weight}} ({exc})."
-                ) from exc
+        if values.get("image_path"):
+            values["image_path"] = Path(values["image_path"])
+        for key in ("adapters", "styles"):
+            if key in values:
+                try:
+                    values[key] = tuple(
+                        Adapter(name=a["name"], path=Path(a["path"]), weight=float(a.get("weight", 1.0)))
+                        for a in values[key]
+                    )
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise InferenceError(
+                        f"INFERENCE_PRESETS_FILE {path}: {key} must be a list of {{name, path, weight}} ({exc})."
+                    ) from exc
         presets.append(replace(base, **values))
     return presets

@@ -25,7 +25,8 @@ import numpy as np
 import torch
 
 from inference.encode import encode_mp4, write_poster
-from inference.pipelines import select_device, warm_pipeline
+from inference.images import fit_start_image
+from inference.pipelines import select_device, use_style, warm_pipeline
 from inference.presets import Preset, presets_from_env
 from inference.types import (
     Cancelled,
@@ -108,7 +109,9 @@ def render(
 
 
 def plan_batches(checked: list[tuple[GenerationRequest, Preset]]) -> list[tuple[Preset, list[GenerationRequest]]]:
-    """Group compatible requests, keeping first-come order, into batches of at most preset.max_batch."""
+    """Group compatible requests, keeping first-come order, into batches of at most preset.max_batch.
+    Image-to-video requests run alone: each has its own image to encode (and Wan's pipeline repeats
+    one image's features across a batch)."""
     groups: dict[tuple, tuple[Preset, list[GenerationRequest]]] = {}
     for request, preset in checked:
         key = (
@@ -118,6 +121,8 @@ def plan_batches(checked: list[tuple[GenerationRequest, Preset]]) -> list[tuple[
             request.num_frames,
             preset.steps_for(request),
             preset.guidance_for(request),
+            request.style,
+            request.id if request.start_image else None,
         )
         groups.setdefault(key, (preset, []))[1].append(request)
     batches = []
@@ -147,7 +152,7 @@ def _check(requests: list[GenerationRequest], presets: dict[str, Preset]) -> lis
 
 
 def _render_batch(preset, batch, device, on_progress, should_cancel) -> Iterator[RenderedClip | Cancelled]:
-    handle, loaded_now = warm_pipeline(preset, device)
+    handle, loaded_now = warm_pipeline(preset, device, batch[0].mode)
     load_share = handle.load_s / len(batch) if loaded_now else 0.0
     live = list(batch)
     while live:
@@ -194,10 +199,15 @@ def _call_pipeline(pipeline, preset: Preset, requests: list[GenerationRequest], 
             for request in requests:
                 on_progress(request.id, "decode", done, total)
 
+    extra = {}
+    if first.start_image:  # batches of image requests hold one (plan_batches)
+        extra["image"] = fit_start_image(first.start_image, first.width, first.height, first.image_fit)
+    use_style(pipeline, preset, first.style)
     started = time.perf_counter()
     try:
         with torch.inference_mode(), _decode_checkpoints(pipeline, preset, first.num_frames, at_decode_chunk):
             output = pipeline(
+                **extra,
                 prompt=[request.prompt for request in requests],
                 negative_prompt=[request.negative_prompt for request in requests],
                 height=first.height,
@@ -253,16 +263,20 @@ def _decode_checkpoints(pipeline, preset: Preset, num_frames: int, at_chunk: Cal
 def _encode(rendered: RenderedClip, output_dir: Path, on_progress=None, should_cancel=None) -> Outcome:
     """Encode the frames and write the poster; Cancelled (and no files) when a cancel arrives meanwhile."""
     request, preset = rendered.request, rendered.preset
+    adapters = [*preset.adapters, *([preset.style_named(request.style)] if request.style else [])]
     metadata = {
         "generator": "Vernissage",
         "preset": preset.name,
         "model": preset.model_id,
+        "mode": request.mode,
         "seed": request.seed,
         "steps": preset.steps_for(request),
         "guidance": preset.guidance_for(request),
-        "adapters": [{"name": adapter.name, "weight": adapter.weight} for adapter in preset.adapters],
+        "adapters": [{"name": adapter.name, "weight": adapter.weight} for adapter in adapters],
         "parameter_hash": request.parameter_hash(),
     }
+    if request.start_image:
+        metadata["start_image"] = {"sha256": request.start_image_sha256(), "fit": request.image_fit}
     video_path = output_dir / f"{request.id}.mp4"
     poster_path = output_dir / f"{request.id}.jpg"
     started = time.perf_counter()

@@ -13,7 +13,16 @@ from pathlib import Path
 
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-from transformers import PreTrainedTokenizerFast, T5Config, T5EncoderModel, UMT5Config, UMT5EncoderModel
+from transformers import (
+    CLIPImageProcessor,
+    CLIPVisionConfig,
+    CLIPVisionModel,
+    PreTrainedTokenizerFast,
+    T5Config,
+    T5EncoderModel,
+    UMT5Config,
+    UMT5EncoderModel,
+)
 
 # Enough text for a byte-level BPE tokenizer to learn a small vocabulary.
 _CORPUS = [
@@ -66,8 +75,8 @@ def build_text_encoder(vocab_size: int, *, umt5: bool, d_model: int = 32):
     return model_class(config).eval()
 
 
-def build_wan():
-    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline, WanTransformer3DModel
+def _wan_parts(**transformer_options):
+    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanTransformer3DModel
 
     tokenizer = build_tokenizer()
     torch.manual_seed(_SEED)
@@ -81,7 +90,6 @@ def build_wan():
         patch_size=(1, 2, 2),
         num_attention_heads=2,
         attention_head_dim=12,
-        in_channels=16,
         out_channels=16,
         text_dim=32,
         freq_dim=256,
@@ -90,11 +98,37 @@ def build_wan():
         cross_attn_norm=True,
         qk_norm="rms_norm_across_heads",
         rope_max_seq_len=32,
+        **transformer_options,
     )
     scheduler = FlowMatchEulerDiscreteScheduler(shift=7.0)
-    return WanPipeline(
-        tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, transformer=transformer, scheduler=scheduler
-    )
+    return dict(tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, transformer=transformer, scheduler=scheduler)
+
+
+def build_wan():
+    from diffusers import WanPipeline
+
+    return WanPipeline(**_wan_parts(in_channels=16))
+
+
+def build_wan_i2v():
+    """Wan2.1's image-to-video layout: a CLIP image encoder whose features the transformer attends to,
+    and the start frame's latents and mask beside the noise (16 + 4 + 16 input channels)."""
+    from diffusers import WanImageToVideoPipeline
+
+    torch.manual_seed(_SEED)
+    image_encoder = CLIPVisionModel(
+        CLIPVisionConfig(
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=37,
+            image_size=32,
+            patch_size=8,
+        )
+    ).eval()
+    image_processor = CLIPImageProcessor(crop_size=32, size=32)
+    parts = _wan_parts(in_channels=36, image_dim=32, added_kv_proj_dim=24)
+    return WanImageToVideoPipeline(image_encoder=image_encoder, image_processor=image_processor, **parts)
 
 
 def build_ltx():
@@ -140,7 +174,8 @@ def build_ltx():
     )
 
 
-BUILDERS = {"wan": build_wan, "ltx": build_ltx}
+# The LTX layout needs no image-to-video build of its own: LTX-Video runs both modes on one checkpoint.
+BUILDERS = {"wan": build_wan, "ltx": build_ltx, "wan-i2v": build_wan_i2v}
 
 
 def build_tiny(directory: Path | str, family: str = "wan") -> Path:
@@ -166,10 +201,10 @@ def build_tiny(directory: Path | str, family: str = "wan") -> Path:
     return directory
 
 
-def build_tiny_adapter(directory: Path | str, model_path: Path | str) -> Path:
+def build_tiny_adapter(directory: Path | str, model_path: Path | str, seed: int = _SEED + 1) -> Path:
     """A tiny LoRA adapter (rank 4 on every attention projection) for the tiny Wan model at ``model_path``,
-    with random weights, saved as diffusers saves LoRAs. Like the model, it exists so that the adapter
-    path runs with nothing downloaded."""
+    with random weights from ``seed``, saved as diffusers saves LoRAs. Like the model, it exists so that
+    the adapter path runs with nothing downloaded."""
     from diffusers import WanPipeline
     from peft import LoraConfig
     from peft.utils import get_peft_model_state_dict
@@ -180,7 +215,7 @@ def build_tiny_adapter(directory: Path | str, model_path: Path | str) -> Path:
     pipeline = WanPipeline.from_pretrained(model_path, local_files_only=True)
     transformer = pipeline.transformer
     transformer.add_adapter(LoraConfig(r=4, lora_alpha=4, target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
-    generator = torch.Generator().manual_seed(_SEED + 1)
+    generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, parameter in transformer.named_parameters():
             if "lora_" in name:  # peft starts B at zero (no effect); a style must change the frames

@@ -14,7 +14,11 @@ class GenerationRequest:
 
     ``id`` is the caller's name for the request (a database id, say); it names
     the output files and is passed back to the progress and cancel callbacks.
-    Unset ``steps`` and ``guidance`` take the preset's defaults.
+    Unset ``steps`` and ``guidance`` take the preset's defaults. ``start_image`` (a
+    PNG, JPEG or WebP file) makes it an image-to-video request: the image is fitted
+    to the clip's size by ``image_fit`` (``crop`` fills the frame, ``pad`` keeps the
+    whole image with black bars). ``style`` names one of the preset's optional
+    adapters (Preset.styles) to render with.
     """
 
     id: str
@@ -28,10 +32,27 @@ class GenerationRequest:
     guidance: float | None = None
     seed: int = 0
     preset: str = "tiny"
+    start_image: str | None = None
+    image_fit: str = "crop"
+    style: str | None = None
+
+    @property
+    def mode(self) -> str:
+        return "image" if self.start_image else "text"
+
+    def start_image_sha256(self) -> str | None:
+        if not self.start_image:
+            return None
+        return hashlib.sha256(Path(self.start_image).read_bytes()).hexdigest()
 
     def parameter_hash(self) -> str:
-        """A stable hash of everything that decides the frames (not the id)."""
-        params = {k: v for k, v in asdict(self).items() if k != "id"}
+        """A stable hash of everything that decides the frames (not the id; the image by its content).
+        Fields added since the first release count only when set, so older clips keep their hash."""
+        params = {k: v for k, v in asdict(self).items() if k not in ("id", "start_image", "image_fit", "style")}
+        if self.start_image:
+            params.update(start_image=self.start_image_sha256(), image_fit=self.image_fit)
+        if self.style:
+            params["style"] = self.style
         return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
 
 
