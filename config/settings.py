@@ -322,6 +322,7 @@ SPECTACULAR_SETTINGS = {
         "ReportStateEnum": "feedback.models.Report.State",
         "ReportKindEnum": "feedback.models.Report.Kind",
         "SeverityEnum": "feedback.models.SEVERITY_CHOICES",
+        "GenerationModeEnum": "inference.presets.MODES",
     },
 }
 

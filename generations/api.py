@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,17 +23,22 @@ from core.api_fields import (
     StrictIntegerField,
     StrictSlugField,
 )
+from core.errors import ApplicationError
 from core.pagination import CursorPagination, page_of
 from generations import selectors, services
-from generations.models import Generation
+from generations.models import Generation, QuotaPolicy, StartImage
 from generations.permissions import generations_for, viewer_of
 from generations.pricing import ASPECTS, presets, resolutions_for
 from generations.serializers import (
     GenerationDetailSerializer,
     GenerationSerializer,
+    StartImageSerializer,
     serialize_generation,
     serialize_generations,
+    serialize_start_image,
 )
+from generations.services import start_images
+from inference.presets import IMAGE_FITS
 
 
 class QuoteSerializer(serializers.Serializer):
@@ -67,6 +73,20 @@ class SubmitSerializer(QuoteSerializer):
     prompt = PromptField()
     negative_prompt = NegativePromptField(required=False, default="")
     seed = StrictIntegerField(min_value=0, max_value=2**31 - 1, required=False)
+    start_image = serializers.UUIDField(
+        required=False, allow_null=True,
+        help_text="The `id` of an image you uploaded (POST /api/v1/images/): the clip starts from it. The preset "
+        "must offer image to video (`modes` in GET /api/v1/presets/).",
+    )  # fmt: skip
+    image_fit = StrictChoiceField(
+        choices=list(IMAGE_FITS), default="crop",
+        help_text="How the start image meets the clip's size: crop fills the frame and cuts the overflow evenly; "
+        "pad keeps the whole image with black bars.",
+    )  # fmt: skip
+    style = StrictCharField(
+        max_length=64, required=False, default="", allow_blank=True,
+        help_text="One of the preset's styles (LoRA adapters) your cohort allows; empty for none.",
+    )  # fmt: skip
     callback_url = StrictCharField(
         max_length=2000, required=False, allow_blank=True,
         help_text="HTTPS URL the platform POSTs the job to when it ends (succeeded, failed or canceled), signed "
@@ -121,7 +141,7 @@ class GenerationListCreateApi(APIView):
     def get(self, request):
         query = self.ListQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        generations = generations_for(request).select_related("retry_of")
+        generations = generations_for(request).select_related("retry_of", "start_image")
         if "status" in query.validated_data:
             generations = generations.filter(status=query.validated_data["status"])
         paginator = GenerationPagination()
@@ -167,7 +187,7 @@ class GenerationListCreateApi(APIView):
 
 
 def _generation(request, public_id) -> Generation:
-    return get_object_or_404(generations_for(request).select_related("retry_of"), public_id=public_id)
+    return get_object_or_404(generations_for(request).select_related("retry_of", "start_image"), public_id=public_id)
 
 
 class GenerationDetailApi(APIView):
@@ -278,3 +298,113 @@ class CreditsApi(APIView):
             "period_ends_at": account.period_ends_at, "ledger": response.data,
         }  # fmt: skip
         return response
+
+
+class StartImageUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="PNG, JPEG or WebP; at most 10 MB and 40 megapixels.")
+
+
+class StartImageCreateApi(APIView):
+    permission_classes = [IsAuthenticated, HasScopes]
+    required_scopes = ["generations:write"]
+    submission_methods = {"POST"}
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": StartImageUploadSerializer},
+        responses={201: StartImageSerializer},
+        summary="Upload a start image for image-to-video clips (checked by content, re-encoded without metadata)",
+        description="Send it as `start_image` with a submission; `sha256` is the hash of the stored image, the "
+        "one the clip's provenance names.",
+    )
+    def post(self, request):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ApplicationError("invalid", "Send the image in the field `file`.", fields={"file": "required"})
+        if upload.size > start_images.MAX_BYTES:
+            raise ApplicationError(
+                "invalid", f"Start images are at most {start_images.MAX_BYTES // 1024 // 1024} MB.",
+                fields={"file": f"{upload.size / 1024 / 1024:.1f} MB is too big"},
+            )  # fmt: skip
+        image = services.start_image_upload(artist=request.user, data=upload.read())
+        return Response(serialize_start_image(image, viewer=viewer_of(request)), status=status.HTTP_201_CREATED)
+
+
+class StartImageDetailApi(APIView):
+    permission_classes = [IsAuthenticated, HasScopes]
+    required_scopes = ["generations:read"]
+
+    @extend_schema(responses=StartImageSerializer, summary="One of your start images")
+    def get(self, request, public_id):
+        image = get_object_or_404(StartImage.objects.filter(artist=request.user), public_id=public_id)
+        return Response(serialize_start_image(image, viewer=viewer_of(request)))
+
+
+class PresetStyleSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    weight = serializers.FloatField()
+    cohorts = serializers.ListField(
+        child=serializers.SlugField(), help_text="Your cohorts that allow it: send `style` only with one of them."
+    )
+
+
+class PresetSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    model = serializers.CharField()
+    modes = serializers.ListField(child=serializers.ChoiceField(choices=["text", "image"]))
+    resolutions = serializers.ListField(
+        child=inline_serializer(
+            "PresetResolution",
+            {
+                "resolution": serializers.IntegerField(),
+                "aspect_ratio": serializers.CharField(),
+                "width": serializers.IntegerField(),
+                "height": serializers.IntegerField(),
+            },
+        )
+    )
+    fps = serializers.ListField(child=serializers.IntegerField())
+    durations_s = serializers.DictField(
+        child=serializers.ListField(child=serializers.FloatField()), help_text="Durations offered at each frame rate."
+    )
+    default_steps = serializers.IntegerField()
+    adapters = serializers.ListField(child=serializers.DictField(), help_text="Adapters every clip of it renders with.")
+    styles = PresetStyleSerializer(many=True)
+
+
+class PresetsApi(APIView):
+    permission_classes = [IsAuthenticated, HasScopes]
+    required_scopes = ["generations:read"]
+
+    @extend_schema(
+        responses=PresetSerializer(many=True),
+        summary="What each preset makes: modes (text, image), sizes, durations, and the styles your cohorts allow",
+    )
+    def get(self, request):
+        allowed = {
+            slug: set(names or [])
+            for slug, names in QuotaPolicy.objects.filter(
+                cohort__in=selectors.artist_cohorts(user=request.user)
+            ).values_list("cohort__slug", "allowed_styles")
+        }
+        return Response([_preset_body(preset, allowed) for _, preset in sorted(presets().items())])
+
+
+def _preset_body(preset, allowed: dict[str, set[str]]) -> dict:
+    """A preset as the API describes it; ``allowed``: the style names each of the caller's cohorts allows."""
+    return {
+        "name": preset.name, "model": preset.model_id or preset.name, "modes": list(preset.modes),
+        "resolutions": [
+            {"resolution": short, "aspect_ratio": aspect, "width": w, "height": h}
+            for short, aspect, w, h in resolutions_for(preset)
+        ],
+        "fps": list(preset.fps),
+        "durations_s": {str(fps): [round(n / fps, 2) for n in preset.frame_counts] for fps in preset.fps},
+        "default_steps": preset.default_steps,
+        "adapters": [{"name": a.name, "weight": a.weight} for a in preset.adapters],
+        "styles": [
+            {"name": style.name, "weight": style.weight,
+             "cohorts": sorted(slug for slug, names in allowed.items() if style.name in names)}
+            for style in preset.styles
+        ],
+    }  # fmt: skip

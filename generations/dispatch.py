@@ -62,12 +62,12 @@ def claim_batch(*, owner: str, max_batch: int | None = None) -> Claim:
         chosen, per_artist = [first], {first.artist_id: first.running_now + 1}
         preset = presets().get(first.preset)
         max_batch = max_batch or (preset.max_batch if preset else 1)
-        if max_batch > 1:
+        if max_batch > 1 and not first.start_image_id:  # a clip from an image renders alone
             compatible = skip_locked(
                 fair_share_queue()
                 .exclude(pk=first.pk)
                 .filter(preset=first.preset, width=first.width, height=first.height, num_frames=first.num_frames,
-                        steps=first.steps, guidance=first.guidance)
+                        steps=first.steps, guidance=first.guidance, style=first.style, start_image__isnull=True)
             )[: max_batch * 4]  # fmt: skip
             for candidate in compatible:
                 taken = per_artist.get(candidate.artist_id, candidate.running_now)
@@ -82,7 +82,8 @@ def claim_batch(*, owner: str, max_batch: int | None = None) -> Claim:
             )  # fmt: skip
             if updated:
                 claimed.append(generation.pk)
-    return Claim(owner, list(Generation.objects.filter(pk__in=claimed).select_related("account").order_by("id")))
+    claimed = Generation.objects.filter(pk__in=claimed).select_related("account", "start_image").order_by("id")
+    return Claim(owner, list(claimed))
 
 
 def heartbeat(*, owner: str, progress: dict[int, int]) -> dict[int, bool]:

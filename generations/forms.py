@@ -12,28 +12,39 @@ from django import forms
 from accounts.models import User
 from generations import selectors
 from generations.models import QuotaPolicy
-from generations.pricing import presets, resolutions_for
+from generations.pricing import cohort_styles, presets, resolutions_for
 
 
 def _duration_value(frames: int, fps: int) -> str:
     return f"{frames / fps:g}"
 
 
+def _preset_label(preset) -> str:
+    return f"{preset.name} (prompt or image)" if "image" in preset.modes else preset.name
+
+
 class SettingsForm(forms.Form):
-    """Preset, size, frame rate and duration; the choices follow the preset and frame rate asked for."""
+    """Preset, size, frame rate, duration and style; the choices follow the preset and frame rate asked
+    for, and the styles those the artist's cohort allows with that preset."""
 
     preset = forms.ChoiceField()
     size = forms.ChoiceField(label="Size")
     fps = forms.TypedChoiceField(coerce=int, label="Frames per second")
     duration_s = forms.TypedChoiceField(coerce=float, label="Duration")
+    style = forms.ChoiceField(required=False, label="Style")
 
-    def __init__(self, data=None, *args, **kwargs):
+    def __init__(self, data=None, *args, user=None, **kwargs):
         super().__init__(data, *args, **kwargs)
         available = presets()
-        self.fields["preset"].choices = [(name, name) for name in available]
+        self.fields["preset"].choices = [(name, _preset_label(preset)) for name, preset in available.items()]
         chosen = self._value("preset")
         preset = available.get(chosen) or next(iter(available.values()))
         self.preset = preset
+        self.user = user
+        styles = self._styles(user, preset)
+        self.fields["style"].choices = [("", "None"), *((style.name, style.name) for style in styles)]
+        if not styles:
+            del self.fields["style"]
         self.fields["size"].choices = [
             (f"{short}|{aspect}", f"{w} \u00d7 {h} ({aspect})") for short, aspect, w, h in resolutions_for(preset)
         ]
@@ -50,7 +61,16 @@ class SettingsForm(forms.Form):
     def _value(self, name: str):
         if self.is_bound:
             return self.data.get(self.add_prefix(name))
-        return self.initial.get(name, self.fields[name].initial)
+        return self.initial.get(name, self.fields[name].initial if name in self.fields else None)
+
+    def _styles(self, user, preset):
+        """The preset's styles the chosen cohort (else the artist's first) allows."""
+        if user is None or not preset.styles:
+            return []
+        cohorts = selectors.artist_cohorts(user=user)
+        cohort = cohorts.filter(pk=self._value("cohort")).first() if str(self._value("cohort")).isdigit() else None
+        cohort = cohort or cohorts.first()
+        return cohort_styles(cohort=cohort, preset=preset) if cohort else []
 
     def clean(self):
         data = super().clean()
@@ -60,11 +80,13 @@ class SettingsForm(forms.Form):
         return data
 
     @classmethod
-    def adjusted(cls, data) -> SettingsForm:
+    def adjusted(cls, data, *, user=None) -> SettingsForm:
         """An unbound form showing ``data``'s choices, each moved to the nearest one the preset offers:
         after the preset or the frame rate changes, the other settings stay as close as they can."""
-        asked = cls(data)
-        initial = {"preset": asked.preset.name}
+        asked = cls(data, user=user)
+        initial = {"preset": asked.preset.name, "cohort": data.get("cohort")}
+        if "style" in asked.fields and data.get("style") in dict(asked.fields["style"].choices):
+            initial["style"] = data.get("style")
         for name in ("size", "fps", "duration_s"):
             values = [str(value) for value, _ in asked.fields[name].choices]
             wanted = str(data.get(name, ""))
@@ -78,7 +100,7 @@ class SettingsForm(forms.Form):
                 initial[name] = min(values, key=lambda value: abs(float(value) - target))
             elif values:
                 initial[name] = values[0]
-        return cls(initial=initial)
+        return cls(initial=initial, user=user)
 
     def settings(self) -> dict:
         """The service's keyword arguments for this (adjusted) form's initial choices."""
@@ -96,11 +118,26 @@ class SubmitForm(SettingsForm):
     seed = forms.IntegerField(
         required=False, min_value=0, max_value=2**31 - 1, help_text="Leave empty for a random seed."
     )
+    # Image to video: a new upload, or the image of the clip whose settings were taken ("keep").
+    start_image_file = forms.FileField(
+        required=False, label="Start image (optional)",
+        help_text="PNG, JPEG or WebP, at most 10 MB. The clip starts from it; leave empty to start from the prompt.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )  # fmt: skip
+    keep_image = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    image_fit = forms.ChoiceField(
+        choices=[("crop", "Crop: fill the frame, cutting the edges that do not fit"),
+                 ("pad", "Pad: keep the whole image, with black bars")],
+        initial="crop", required=False, widget=forms.RadioSelect, label="Fit the image to the clip's size",
+    )  # fmt: skip
 
     field_order = ["cohort", "prompt", "negative_prompt", "preset", "size", "fps", "duration_s", "seed"]
 
+    def clean_image_fit(self):
+        return self.cleaned_data.get("image_fit") or "crop"
+
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["cohort"].queryset = cohorts = selectors.artist_cohorts(user=user)
         if not self.is_bound and not self.initial.get("cohort"):
             first = cohorts.first()  # one cohort is the usual case, and its field is then hidden
@@ -108,9 +145,24 @@ class SubmitForm(SettingsForm):
 
 
 class QuotaPolicyForm(forms.ModelForm):
+    allowed_styles = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Styles artists may pick",
+        help_text="LoRA adapters the presets offer; an artist picks one per clip, and its provenance names it.",
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offered = {}
+        for preset in presets().values():
+            for style in preset.styles:
+                offered.setdefault(style.name, []).append(preset.name)
+        self.fields["allowed_styles"].choices = [
+            (name, f"{name} ({', '.join(names)})") for name, names in sorted(offered.items())
+        ]
+
     class Meta:
         model = QuotaPolicy
-        fields = list(QuotaPolicy.LIMIT_FIELDS)
+        fields = [*QuotaPolicy.LIMIT_FIELDS, "allowed_styles"]
         labels = {
             "credits_per_period": "Credits per period", "period_days": "Period (days)",
             "max_running_per_artist": "Clips rendering at once, per artist",

@@ -17,6 +17,7 @@ from generations.models import Generation
 SALT = "vernissage.media"
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CONTENT_TYPES = {"video": "video/mp4", "poster": "image/jpeg"}
+KINDS = (*CONTENT_TYPES, "image")  # image: the start image an image-to-video clip was made from
 
 
 def signed_url(generation: Generation, kind: str, *, viewer_id: int | None = None) -> str:
@@ -32,12 +33,21 @@ def read_signed(token: str) -> tuple[int, str, int | None]:
         data = signing.loads(token, salt=SALT, max_age=settings.MEDIA_URL_MAX_AGE_SECONDS)
     except signing.BadSignature:  # SignatureExpired is a BadSignature too
         raise Http404("This link is invalid or has expired.") from None
-    if data.get("k") not in CONTENT_TYPES:
+    if data.get("k") not in KINDS:
         raise Http404
     return int(data["g"]), data["k"], data.get("v")
 
 
 def serve(request, generation: Generation, kind: str):
+    if kind == "image":
+        start = generation.start_image
+        if start is None or generation.deleted_at:
+            raise Http404("This clip was not made from an image.")
+        extension = start.file.name.rsplit(".", 1)[-1]
+        return serve_file(
+            request, start.file, start.content_type, filename=f"vernissage-start-{start.sha256[:12]}.{extension}",
+            sha256=start.sha256,
+        )  # fmt: skip
     field = generation.video if kind == "video" else generation.poster
     if not field or generation.deleted_at:
         raise Http404("This clip has no file (yet).")

@@ -31,8 +31,14 @@ class QuotaPolicy(models.Model):
     weight = models.FloatField(
         default=1.0, help_text="Fair-share weight: a cohort with 2.0 gets GPU time twice as readily."
     )
+    allowed_styles = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Names of the presets' styles (LoRA adapters) this cohort's artists may pick.",
+    )
 
     LIMIT_FIELDS = ("credits_per_period", "period_days", "max_running_per_artist", "max_queued_per_artist", "weight")
+    POLICY_FIELDS = (*LIMIT_FIELDS, "allowed_styles")
 
     class Meta:
         verbose_name_plural = "quota policies"
@@ -132,6 +138,28 @@ class LedgerEntry(models.Model):
         return f"{self.kind} {self.amount} ({self.key})"
 
 
+class StartImage(models.Model):
+    """An image an artist uploaded to start clips from: checked by content and re-encoded without its
+    metadata (core.images), so ``sha256`` is the hash of exactly the pixels the model sees."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    artist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="start_images")
+    file = models.FileField(storage=private_storage, upload_to="start-images/")
+    content_type = models.CharField(max_length=20)
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size_bytes = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["artist", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"start image {self.public_id} ({self.width}x{self.height})"
+
+
 class Generation(models.Model):
     """One prompt becoming one clip. The row is the truth; Celery messages only wake workers."""
 
@@ -175,6 +203,13 @@ class Generation(models.Model):
     lease_owner = models.CharField(max_length=200, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries")
+    # Image to video: the start image and how it was fitted to the clip (crop or pad); empty for text.
+    start_image = models.ForeignKey(
+        StartImage, null=True, blank=True, on_delete=models.PROTECT, related_name="generations"
+    )
+    image_fit = models.CharField(max_length=8, blank=True)
+    # The preset's style (an optional LoRA adapter) the artist picked, from those their cohort allows.
+    style = models.CharField(max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 (unique only when given)
     # SHA-256 of the parameters sent with the key: the same key with other parameters is refused (422).
     idempotency_fingerprint = models.CharField(max_length=64, blank=True)
@@ -208,6 +243,11 @@ class Generation(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="running") | Q(lease_expires_at__isnull=False), name="generation_running_has_lease"
             ),
+            models.CheckConstraint(
+                condition=Q(start_image__isnull=True, image_fit="")
+                | Q(start_image__isnull=False, image_fit__in=["crop", "pad"]),
+                name="generation_image_fit_with_start_image",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "queued_at"]),
@@ -228,6 +268,10 @@ class Generation(models.Model):
     @property
     def is_terminal(self) -> bool:
         return self.status in self.TERMINAL
+
+    @property
+    def mode(self) -> str:
+        return "image" if self.start_image_id else "text"
 
 
 class PromptRule(models.Model):
@@ -262,6 +306,7 @@ class StaffAccess(models.Model):
         API = "api", "API"
         VIDEO = "video", "Video"
         POSTER = "poster", "Poster"
+        IMAGE = "image", "Start image"
         REVIEW = "review", "Review queue"
         LIST = "list", "A list of clips with their prompts (API)"
 
@@ -275,7 +320,8 @@ class StaffAccess(models.Model):
         indexes = [models.Index(fields=["generation", "-at"], name="staff_access_by_clip")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(via__in=["page", "api", "video", "poster", "review", "list"]), name="staff_access_via_valid"
+                condition=Q(via__in=["page", "api", "video", "poster", "image", "review", "list"]),
+                name="staff_access_via_valid",
             )
         ]
 

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from accounts.models import Cohort
 from core.errors import ApplicationError
+from generations.models import QuotaPolicy
 from inference import Preset, presets_from_env
+from inference.presets import Adapter
 
 ASPECTS = {"1:1": (1, 1), "16:9": (16, 9), "9:16": (9, 16)}
 
@@ -17,10 +20,20 @@ def presets() -> dict[str, Preset]:
     return presets_from_env()
 
 
-def adapters_of(preset_name: str) -> list[dict]:
-    """The LoRA adapters a preset renders with (name and weight), as the API and the provenance show them."""
+def adapters_of(preset_name: str, style: str = "") -> list[dict]:
+    """The LoRA adapters a clip renders with (name and weight): its preset's own and the style it picked,
+    as the API and the provenance show them."""
     preset = presets().get(preset_name)
-    return [{"name": adapter.name, "weight": adapter.weight} for adapter in preset.adapters] if preset else []
+    if preset is None:
+        return []
+    adapters = [*preset.adapters, *([preset.style_named(style)] if style and preset.style_named(style) else [])]
+    return [{"name": adapter.name, "weight": adapter.weight} for adapter in adapters]
+
+
+def cohort_styles(*, cohort: Cohort, preset: Preset) -> list[Adapter]:
+    """The preset's styles that the cohort's policy lets its artists pick (none without a policy)."""
+    allowed = QuotaPolicy.objects.filter(cohort=cohort).values_list("allowed_styles", flat=True).first() or []
+    return [style for style in preset.styles if style.name in allowed]
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ def own_clip(*, user: User, public_id: str) -> Generation | None:
 def generations_visible_to(*, user: User, as_staff: bool = False) -> QuerySet[Generation]:
     """Everyone sees their own. With ``as_staff`` (the request may use staff powers: see
     accounts.permissions.staff_powers), reviewers also see their cohorts' and admins everyone's."""
-    generations = Generation.objects.select_related("cohort", "artist").filter(deleted_at__isnull=True)
+    generations = Generation.objects.select_related("cohort", "artist", "start_image").filter(deleted_at__isnull=True)
     if not as_staff:
         return generations.filter(artist=user)
     if user.is_program_admin:

@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from generations.media import signed_url
-from generations.models import Generation
+from generations.models import Generation, StartImage
 from generations.permissions import Viewer
 from generations.pricing import adapters_of
 
@@ -29,7 +29,13 @@ class GenerationSerializer(serializers.ModelSerializer):
     poster_url = serializers.SerializerMethodField()
     retry_of = serializers.SerializerMethodField()
     callback_url = serializers.CharField(read_only=True, help_text="Where the job's end is POSTed; empty for none.")
-    adapters = serializers.SerializerMethodField(help_text="The LoRA adapters its preset renders with.")
+    adapters = serializers.SerializerMethodField(
+        help_text="The LoRA adapters it renders with: its preset's own, then the style it picked."
+    )
+    mode = serializers.ChoiceField(choices=["text", "image"], read_only=True, help_text="text or image to video.")
+    start_image = serializers.SerializerMethodField(help_text="The image it starts from; null for text to video.")
+    image_fit = serializers.SerializerMethodField(help_text="crop or pad; null for text to video.")
+    style = serializers.CharField(read_only=True, help_text="The style it picked; empty for none.")
     phase_ms = serializers.SerializerMethodField(
         help_text="Staff only: milliseconds per phase of a succeeded job (queue_wait, load, denoise, decode, "
         "encode, store, settle); null for others."
@@ -41,7 +47,8 @@ class GenerationSerializer(serializers.ModelSerializer):
             "id", "cohort", "prompt", "negative_prompt", "preset", "width", "height", "num_frames", "fps",
             "duration_s", "steps", "seed", "cost", "status", "progress", "queued_at", "started_at", "finished_at",
             "attempts", "gpu_seconds", "failure_message", "queue_position", "estimated_start", "video_url",
-            "poster_url", "video_sha256", "retry_of", "phase_ms", "callback_url", "adapters",
+            "poster_url", "video_sha256", "retry_of", "phase_ms", "callback_url", "adapters", "mode", "start_image",
+            "image_fit", "style",
         ]  # fmt: skip
 
     @property
@@ -80,7 +87,32 @@ class GenerationSerializer(serializers.ModelSerializer):
         }
     )
     def get_adapters(self, obj) -> list[dict]:
-        return adapters_of(obj.preset)
+        return adapters_of(obj.preset, obj.style)
+
+    @extend_schema_field(
+        {
+            "type": ["object", "null"],
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "sha256": {"type": "string"},
+                "width": {"type": "integer"},
+                "height": {"type": "integer"},
+                "url": {"type": ["string", "null"], "format": "uri"},
+            },
+            "required": ["id", "sha256", "width", "height", "url"],
+        }
+    )
+    def get_start_image(self, obj) -> dict | None:
+        image = obj.start_image if obj.start_image_id else None
+        if image is None:
+            return None
+        url = None if obj.deleted_at else self.viewer.absolute(signed_url(obj, "image", viewer_id=self.viewer.user.pk))
+        return {"id": str(image.public_id), "sha256": image.sha256, "width": image.width, "height": image.height,
+                "url": url}  # fmt: skip
+
+    @extend_schema_field({"type": ["string", "null"], "enum": ["crop", "pad", None]})
+    def get_image_fit(self, obj) -> str | None:
+        return obj.image_fit or None
 
     def get_phase_ms(self, obj) -> dict[str, float] | None:
         return obj.phase_ms if self.viewer.as_staff and obj.phase_ms else None
@@ -113,3 +145,15 @@ def serialize_generation(generation: Generation, *, viewer: Viewer, detail: bool
     """One generation; ``detail`` adds its staff-access log (set ``staff_access_list`` on it first)."""
     serializer = GenerationDetailSerializer if detail else GenerationSerializer
     return serializer(generation, context={"viewer": viewer}).data
+
+
+class StartImageSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id")
+
+    class Meta:
+        model = StartImage
+        fields = ["id", "sha256", "width", "height", "content_type", "size_bytes", "created_at"]
+
+
+def serialize_start_image(image: StartImage, *, viewer: Viewer) -> dict:
+    return StartImageSerializer(image, context={"viewer": viewer}).data

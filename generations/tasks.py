@@ -6,12 +6,14 @@ import contextlib
 import itertools
 import logging
 import os
+import shutil
 import signal
 import socket
 import tempfile
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import billiard.process
 from celery import shared_task
@@ -176,6 +178,16 @@ def _settle_when_database_answers(settle, *args, **kwargs):
             time.sleep(delay)
 
 
+def _local_copy(start_image, folder: str) -> str | None:
+    """A local file of the job's start image for the inference module (storage may be a bucket)."""
+    if start_image is None:
+        return None
+    path = Path(folder) / f"start-{start_image.public_id}{Path(start_image.file.name).suffix}"
+    with start_image.file.open("rb") as stored, open(path, "wb") as local:
+        shutil.copyfileobj(stored, local)
+    return str(path)
+
+
 def render_claim(claim: dispatch.Claim) -> None:
     heartbeat = _Heartbeat(claim)
     heartbeat.start()
@@ -202,16 +214,18 @@ def render_claim(claim: dispatch.Claim) -> None:
             heartbeat.refresh_cancels()
             last_cancel_read[0] = now
 
-    requests = [
-        inference.GenerationRequest(
-            id=str(g.pk), prompt=g.prompt, negative_prompt=g.negative_prompt, width=g.width, height=g.height,
-            num_frames=g.num_frames, fps=g.fps, steps=g.steps, guidance=g.guidance, seed=g.seed, preset=g.preset,
-        )
-        for g in claim.generations
-    ]  # fmt: skip
     started = time.perf_counter()
     try:
         with tempfile.TemporaryDirectory(prefix="vernissage-render-") as out:
+            requests = [
+                inference.GenerationRequest(
+                    id=str(g.pk), prompt=g.prompt, negative_prompt=g.negative_prompt, width=g.width,
+                    height=g.height, num_frames=g.num_frames, fps=g.fps, steps=g.steps, guidance=g.guidance,
+                    seed=g.seed, preset=g.preset, start_image=_local_copy(g.start_image, out),
+                    image_fit=g.image_fit or "crop", style=g.style or None,
+                )
+                for g in claim.generations
+            ]  # fmt: skip
             outcomes = inference.generate(
                 requests,
                 output_dir=out,

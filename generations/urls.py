@@ -13,6 +13,7 @@ urlpatterns = [
     path("studio/g/<uuid:public_id>/delete/", views.generation_delete, name="generation_delete"),
     path("media/g/<uuid:public_id>/<str:kind>/", views.media_view, name="media_view"),
     path("media/s/<str:token>/", views.media_signed, name="media_signed"),
+    path("media/i/<uuid:public_id>/", views.start_image_view, name="start_image"),
     path("staff/queue/", views.staff_queue, name="staff_queue"),
     path("staff/", views.staff_dashboard, name="staff_dashboard"),
     path("staff/cohorts/<int:cohort_id>/quota/", views.staff_cohort_quota, name="staff_cohort_quota"),

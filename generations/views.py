@@ -21,12 +21,12 @@ from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on, safe_next
 from generations import dispatch, media, numbers, pricing, selectors, services
 from generations.forms import CreditGrantForm, QuotaOverrideForm, QuotaPolicyForm, SettingsForm, SubmitForm
-from generations.models import Generation, QuotaOverride, QuotaPolicy
+from generations.models import Generation, QuotaOverride, QuotaPolicy, StartImage
 from generations.permissions import access_generation
 
 # The studio keeps what the artist last submitted, so the next clip starts from it.
 LAST_SUBMISSION_SESSION_KEY = "studio_last_submission"
-KEPT_FIELDS = ("cohort", "prompt", "negative_prompt", "preset", "size", "fps", "duration_s", "seed")
+KEPT_FIELDS = ("cohort", "prompt", "negative_prompt", "preset", "size", "fps", "duration_s", "seed", "style")
 
 
 def _quote(settings: dict) -> tuple[str, int | None]:
@@ -55,8 +55,11 @@ def _studio_context(request, form, settings: SettingsForm):
     notices = access_notices_for(user=request.user, return_to=reverse("studio"))
     quote, cost = _quote(settings.settings())
     notices += selectors.low_credit_notices(accounts=accounts, cost=cost)
+    kept = form["keep_image"].value()
+    kept_image = StartImage.objects.filter(artist=request.user, public_id=kept).first() if _is_uuid(kept) else None
     return {
         "form": form,
+        "kept_image": kept_image,
         "form_key": uuid.uuid4().hex,
         "quote": quote,
         "generations": generations,
@@ -66,6 +69,14 @@ def _studio_context(request, form, settings: SettingsForm):
         "accounts": accounts,
         "notices": notices,
     }
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def _settings_of(request) -> dict:
@@ -78,7 +89,9 @@ def _settings_of(request) -> dict:
             return {
                 "cohort": clip.cohort_id, "prompt": clip.prompt, "negative_prompt": clip.negative_prompt,
                 "preset": clip.preset, "size": f"{min(clip.width, clip.height)}|{aspect}", "fps": str(clip.fps),
-                "duration_s": f"{clip.duration_s:g}", "seed": clip.seed,
+                "duration_s": f"{clip.duration_s:g}", "seed": clip.seed, "style": clip.style,
+                "keep_image": str(clip.start_image.public_id) if clip.start_image_id else "",
+                "image_fit": clip.image_fit or "crop",
             }  # fmt: skip
     return request.session.get(LAST_SUBMISSION_SESSION_KEY) or {}
 
@@ -88,14 +101,16 @@ def studio(request):
     if request.htmx and request.GET.get("part") == "credits":  # the credits card refreshes itself
         return render(request, "generations/_credits.html", {"accounts": selectors.credit_balances(user=request.user)})
     if request.method == "POST":
-        form = SubmitForm(request.POST, user=request.user)
-        settings = SettingsForm.adjusted(request.POST)
+        form = SubmitForm(request.POST, request.FILES, user=request.user)
+        settings = SettingsForm.adjusted(request.POST, user=request.user)
         if form.is_valid():
             with refusals_on(form):
+                values = dict(form.cleaned_data)
+                values["start_image"] = _start_image_of(request, form, values)
                 services.generation_submit(
                     artist=request.user,
                     idempotency_key=request.POST.get("idempotency_key") or None,
-                    **form.cleaned_data,
+                    **values,
                 )
                 request.session[LAST_SUBMISSION_SESSION_KEY] = {name: request.POST.get(name) for name in KEPT_FIELDS}
                 messages.success(
@@ -105,7 +120,7 @@ def studio(request):
                 return redirect("studio")
     else:
         last = _settings_of(request)
-        settings = SettingsForm.adjusted(last)
+        settings = SettingsForm.adjusted(last, user=request.user)
         form = SubmitForm(initial={**last, **settings.initial}, user=request.user)
     return render(
         request,
@@ -113,6 +128,27 @@ def studio(request):
         _studio_context(request, form, settings),
         status=400 if form.errors else 200,
     )
+
+
+def _start_image_of(request, form: SubmitForm, values: dict):
+    """The public id of the image the clip starts from: a new upload (stored first, and kept on the
+    form if the submission is then refused, so it need not be sent again), else the kept one. The
+    studio shows the image fields only for presets that start from images; for others they count for
+    nothing."""
+    upload, kept = values.pop("start_image_file", None), values.pop("keep_image", None)
+    if "image" not in form.preset.modes:
+        values["image_fit"] = "crop"
+        return None
+    if upload is not None:
+        try:
+            image = services.start_image_upload(artist=request.user, data=upload.read())
+        except ApplicationError as exc:
+            exc.fields = {"start_image_file": exc.message}
+            raise
+        form.data = form.data.copy()
+        form.data["keep_image"] = str(image.public_id)
+        return image.public_id
+    return kept
 
 
 CREDITS_CHART_DAYS, CREDITS_LEDGER_SHOWN = 30, 100
@@ -140,7 +176,7 @@ def credits_page(request):
 @require_POST
 def studio_quote(request):
     """The settings and their price, redrawn as they change (htmx): choices follow the preset and frame rate."""
-    settings = SettingsForm.adjusted(request.POST)
+    settings = SettingsForm.adjusted(request.POST, user=request.user)
     return render(request, "generations/_settings.html", {"form": settings, "quote": _quote(settings.settings())[0]})
 
 
@@ -206,12 +242,20 @@ def generation_delete(request, public_id):
 @login_required
 @require_safe
 def media_view(request, public_id, kind: str):
-    if kind not in media.CONTENT_TYPES:
+    if kind not in media.KINDS:
         raise Http404
     generation = access_generation(request, public_id)
     response = media.serve(request, generation, kind)
     services.staff_access_record(viewer=request.user, generation=generation, via=kind)
     return response
+
+
+@login_required
+@require_safe
+def start_image_view(request, public_id):
+    """One of the artist's own start images (the studio shows the one a new clip will start from)."""
+    image = get_object_or_404(StartImage, artist=request.user, public_id=public_id)
+    return media.serve_file(request, image.file, image.content_type, sha256=image.sha256)
 
 
 @csrf_exempt  # reads only (GET and HEAD): any other method gets 405, not the CSRF check's 403

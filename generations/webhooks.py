@@ -229,6 +229,13 @@ def webhook_payload(delivery: WebhookDelivery) -> dict:
             return None
         return settings.SITE_URL + signed_url(generation, kind, viewer_id=generation.artist_id)
 
+    start = generation.start_image
+    start_image = start and {
+        "id": str(start.public_id), "sha256": start.sha256, "width": start.width, "height": start.height,
+        "url": None if generation.deleted_at
+        else settings.SITE_URL + signed_url(generation, "image", viewer_id=generation.artist_id),
+    }  # fmt: skip
+
     return {
         "event": delivery.event,
         "generation": {
@@ -244,7 +251,9 @@ def webhook_payload(delivery: WebhookDelivery) -> dict:
             "video_url": media_url("video"), "poster_url": media_url("poster"),
             "video_sha256": generation.video_sha256,
             "retry_of": str(generation.retry_of.public_id) if generation.retry_of_id else None,
-            "callback_url": generation.callback_url, "adapters": adapters_of(generation.preset),
+            "callback_url": generation.callback_url, "adapters": adapters_of(generation.preset, generation.style),
+            "mode": generation.mode, "start_image": start_image, "image_fit": generation.image_fit or None,
+            "style": generation.style,
             # As the detail endpoint shows an ended job to its artist: no place in the queue, no estimate,
             # and phase timings are for staff.
             "queue_position": None, "estimated_start": None, "phase_ms": None,
@@ -266,7 +275,9 @@ def webhook_deliver(delivery_id: int) -> str:
         delivery = (
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=delivery_id, delivered_at=None, given_up_at=None, next_attempt_at__lte=timezone.now())
-            .select_related("generation__callback_token", "generation__cohort", "generation__retry_of")
+            .select_related(
+                "generation__callback_token", "generation__cohort", "generation__retry_of", "generation__start_image"
+            )
             .first()
         )
         if delivery is None:

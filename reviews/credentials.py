@@ -39,6 +39,16 @@ class ClipFacts:
     review: str  # "approved by review on <date>" or "published without review after the deadline"
     allow_training: bool
     platform_version: str
+    adapters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StartImage:
+    """The image an image-to-video clip started from: the manifest's ingredient."""
+
+    path: Path
+    content_type: str
+    sha256: str
 
 
 def signer_files(directory: Path | None = None) -> tuple[Path, Path]:
@@ -102,7 +112,15 @@ def _generate_signer() -> tuple[bytes, bytes]:
     return key_pem, leaf.public_bytes(pem) + ca.public_bytes(pem)
 
 
-def manifest_for(facts: ClipFacts) -> dict:
+def manifest_for(facts: ClipFacts, start_image: StartImage | None = None) -> dict:
+    created = {"model": facts.model, "preset": facts.preset, "seed": facts.seed}
+    if facts.adapters:
+        created["adapters"] = list(facts.adapters)
+    if start_image is not None:
+        # The builder links the ingredient to this action (its hashed URI in parameters.ingredients);
+        # the image's own SHA-256 is stated beside it, as the platform's API shows it.
+        created["ingredientIds"] = [START_IMAGE_LABEL]
+        created["start_image_sha256"] = start_image.sha256
     return {
         "claim_generator_info": [{"name": "Vernissage", "version": facts.platform_version}],
         "title": facts.title,
@@ -116,7 +134,7 @@ def manifest_for(facts: ClipFacts) -> dict:
                             "action": "c2pa.created",
                             "digitalSourceType": AI_GENERATED,
                             "softwareAgent": {"name": "Vernissage", "version": facts.platform_version},
-                            "parameters": {"model": facts.model, "preset": facts.preset, "seed": facts.seed},
+                            "parameters": created,
                         },
                         {"action": "c2pa.published", "parameters": {"review": facts.review}},
                     ]
@@ -140,8 +158,19 @@ def manifest_for(facts: ClipFacts) -> dict:
     }
 
 
-def sign_mp4(source: Path, destination: Path, facts: ClipFacts, *, signer_dir: Path | None = None) -> None:
-    """Write ``source`` to ``destination`` with a signed C2PA manifest embedded."""
+START_IMAGE_LABEL = "start-image"
+
+
+def sign_mp4(
+    source: Path,
+    destination: Path,
+    facts: ClipFacts,
+    *,
+    start_image: StartImage | None = None,
+    signer_dir: Path | None = None,
+) -> None:
+    """Write ``source`` to ``destination`` with a signed C2PA manifest embedded; ``start_image`` becomes
+    an ingredient (relationship inputTo) of the c2pa.created action."""
     key_path, cert_path = signer_files(signer_dir)
     info = c2pa.C2paSignerInfo(
         alg=b"es256", sign_cert=cert_path.read_bytes(), private_key=key_path.read_bytes(), ta_url=None
@@ -149,10 +178,17 @@ def sign_mp4(source: Path, destination: Path, facts: ClipFacts, *, signer_dir: P
     signer = c2pa.Signer.from_info(info)
     try:
         with (
-            c2pa.Builder(json.dumps(manifest_for(facts))) as builder,
+            c2pa.Builder(json.dumps(manifest_for(facts, start_image))) as builder,
             open(source, "rb") as src,
             open(destination, "w+b") as dst,
         ):
+            if start_image is not None:
+                ingredient = {
+                    "title": "Start image", "format": start_image.content_type, "relationship": "inputTo",
+                    "label": START_IMAGE_LABEL, "description": f"SHA-256 {start_image.sha256}",
+                }  # fmt: skip
+                with open(start_image.path, "rb") as image:
+                    builder.add_ingredient(json.dumps(ingredient), start_image.content_type, image)
             builder.sign(signer, "video/mp4", src, dst)
     finally:
         signer.close()

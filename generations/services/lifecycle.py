@@ -61,6 +61,9 @@ def _resubmit(generation: Generation, *, seed: int | None = None, **extra) -> Ge
         fps=generation.fps,
         seed=seed,
         preset=generation.preset,
+        start_image=generation.start_image.public_id if generation.start_image_id else None,
+        image_fit=generation.image_fit or "crop",
+        style=generation.style,
         **extra,
     )
     return resubmitted

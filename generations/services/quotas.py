@@ -16,7 +16,7 @@ def quota_policy_save(*, actor: User, cohort: Cohort, ip: str | None = None, **v
     """Set the cohort's quota policy (creating it on first use); audited with what changed."""
     policy, _ = QuotaPolicy.objects.select_for_update().get_or_create(cohort=cohort)
     changed = {name: [getattr(policy, name), value] for name, value in values.items() if getattr(policy, name) != value}
-    for name in QuotaPolicy.LIMIT_FIELDS:
+    for name in QuotaPolicy.POLICY_FIELDS:
         setattr(policy, name, values.get(name, getattr(policy, name)))
     policy.full_clean()
     policy.save()

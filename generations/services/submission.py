@@ -8,15 +8,18 @@ import json
 import re
 import secrets
 import unicodedata
+import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import ApiToken, Cohort, User
 from core.errors import ApplicationError
 from generations import dispatch, ledger, pricing, prompts, selectors, webhooks
-from generations.models import CreditAccount, Generation, PromptRule
+from generations.models import CreditAccount, Generation, PromptRule, StartImage
 from generations.services.credits import credit_account_open, credits_refill
+from inference.presets import IMAGE_FITS
 
 
 def check_prompt(*, prompt: str, cohort: Cohort, field: str = "prompt") -> str:
@@ -106,6 +109,9 @@ def generation_submit(
     retry_of: Generation | None = None,
     callback_url: str = "",
     callback_token: ApiToken | None = None,
+    start_image: uuid.UUID | str | None = None,
+    image_fit: str = "crop",
+    style: str = "",
 ) -> tuple[Generation, bool]:
     """Validate, price, reserve credits and queue a generation; returns it and whether it is new.
 
@@ -113,7 +119,9 @@ def generation_submit(
     artist's only active cohort. With an ``idempotency_key`` already used by this artist, the first
     generation is returned and nothing else happens. The wake-up message goes out on commit. With a
     ``callback_url``, the job's terminal state is POSTed there, signed with ``callback_token``'s
-    webhook secret (generations.webhooks).
+    webhook secret (generations.webhooks). With ``start_image`` (the public id of one of the artist's
+    start images) the clip is made from that image, fitted by ``image_fit``; ``style`` picks one of
+    the preset's styles that the cohort allows.
 
     This is the API's busiest write, so it reads what it checks in one query and reserves in one
     short transaction: lock the account (counting the queue), insert the job and the ledger entry.
@@ -126,6 +134,8 @@ def generation_submit(
         cohort=cohort.pk if cohort else cohort_slug, prompt=prompt, negative_prompt=negative_prompt,
         duration_s=duration_s, resolution=resolution, aspect_ratio=aspect_ratio, fps=fps, seed=seed, preset=preset,
         retry_of=retry_of.pk if retry_of else None, callback_url=callback_url,
+        start_image=str(start_image) if start_image else None, image_fit=image_fit if start_image else None,
+        style=style or None,
     )  # fmt: skip
     gates = selectors.submission_gates(
         artist=artist, cohort=cohort, cohort_slug=cohort_slug, idempotency_key=idempotency_key
@@ -143,6 +153,9 @@ def generation_submit(
     render, cost = quote(
         preset=preset, duration_s=duration_s, resolution=resolution, aspect_ratio=aspect_ratio, fps=fps
     )
+    start = _start_image(artist=artist, public_id=start_image, render=render, image_fit=image_fit)
+    if style:
+        _check_style(style=style, render=render, cohort=cohort)
     account_pk = gate.account_pk or credit_account_open(user=artist, cohort=cohort).pk  # the first submission opens it
     try:
         with transaction.atomic():
@@ -169,6 +182,7 @@ def generation_submit(
                 idempotency_key=idempotency_key or None, retry_of=retry_of,
                 idempotency_fingerprint=fingerprint if idempotency_key else "",
                 callback_url=callback_url, callback_token=callback_token if callback_url else None,
+                start_image=start, image_fit=image_fit if start else "", style=style,
             )  # fmt: skip
             ledger.credits_reserve_locked(account=account, generation=generation)
             transaction.on_commit(dispatch.wake_workers)
@@ -178,6 +192,42 @@ def generation_submit(
             return _same_request(first, idempotency_key, fingerprint), False
         raise
     return generation, True
+
+
+def _start_image(
+    *, artist: User, public_id: uuid.UUID | str | None, render: pricing.RenderPlan, image_fit: str
+) -> StartImage | None:
+    """The artist's own start image named by ``public_id``, when the preset makes clips from images."""
+    if not public_id:
+        return None
+    try:
+        start = StartImage.objects.filter(artist=artist, public_id=public_id).first()
+    except ValidationError:  # not a UUID
+        start = None
+    if start is None:
+        raise ApplicationError(
+            "invalid", "No start image of yours has this id; upload it first (POST /api/v1/images/).",
+            fields={"start_image": "not one of your images"},
+        )  # fmt: skip
+    if "image" not in render.preset.modes:
+        offering = sorted(name for name, preset in pricing.presets().items() if "image" in preset.modes)
+        raise ApplicationError(
+            "invalid", f"Preset {render.preset.name} makes clips from a prompt only.",
+            fields={"start_image": f"choose a preset that starts from an image: {', '.join(offering) or 'none'}"},
+        )  # fmt: skip
+    if image_fit not in IMAGE_FITS:
+        raise ApplicationError("invalid", "Fit the image by crop or pad.", fields={"image_fit": "choose crop or pad"})
+    return start
+
+
+def _check_style(*, style: str, render: pricing.RenderPlan, cohort: Cohort) -> None:
+    allowed = [adapter.name for adapter in pricing.cohort_styles(cohort=cohort, preset=render.preset)]
+    if style not in allowed:
+        choose = f"choose {', '.join(allowed)}" if allowed else f"your cohort allows no style of {render.preset.name}"
+        raise ApplicationError(
+            "invalid", f"The style {style!r} is not one your cohort may use with {render.preset.name}.",
+            fields={"style": choose},
+        )  # fmt: skip
 
 
 def _request_fingerprint(**sent) -> str:

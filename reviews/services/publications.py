@@ -34,8 +34,11 @@ def provenance_of(request: PublicationRequest, decision: Decision | None) -> dic
     preset = presets().get(generation.preset)
     model = (preset.model_id or preset.path.name) if preset else generation.preset
     return {
-        "model": model, "preset": generation.preset, "adapters": adapters_of(generation.preset),
-        "seed": generation.seed,
+        "model": model, "preset": generation.preset, "adapters": adapters_of(generation.preset, generation.style),
+        "seed": generation.seed, "mode": generation.mode,
+        "start_image": {
+            "sha256": image.sha256, "width": image.width, "height": image.height, "fit": generation.image_fit,
+        } if (image := generation.start_image) else None,
         "parameters": {
             "width": generation.width, "height": generation.height, "num_frames": generation.num_frames,
             "fps": generation.fps, "steps": generation.steps, "guidance": generation.guidance,
@@ -104,9 +107,18 @@ def publications_sign_due() -> int:
     return len(due)
 
 
+def _copy_out(field, path: Path) -> Path:
+    with field.open("rb") as stored, open(path, "wb") as out:
+        for chunk in iter(lambda: stored.read(1 << 20), b""):
+            out.write(chunk)
+    return path
+
+
 def publication_sign(*, publication_id: int) -> Publication:
     """Write the public copy with its Content Credentials, hash it, keep the poster. Idempotent."""
-    publication = Publication.objects.select_related("request__generation", "request__artist").get(pk=publication_id)
+    publication = Publication.objects.select_related("request__generation__start_image", "request__artist").get(
+        pk=publication_id
+    )
     generation = publication.request.generation
     if publication.signed_at or publication.withdrawn_at or publication.taken_down_at:
         return publication
@@ -116,14 +128,19 @@ def publication_sign(*, publication_id: int) -> Publication:
     facts = credentials.ClipFacts(
         title=publication.request.title, model=provenance["model"], preset=provenance["preset"],
         seed=provenance["seed"], review=provenance["review"], allow_training=provenance["allow_training"],
-        platform_version=provenance["platform_version"],
+        platform_version=provenance["platform_version"], adapters=tuple(a["name"] for a in provenance["adapters"]),
     )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="vernissage-sign-") as scratch:
         source, signed = Path(scratch) / "source.mp4", Path(scratch) / "signed.mp4"
-        with generation.video.open("rb") as stored, open(source, "wb") as out:
-            for chunk in iter(lambda: stored.read(1 << 20), b""):
-                out.write(chunk)
-        credentials.sign_mp4(source, signed, facts)
+        _copy_out(generation.video, source)
+        start_image = None
+        if generation.start_image_id:  # an ingredient of the clip: its hash goes in the manifest
+            image = generation.start_image
+            start_image = credentials.StartImage(
+                path=_copy_out(image.file, Path(scratch) / "start"), content_type=image.content_type,
+                sha256=image.sha256,
+            )  # fmt: skip
+        credentials.sign_mp4(source, signed, facts, start_image=start_image)
         digest = hashlib.sha256(signed.read_bytes()).hexdigest()
         name = f"public/{publication.public_id}"
         with open(signed, "rb") as fh:

@@ -281,7 +281,8 @@ WEBHOOK_GENERATION_KEYS = {
     "id", "cohort", "status", "prompt", "negative_prompt", "preset", "width", "height", "num_frames", "fps",
     "duration_s", "steps", "seed", "cost", "progress", "attempts", "gpu_seconds", "failure_message", "queued_at",
     "started_at", "finished_at", "video_url", "poster_url", "video_sha256", "retry_of", "callback_url",
-    "queue_position", "estimated_start", "phase_ms", "staff_access", "adapters",
+    "queue_position", "estimated_start", "phase_ms", "staff_access", "adapters", "mode", "start_image", "image_fit",
+    "style",
 }  # fmt: skip
 
 
