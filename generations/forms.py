@@ -58,6 +58,12 @@ class SettingsForm(forms.Form):
             (_duration_value(frames, fps), f"{frames / fps:.1f} s ({frames} frames)") for frames in preset.frame_counts
         ]
 
+    @property
+    def starts_from_images(self) -> bool:
+        """Whether the chosen preset makes clips from a start image too (templates cannot reach
+        ``self.preset``: there ``form.preset`` is the field)."""
+        return "image" in self.preset.modes
+
     def _value(self, name: str):
         if self.is_bound:
             return self.data.get(self.add_prefix(name))

@@ -26,6 +26,7 @@ from tests.support.factories import CohortFactory, MembershipFactory
 
 pytestmark = [pytest.mark.slow]
 
+
 def _png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (16, 9), (200, 90, 40)).save(out, format="PNG")
