@@ -32,6 +32,18 @@ def test_the_policy_is_saved_audited_and_bad_values_say_what_to_fix(desk, cohort
     event = AuditEvent.objects.get(action="quota.policy_changed")
     assert event.data["credits_per_period"][1] == 250
 
+    # Styles the cohort's artists may pick: those the presets offer, as checkboxes.
+    page = desk.get(url).content.decode()
+    assert 'value="ink"' in page and 'value="grain"' in page
+    assert desk.post(url, {**sent, "policy-allowed_styles": ["ink"]}).status_code == 302
+    assert QuotaPolicy.objects.get(cohort=cohort).allowed_styles == ["ink"]
+    assert AuditEvent.objects.filter(action="quota.policy_changed").order_by("-id").first().data["allowed_styles"] == [
+        [],
+        ["ink"],
+    ]
+    unknown = desk.post(url, {**sent, "policy-allowed_styles": ["neon"]})
+    assert unknown.status_code == 400 and QuotaPolicy.objects.get(cohort=cohort).allowed_styles == ["ink"]
+
     bad = desk.post(url, {**sent, "policy-weight": "0", "policy-period_days": "-3"})
     page = bad.content.decode()
     assert bad.status_code == 400 and "above 0" in page and "Ensure this value is greater than or equal to 0" in page
