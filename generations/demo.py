@@ -19,7 +19,8 @@ from inference.encode import encode_mp4, write_poster
 def demo_seed_credits(*, cohort: Cohort) -> list[CreditAccount]:
     """A quota policy for the demo cohort, and credits for its artists."""
     QuotaPolicy.objects.get_or_create(
-        cohort=cohort, defaults={"credits_per_period": 200, "period_days": 7, "max_running_per_artist": 1}
+        cohort=cohort,
+        defaults={"credits_per_period": 200, "period_days": 7, "max_running_per_artist": 1, "allowed_styles": ["ink"]},
     )
     artists = User.objects.filter(
         active_members(role=Membership.Role.ARTIST, via="memberships"), memberships__cohort=cohort
