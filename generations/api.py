@@ -314,8 +314,8 @@ class StartImageCreateApi(APIView):
         request={"multipart/form-data": StartImageUploadSerializer},
         responses={201: StartImageSerializer},
         summary="Upload a start image for image-to-video clips (checked by content, re-encoded without metadata)",
-        description="Scope `generations:write`; active artists. Send it as `start_image` with a submission; `sha256` "
-        "is the hash of the stored image, the one the clip's provenance names.",
+        description="Needs the scope `generations:write`; active artists. Send it as `start_image` with a "
+        "submission; `sha256` is the hash of the stored image, the one the clip's provenance names.",
     )
     def post(self, request):
         upload = request.FILES.get("file")

@@ -40,7 +40,6 @@ class SettingsForm(forms.Form):
         chosen = self._value("preset")
         preset = available.get(chosen) or next(iter(available.values()))
         self.preset = preset
-        self.user = user
         styles = self._styles(user, preset)
         self.fields["style"].choices = [("", "None"), *((style.name, style.name) for style in styles)]
         if not styles:
