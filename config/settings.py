@@ -389,6 +389,8 @@ CELERY_BEAT_SCHEDULE = {
     "reviews.flag_overdue": {"task": "reviews.flag_overdue", "schedule": timedelta(minutes=5)},
     # Checked hourly; each reviewer gets at most one digest a day.
     "reviews.send_digests": {"task": "reviews.send_digests", "schedule": timedelta(hours=1)},
+    # Decisions held for the review desk's undo window: sent a second after it; this catches a lost message.
+    "reviews.release_decisions": {"task": "reviews.release_decisions", "schedule": timedelta(seconds=30)},
     "reviews.sign_publications": {"task": "reviews.sign_publications", "schedule": timedelta(minutes=1)},
     # A webhook retry whose message was lost still goes out (the row says when it is due).
     "generations.deliver_due_webhooks": {"task": "generations.deliver_due_webhooks", "schedule": timedelta(minutes=1)},

@@ -14,7 +14,8 @@ def transparency_statements(*, cohort: Cohort, period: str) -> dict:
     Approvals restrict nothing and are not statements of reasons."""
     start, end = period_bounds(period)
     decisions = (
-        Decision.objects.filter(request__cohort=cohort, decided_at__gte=start, decided_at__lt=end)
+        Decision.objects.in_effect()
+        .filter(request__cohort=cohort, decided_at__gte=start, decided_at__lt=end)
         .exclude(outcome=Decision.Outcome.APPROVE)
         .select_related("request__cohort__review_policy", "request__generation", "reason_code")
         .order_by("decided_at", "pk")

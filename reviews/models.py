@@ -212,6 +212,12 @@ class PublicationRequest(models.Model):
         return max(self.appeals.all(), key=lambda appeal: (appeal.created_at, appeal.pk), default=None)
 
 
+class DecisionQuerySet(models.QuerySet):
+    def in_effect(self):
+        """Decisions that took effect: what artists, the public and the numbers see (not those still held)."""
+        return self.filter(held_until__isnull=True)
+
+
 class Decision(models.Model):
     """A reviewer's decision on a request (stage review) or on its appeal (stage appeal, final); or staff
     taking its publication down (stage take_down) and the final decision on that take-down's appeal
@@ -246,6 +252,11 @@ class Decision(models.Model):
     note = models.CharField(max_length=2000, blank=True, help_text="Shown to the artist with the reason.")
     automated = models.BooleanField(default=False, help_text="Whether any part of the decision was automated.")
     decided_at = models.DateTimeField(default=timezone.now)
+    # A reviewer's decision from the review desk waits this long before it takes effect (publishes, tells
+    # the artist), so a slip of the key can be undone; null once it has taken effect.
+    held_until = models.DateTimeField(null=True, blank=True)
+
+    objects = DecisionQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -76,9 +76,10 @@ def appealable_decision(
     return latest if stands and request.state not in PublicationRequest.OPEN else None
 
 
-def statement_of_reasons(decision: Decision) -> dict:
+def statement_of_reasons(decision: Decision, *, appeal: Appeal | None = None) -> dict:
     """What the artist is told about a decision, in the shape of DSA Article 17: what was decided, the
-    facts and the clause relied on, whether any part was automated, and how and until when to appeal."""
+    facts and the clause relied on, whether any part was automated, and how and until when to appeal
+    (or, given the ``appeal`` filed against it, that it was appealed)."""
     request = decision.request
     reason = decision.reason_code
     final = decision.stage in Decision.FINAL_STAGES
@@ -86,6 +87,12 @@ def statement_of_reasons(decision: Decision) -> dict:
     stage_of_scope = Decision.Stage.REVIEW if decision.stage == Decision.Stage.APPEAL else decision.stage
     if final:
         redress = "This was the decision on your appeal, by a reviewer other than the first; it is final."
+    elif appeal is not None:
+        redress = f"You appealed on {appeal.created_at:%Y-%m-%d %H:%M} UTC. " + (
+            "Another reviewer decided the appeal: see that decision."
+            if appeal.decision_id
+            else "Another reviewer decides, and that decision is final."
+        )
     elif appeal_until:
         redress = (
             f"You may appeal once, with a message, until {appeal_until:%Y-%m-%d %H:%M} UTC, from your "
@@ -198,7 +205,7 @@ def requests_of(*, artist: User) -> QuerySet[PublicationRequest]:
             "appeals",
             Prefetch(
                 "decisions",
-                queryset=Decision.objects.select_related("reason_code").order_by("decided_at", "pk"),
+                queryset=Decision.objects.in_effect().select_related("reason_code").order_by("decided_at", "pk"),
                 to_attr="decision_list",
             ),
         )
@@ -212,11 +219,14 @@ def with_statements(requests: list[PublicationRequest]) -> list[PublicationReque
     for request in requests:
         for decision in request.decision_list:
             decision.request = request
-        request.statements = [statement_of_reasons(decision) for decision in request.decision_list]
+        appeals = {appeal.appealed_decision_id: appeal for appeal in request.appeals.all()}
+        request.statements = [
+            statement_of_reasons(decision, appeal=appeals.get(decision.pk)) for decision in request.decision_list
+        ]
         appealable = appealable_decision(
             request,
             decisions=request.decision_list,
-            appealed={appeal.appealed_decision_id for appeal in request.appeals.all()},
+            appealed=set(appeals),
             publication=related_or_none(request, "publication"),
         )
         request.may_appeal = bool(appealable and appeal_open_until(appealable) > now)
@@ -261,6 +271,14 @@ def review_queue(*, reviewer: User, filters: QueueFilters | None = None) -> Quer
     if filters.older_than_hours:
         queue = queue.filter(created_at__lte=now - timedelta(hours=filters.older_than_hours))
     return queue
+
+
+def undoable_decision(*, reviewer: User, decision_id) -> Decision | None:
+    """The reviewer's own decision still inside its undo window (the review desk offers to take it back)."""
+    if not str(decision_id or "").isdigit():
+        return None
+    found = Decision.objects.filter(pk=int(decision_id), reviewer=reviewer, held_until__gt=timezone.now())
+    return found.select_related("request").first()
 
 
 def reason_codes(*, active_only: bool = True) -> QuerySet[ReasonCode]:
@@ -310,7 +328,7 @@ def review_numbers(*, cohorts: QuerySet[Cohort] | None = None, since_days: int =
     """Time to decision, share inside the deadline, reasons, reviewers, appeals and overdue requests; a
     fixed number of queries whatever the number of decisions."""
     since = timezone.now() - timedelta(days=since_days)
-    decisions = Decision.objects.filter(decided_at__gte=since, automated=False)
+    decisions = Decision.objects.in_effect().filter(decided_at__gte=since, automated=False)
     requests = PublicationRequest.objects.all()
     if cohorts is not None:
         decisions = decisions.filter(request__cohort__in=cohorts)
@@ -320,7 +338,9 @@ def review_numbers(*, cohorts: QuerySet[Cohort] | None = None, since_days: int =
             "decided_at", "request__created_at", "request__deadline_at"
         )
     )
-    numbers = ReviewNumbers(decided=len(rows))
+    # One total everywhere: every decision in the period (reviews, appeals, take-downs) is one "decided",
+    # which the per-reviewer rows add up to; the times are those of first reviews.
+    numbers = ReviewNumbers(decided=decisions.count())
     hours = [(decided - created).total_seconds() / 3600 for decided, created, _ in rows]
     if hours:
         numbers.median_hours = statistics.median(hours)
@@ -343,7 +363,9 @@ def review_numbers(*, cohorts: QuerySet[Cohort] | None = None, since_days: int =
         .annotate(count=Count("id"))
         .order_by("-count", "reviewer__email")
     ]
-    appeals = Appeal.objects.filter(decision__isnull=False, decision__decided_at__gte=since)
+    appeals = Appeal.objects.filter(
+        decision__isnull=False, decision__held_until__isnull=True, decision__decided_at__gte=since
+    )
     if cohorts is not None:
         appeals = appeals.filter(request__cohort__in=cohorts)
     outcomes = Counter(

@@ -27,3 +27,9 @@ def sign_publication(publication_id: int) -> str:
 def sign_publications() -> int:
     """Queue signing for publications still unsigned (a lost message, a failure whose retry is due)."""
     return services.publications_sign_due()
+
+
+@shared_task(name="reviews.release_decisions", ignore_result=True, soft_time_limit=60, time_limit=90)
+def release_decisions() -> int:
+    """Held decisions whose undo window passed take effect: publish, tell the artist."""
+    return services.review_decisions_release()

@@ -23,6 +23,7 @@ urlpatterns = [
     path("review/<int:request_id>/renew/", views.review_renew, name="review_renew"),
     path("review/<int:request_id>/release/", views.review_release, name="review_release"),
     path("review/<int:request_id>/decide/", views.review_decide, name="review_decide"),
+    path("review/decisions/<int:decision_id>/undo/", views.review_undo, name="review_undo"),
     path("staff/reasons/", views.reason_codes_admin, name="reason_codes_admin"),
     path("staff/reasons/<slug:code>/", views.reason_codes_admin, name="reason_code_edit"),
     path("staff/reviews/", views.review_dashboard, name="review_dashboard"),

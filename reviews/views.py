@@ -176,13 +176,25 @@ def _filters(request, cohorts) -> tuple[QueueFilterForm, selectors.QueueFilters]
     return form, selectors.QueueFilters()
 
 
+def _undo_offer(request) -> dict:
+    """What the desk says about the decision just made (?undo=id), while it can still be taken back."""
+    decision = selectors.undoable_decision(reviewer=request.user, decision_id=request.GET.get("undo"))
+    if decision is None:
+        return {}
+    seconds = max(1, int((decision.held_until - timezone.now()).total_seconds()))
+    return {"undo": decision, "undo_seconds": seconds}
+
+
 @staff_page(admin_only=False)
 @require_GET
 def review_queue(request):
     cohorts = list(reviewable_cohorts(reviewer=request.user))
     form, filters = _filters(request, cohorts)
     queue = list(selectors.review_queue(reviewer=request.user, filters=filters)[:200])
-    return render(request, "reviews/queue.html", {"queue": queue, "form": form, "cohorts": cohorts})
+    for item in queue:  # fetched through a link that names the reviewer: the artist sees the look recorded
+        item.poster_url = signed_url(item.generation, "poster", viewer_id=request.user.pk)
+    context = {"queue": queue, "form": form, "cohorts": cohorts, **_undo_offer(request)}
+    return render(request, "reviews/queue.html", context)
 
 
 @staff_page(admin_only=False)
@@ -225,6 +237,7 @@ def review_item(request, request_id: int):
         "history": selectors.with_statements(list(selectors.requests_of(artist=item.artist).filter(pk=item.pk)))[
             0
         ].statements,
+        **_undo_offer(request),
     }
     if holds:
         generation_services.staff_access_record(viewer=request.user, generation=item.generation, via="review")
@@ -276,9 +289,28 @@ def review_decide(request, request_id: int):
         outcome=form.cleaned_data["outcome"],
         reason_code=form.cleaned_data["reason_code"],
         note=form.cleaned_data["note"],
+        hold=services.UNDO_WINDOW,
     )
-    messages.success(request, f"Decided: {decision.get_outcome_display().lower()}. The artist is told why.")
-    return redirect("review_queue")
+    # On to the next item at once; the page there offers to undo this decision while it is held.
+    claimed = services.review_claim_next(reviewer=request.user)
+    target = reverse("review_item", kwargs={"request_id": claimed.pk}) if claimed else reverse("review_queue")
+    return redirect(f"{target}?undo={decision.pk}")
+
+
+@staff_page(admin_only=False)
+@require_POST
+def review_undo(request, decision_id: int):
+    decision = selectors.undoable_decision(reviewer=request.user, decision_id=decision_id)
+    if decision is None:
+        messages.error(request, "The time to undo has passed: the decision stands (the artist may appeal it).")
+        return redirect("review_queue")
+    try:
+        undone = services.review_decision_undo(reviewer=request.user, decision=decision)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("review_queue")
+    messages.success(request, "Undone: nothing was published or sent, and the request is yours again.")
+    return redirect("review_item", request_id=undone.pk)
 
 
 @staff_page(admin_only=False)

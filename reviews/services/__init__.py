@@ -17,11 +17,14 @@ from reviews.services.publications import (
 )
 from reviews.services.queue import (
     CLAIM_LEASE,
+    UNDO_WINDOW,
     review_claim,
     review_claim_next,
     review_claim_release,
     review_claim_renew,
     review_decide,
+    review_decision_undo,
+    review_decisions_release,
     review_flag_overdue,
     review_send_digests,
 )
@@ -35,6 +38,7 @@ from reviews.services.requests import (
 
 __all__ = [
     "CLAIM_LEASE",
+    "UNDO_WINDOW",
     "appeal_create",
     "publication_create",
     "publication_request_create",
@@ -51,6 +55,8 @@ __all__ = [
     "review_claim_release",
     "review_claim_renew",
     "review_decide",
+    "review_decision_undo",
+    "review_decisions_release",
     "review_flag_overdue",
     "review_policy_save",
     "review_send_digests",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from celery import current_app
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -23,6 +24,9 @@ from reviews.permissions import may_review, reviewable_cohorts, reviewers
 from reviews.services.publications import artist_tell, publication_create, publication_restore
 
 CLAIM_LEASE = timedelta(minutes=15)
+# How long a decision made on the review desk can be undone before it takes effect.
+UNDO_WINDOW = timedelta(seconds=10)
+RELEASE_TASK = "reviews.release_decisions"
 DIGEST_EVERY = timedelta(days=1)
 State = PublicationRequest.State
 
@@ -133,11 +137,21 @@ def _outcome_checked(request: PublicationRequest, outcome: str) -> str:
 
 @transaction.atomic
 def review_decide(
-    *, reviewer: User, request: PublicationRequest, outcome: str, reason_code: str | None = None, note: str = ""
+    *,
+    reviewer: User,
+    request: PublicationRequest,
+    outcome: str,
+    reason_code: str | None = None,
+    note: str = "",
+    hold: timedelta | None = None,
 ) -> Decision:
     """Decide a request the reviewer holds: approve (which publishes it), reject or request changes (each
     with a reason code). Exactly one decision counts: a request already decided is a 409. At an appeal
-    stage the decision is final; on a take-down's appeal, approve restores the clip and reject upholds."""
+    stage the decision is final; on a take-down's appeal, approve restores the clip and reject upholds.
+
+    With ``hold`` (the review desk's undo window) the decision is recorded and the request leaves the
+    queue at once, but nothing is published and nobody is told until the window passes
+    (review_decisions_release); until then review_decision_undo takes it back."""  # fmt: skip
     request = (
         PublicationRequest.objects.select_for_update(of=("self",))
         .select_related("cohort__review_policy", "artist", "generation")
@@ -165,11 +179,13 @@ def review_decide(
             "invalid", "Say what in the clip led to this decision: the artist reads it as the facts (DSA Art. 17).",
             fields={"note": "required to reject or request changes"},
         )  # fmt: skip
+    now = timezone.now()
     try:
         with transaction.atomic():
             decision = Decision.objects.create(
-                request=request, stage=request.stage, reviewer=reviewer, outcome=outcome, reason_code=reason, note=note
-            )
+                request=request, stage=request.stage, reviewer=reviewer, outcome=outcome, reason_code=reason,
+                note=note, decided_at=now, held_until=now + hold if hold else None,
+            )  # fmt: skip
             # The appeal's row holds its stage to one decision (the unique constraint holds the review stages).
             undecided = Appeal.objects.filter(request=request, decision__isnull=True)
             if request.stage in Decision.FINAL_STAGES and not undecided.update(decision=decision, decided_by=reviewer):
@@ -177,23 +193,89 @@ def review_decide(
     except IntegrityError as exc:  # the lock makes this rare; the constraints still decide
         raise ApplicationError("already_decided", "Someone decided this request already.", status=409) from exc
     if request.stage == PublicationRequest.Stage.TAKE_DOWN_APPEAL:
-        publication = request.publication
-        request.state = State.APPROVED if publication.decision_id else State.SELF_PUBLISHED  # as before the appeal
-        if outcome == Decision.Outcome.APPROVE:
-            publication_restore(publication=publication)
+        request.state = State.APPROVED if request.publication.decision_id else State.SELF_PUBLISHED  # as before
     else:
         request.state = STATE_AFTER[outcome]
-        if outcome == Decision.Outcome.APPROVE:
-            publication_create(request=request, decision=decision)
-    request.claimed_by, request.lease_expires_at, request.closed_at = None, None, timezone.now()
+    request.claimed_by, request.lease_expires_at, request.closed_at = None, None, now
     request.save(update_fields=["state", "claimed_by", "lease_expires_at", "closed_at"])
     audit_record(
         action=f"review.{outcome}", actor=reviewer, target=request, subject_user=request.artist,
         cohort=request.cohort, data={"reason_code": reason.code if reason else None, "stage": request.stage},
     )  # fmt: skip
     decision.request = request
-    artist_tell(decision, kind="review_decided")
+    if hold:
+        transaction.on_commit(lambda: _send_release_task(hold), robust=True)
+    else:
+        _take_effect(decision)
     return decision
+
+
+def _take_effect(decision: Decision) -> None:
+    """Publish (or restore) what the decision approved and tell the artist why (call under the request's lock)."""
+    request = decision.request
+    if decision.outcome == Decision.Outcome.APPROVE:
+        if request.stage == PublicationRequest.Stage.TAKE_DOWN_APPEAL:
+            publication_restore(publication=request.publication)
+        else:
+            publication_create(request=request, decision=decision)
+    artist_tell(decision, kind="review_decided")
+
+
+def _send_release_task(hold: timedelta) -> None:
+    # A second after the window; a lost message is caught by the beat's sweep of the same task.
+    current_app.send_task(RELEASE_TASK, countdown=hold.total_seconds() + 1)
+
+
+def review_decisions_release(*, now=None) -> int:
+    """Let held decisions whose undo window passed take effect, each once. Returns how many did."""
+    now = now or timezone.now()
+    released = 0
+    due = Decision.objects.filter(held_until__lte=now).order_by("held_until", "pk")
+    for decision_id, request_id in list(due.values_list("pk", "request_id")[:200]):
+        with transaction.atomic():
+            # The request's lock first, as review_decision_undo takes it: one of the two wins, in order.
+            if skip_locked(PublicationRequest.objects.filter(pk=request_id)).first() is None:
+                continue  # being undone or released elsewhere; the next sweep looks again
+            # Conditional, so that where rows cannot be locked (SQLite) the decision still takes effect once.
+            if not Decision.objects.filter(pk=decision_id, held_until__isnull=False).update(held_until=None):
+                continue  # undone, or released by another worker
+            related = ("request__cohort__review_policy", "request__artist", "request__generation")
+            _take_effect(Decision.objects.select_related(*related).get(pk=decision_id))
+            released += 1
+    return released
+
+
+@transaction.atomic
+def review_decision_undo(*, reviewer: User, decision: Decision) -> PublicationRequest:
+    """Take back the reviewer's own decision inside its undo window: the decision is deleted (it never took
+    effect), the request returns to the reviewer's claim with a fresh lease, and whatever they held since
+    goes back to the queue."""
+    _lock_reviewer(reviewer)
+    request = PublicationRequest.objects.select_for_update().get(pk=decision.request_id)
+    decision = Decision.objects.select_for_update().filter(pk=decision.pk, reviewer=reviewer).first()
+    now = timezone.now()
+    if decision is None or decision.held_until is None or decision.held_until <= now:
+        raise ApplicationError(
+            "undo_window_passed", "The time to undo has passed: the decision stands (the artist may appeal it).",
+            status=409,
+        )  # fmt: skip
+    Appeal.objects.filter(decision=decision).update(decision=None, decided_by=None)
+    if not Decision.objects.filter(pk=decision.pk, held_until__gt=now).delete()[0]:  # released meanwhile
+        raise ApplicationError("undo_window_passed", "The time to undo has passed: the decision stands.", status=409)
+    try:
+        with transaction.atomic():
+            _claim(request, reviewer, now)
+            request.closed_at = None
+            request.save(update_fields=["closed_at"])
+    except IntegrityError as exc:  # the artist asked again in the meantime: the new request is in the queue
+        raise ApplicationError(
+            "undo_refused", "The artist has asked again since; that request is in the queue.", status=409
+        ) from exc
+    audit_record(
+        action="review.undone", actor=reviewer, target=request, subject_user=request.artist, cohort=request.cohort,
+        data={"outcome": decision.outcome, "stage": request.stage},
+    )  # fmt: skip
+    return request
 
 
 def review_flag_overdue(*, now=None) -> int:

@@ -93,7 +93,9 @@ def publication_request_withdraw(*, actor: User, request: PublicationRequest) ->
 
 def _appealable(request: PublicationRequest) -> Decision | None:
     """The decision the artist may appeal now (selectors.appealable_decision), read fresh under the lock."""
-    decisions = request.decisions.select_related("request__cohort__review_policy").order_by("decided_at", "pk")
+    decisions = (
+        request.decisions.in_effect().select_related("request__cohort__review_policy").order_by("decided_at", "pk")
+    )
     return selectors.appealable_decision(
         request,
         decisions=list(decisions),

@@ -9,6 +9,19 @@
     return target.closest("input, textarea, select, [contenteditable]") !== null;
   }
 
+  // The undo offer counts down, then goes: after the window the decision takes effect.
+  var offer = document.querySelector("[data-undo]");
+  if (offer) {
+    var left = parseInt(offer.getAttribute("data-seconds"), 10);
+    var shown = offer.querySelector("[data-undo-left]");
+    var timer = setInterval(function () {
+      left -= 1;
+      if (left > 0) { shown.textContent = String(left); return; }
+      clearInterval(timer);
+      offer.remove();
+    }, 1000);
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     var target = event.target;

@@ -63,10 +63,11 @@ def test_request_claim_with_the_keyboard_approve_and_watch_in_the_gallery(live_s
     desk.locator("video.player").wait_for()
     wait_until(desk, "document.querySelector('video.player').readyState >= 1")
     desk.keyboard.press("a")  # approve
-    desk.wait_for_url(f"{base}/review/")
-    desk.get_by_text("Decided: approve").wait_for()
+    desk.wait_for_url(f"{base}/review/?undo=*")  # nothing else waits: back to the queue, with the undo offer
+    desk.get_by_text("Approve: “Kite”").wait_for()
 
-    # The signing worker signs the clip after the decision's commit (the signing queue), not the request.
+    # The decision takes effect after the undo window (the worker's release task); the signing worker then
+    # signs the clip (the signing queue), not the request.
     deadline = time.monotonic() + 60
     while not Publication.objects.filter(signed_at__isnull=False).exists() and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -59,6 +59,9 @@ def test_the_reviewers_desk_claims_decides_renews_and_records_the_viewing(team):
         reverse("review_decide", args=[request.pk]), {"decide": "reject", "reason_code": "likeness", "note": "Face."}
     )
     assert decided.status_code == 302
+    held = api_client_for(team.artist).get(reverse("publication_requests")).content.decode()
+    assert "Likeness of a real person" not in held  # held for the undo window: nobody is told yet
+    assert services.review_decisions_release(now=timezone.now() + services.UNDO_WINDOW) == 1
     mine = api_client_for(team.artist).get(reverse("publication_requests")).content.decode()
     assert "Likeness of a real person" in mine and "Policy likeness" in mine and "Appeal this decision" in mine
     # Another cohort's reviewer sees nothing of it.
@@ -130,5 +133,7 @@ def test_a_take_down_on_the_page_reaches_the_artist_as_a_statement_they_appeal_o
     item = second.get(item_url).content.decode()
     assert "appeal of a take-down" in item and "It is my face." in item and 'value="request_changes"' not in item
     assert second.post(reverse("review_decide", args=[request.pk]), {"decide": "approve"}).status_code == 302
+    assert "Heron" not in api_client_for(team.other_artist).get(reverse("gallery")).content.decode()  # held
+    services.review_decisions_release(now=timezone.now() + services.UNDO_WINDOW)
     signing_worker_runs()
     assert "Heron" in api_client_for(team.other_artist).get(reverse("gallery")).content.decode()

@@ -111,3 +111,15 @@ def test_a_take_down_through_the_api_is_a_statement_in_the_export_and_appealable
     )
     assert appealed.status_code == 200
     assert (appealed.json()["stage"], appealed.json()["appeal"]["message"]) == ("take_down_appeal", "It is my face.")
+
+
+def test_once_appealed_the_statement_says_so_instead_of_offering_the_appeal(team):
+    request = refused(team)
+    artist = api_client_for(team.artist)
+    assert "You may appeal once" in artist.get(reverse("publication_requests")).content.decode()
+    services.appeal_create(artist=team.artist, request=request, message="It is my own face.")
+    page = artist.get(reverse("publication_requests")).content.decode()
+    assert "You may appeal once" not in page and "Appeal this decision" not in page
+    assert "You appealed on" in page and "Another reviewer decides" in page
+    (statement,) = artist.get(reverse("api-publication-request", args=[request.pk])).json()["statements"]
+    assert statement["redress"].startswith("You appealed on")
