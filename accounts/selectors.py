@@ -67,6 +67,13 @@ def terms_pending_for(*, user: User) -> list[TermsVersion]:
     return list(TermsVersion.objects.filter(pk__in=list(newest_ids)).exclude(pk__in=accepted).select_related("cohort"))
 
 
+def terms_accepted_by(*, user: User) -> list[TermsAcceptance]:
+    """Every version of the terms ``user`` accepted, newest first, to read again."""
+    return list(
+        TermsAcceptance.objects.filter(user=user).select_related("terms__cohort").order_by("-accepted_at", "-pk")
+    )
+
+
 def terms_pending_sql(*, user_column: str, cohort_column: str) -> str:
     """terms_pending_for()'s rule as a SQL condition, for statements that read it beside other checks
     (the submission's): the cohort has terms, and the person has not accepted the newest version."""

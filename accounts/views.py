@@ -122,7 +122,8 @@ def terms(request):
             if next_url and len(pending) == 1:  # nothing else waiting: back to where they were going
                 return redirect(next_url)
         return redirect(reverse("terms") + (f"?{urlencode({'next': next_url})}" if next_url else ""))
-    return render(request, "accounts/terms.html", {"pending": pending, "next": next_url})
+    context = {"pending": pending, "next": next_url, "accepted": selectors.terms_accepted_by(user=request.user)}
+    return render(request, "accounts/terms.html", context)
 
 
 @login_required

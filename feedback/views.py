@@ -4,6 +4,7 @@ admin pages for rate cards, payouts and promotion requests. Thin over the servic
 from __future__ import annotations
 
 import json
+import math
 import uuid
 
 from django.contrib import messages
@@ -290,20 +291,27 @@ def earnings(request):
     return render(request, "feedback/earnings.html", context)
 
 
+EARNINGS_CHART_WIDTH, EARNINGS_BARS_HEIGHT = 320, 120  # SVG units; CSS caps the drawn size (about 320 px tall)
+
+
 def _earnings_chart(months) -> dict:
-    """Bars of money earned per month (the first currency) as SVG coordinates, server-rendered."""
+    """Bars of money earned per month (the first currency) as SVG coordinates, server-rendered. The drawing
+    keeps one width whatever the number of months, so its labels stay the same size; with many months
+    only every few are labelled (each bar's title and the table below name them all)."""
     rows = [(month, sum(money.values()), credits) for month, money, credits in months]
     if not rows:
         return {}
     top = max(max(amount for _, amount, _ in rows), 1)
-    width = 40
+    slot = min(EARNINGS_CHART_WIDTH / len(rows), 64)
+    label_every = max(1, math.ceil(36 / slot))  # a month's label is about 30 units wide
     return {
         "bars": [
-            {"x": index * width, "height": round(amount / top * 120, 1), "y": round(120 - amount / top * 120, 1),
-             "month": month, "amount": amount / 100, "credits": credits}
+            {"x": round(index * slot, 1), "height": round(amount / top * EARNINGS_BARS_HEIGHT, 1),
+             "y": round(EARNINGS_BARS_HEIGHT - amount / top * EARNINGS_BARS_HEIGHT, 1), "month": month,
+             "amount": amount / 100, "credits": credits, "labelled": index % label_every == 0}
             for index, (month, amount, credits) in enumerate(rows)
         ],
-        "width": width * len(rows), "bar": width - 8,
+        "width": EARNINGS_CHART_WIDTH, "bar": round(max(slot * 0.8, 1), 1),
     }  # fmt: skip
 
 

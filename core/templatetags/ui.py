@@ -4,6 +4,8 @@ from django import template
 from django.templatetags.static import static
 from django.utils.html import format_html
 
+from core.events import action_words
+
 register = template.Library()
 
 
@@ -32,3 +34,9 @@ def field(bound_field) -> dict:
 def fields(form) -> dict:
     """A whole form's fields: the errors that belong to no field first, then each field, then hidden ones."""
     return {"form": form}
+
+
+@register.filter
+def event_words(action: str) -> str:
+    """An audit action in plain words (the code is shown beside it for search)."""
+    return action_words(action)

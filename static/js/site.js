@@ -177,3 +177,38 @@ document.addEventListener("DOMContentLoaded", function () {
   window.addEventListener("resize", function () { markScrollers(document); });
   document.addEventListener("htmx:afterSettle", function (event) { markScrollers(event.target.parentNode || document); });
 })();
+
+// Tables become cards on a phone (site.css): each cell learns its column's name from the header row.
+// On a phone the main menu folds behind a "Menu" button; without script it stays open.
+(function () {
+  "use strict";
+  function label(root) {
+    root.querySelectorAll("main table").forEach(function (table) {
+      var headers = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      if (!headers.length) return;
+      table.classList.add("cards");
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          var span = cell.colSpan || 1;
+          if (!cell.hasAttribute("data-label")) cell.setAttribute("data-label", span > 1 ? "" : headers[column] || "");
+          column += span;
+        });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    label(document);
+    var header = document.querySelector(".site-header");
+    var toggle = header && header.querySelector(".nav-toggle");
+    if (!toggle) return;
+    header.classList.add("collapsible");
+    toggle.addEventListener("click", function () {
+      var open = header.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  });
+  document.addEventListener("htmx:afterSwap", function (event) { label(event.target.ownerDocument); });
+})();

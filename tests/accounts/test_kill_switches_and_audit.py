@@ -94,14 +94,27 @@ def test_audit_page_filters(world):
     staff = Client()
     sign_in(staff, world.admin)
     page = staff.get("/staff/audit/", {"action": "cohort.", "cohort": world.cohort.pk}).content.decode()
-    assert page.count("<td>cohort.updated</td>") == 1
+    # In plain words, with the code beside them for search.
+    assert page.count('Cohort updated <code class="muted">cohort.updated</code>') == 1
     assert "token.created" not in page
     page = staff.get("/staff/audit/", {"actor": "artist-a"}).content.decode()
     assert "token.created" in page and "cohort.updated" not in page
+    assert "API token created" in page
+
     bad = staff.get("/staff/audit/", {"date_from": "2026-02-01", "date_to": "2026-01-01"})
     assert bad.status_code == 400
     assert b"must not be before" in bad.content
     assert staff.get("/staff/audit/", {"date_from": "not a date"}).status_code == 400
+
+
+def test_the_profile_lists_security_events_in_plain_words(world):
+    audit_record(action="auth.second_factor_added", actor=world.artist, subject_user=world.artist)
+    audit_record(action="mfa.something_new", actor=world.artist, subject_user=world.artist)
+    artist = Client()
+    sign_in(artist, world.artist)
+    page = artist.get("/profile/").content.decode()
+    assert 'Two-factor authentication turned on <code class="muted">auth.second_factor_added</code>' in page
+    assert "Mfa something new" in page  # a code without its own words still reads as words
 
 
 def test_artists_see_the_events_about_their_own_account(world):

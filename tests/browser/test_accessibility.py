@@ -32,6 +32,30 @@ UNCONFIRMED = """() => Array.from(document.querySelectorAll("form[method=post]")
   .filter(what => /delete|revoke|pause|suspend|remove|withdraw|take down|cancel|close/i.test(what))
   .filter(what => !/logout|Sign out/i.test(what))"""
 
+# A cell too narrow for a word in it (the "P E R S O N" of a squeezed table, each letter on a line of its
+# own): each word up to 16 characters is measured unbroken in the cell's font against the cell's room.
+# Longer strings (hashes, addresses) may break. Cells not drawn, and a header row hidden by the phone's card
+# layout, are left out. The cell's own overflow (scrollWidth > clientWidth) counts too.
+NARROW_CELLS = """() => {
+  const probe = document.createElement("span");
+  probe.style.cssText = "position:absolute;left:-9999px;top:0;visibility:hidden;white-space:nowrap";
+  document.body.appendChild(probe);
+  const found = [];
+  for (const cell of document.querySelectorAll("main td, main th")) {
+    const head = cell.closest("thead");
+    if (cell.offsetParent === null || (head && head.getBoundingClientRect().width <= 1)) continue;
+    const style = getComputedStyle(cell);
+    probe.style.font = style.font;
+    const room = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const words = cell.innerText.split(/\\s+/).filter(word => word.length > 0 && word.length <= 16);
+    const width = word => { probe.textContent = word; return probe.getBoundingClientRect().width; };
+    const widest = Math.max(0, ...words.map(width));
+    if (widest > room + 1 || cell.scrollWidth > cell.clientWidth + 1) found.push(cell.innerText.trim().slice(0, 40));
+  }
+  probe.remove();
+  return found.slice(0, 3);
+}"""
+
 ANONYMOUS = ["/", "/gallery/", "/reasons/", "/accounts/login/", "/accounts/password/reset/"]
 ARTIST = [
     "/", "/studio/", "/studio/?status=succeeded", "/tokens/", "/profile/", "/terms/", "/notifications/",
@@ -81,6 +105,7 @@ def problems_on(page, url: str) -> list[str]:
     found = []
     if page.evaluate("document.documentElement.scrollWidth > innerWidth"):
         found.append(f"{url}: scrolls sideways ({page.evaluate('document.documentElement.scrollWidth')} px)")
+    found += [f"{url}: a table cell narrower than its words: {text!r}" for text in page.evaluate(NARROW_CELLS)]
     unconfirmed = page.evaluate(UNCONFIRMED)
     found += [f"{url}: a destructive action does not ask first: {what}" for what in unconfirmed]
     page.add_script_tag(path=str(AXE))
@@ -120,6 +145,9 @@ def test_every_page_for_every_role_is_accessible_and_fits_a_phone(live_server, p
 
     sign_in(phone, base, "admin@example.com", demo["admin"])
     cohort = Cohort.objects.filter(memberships__user__email="artist@example.com").first()
-    for path in [*ADMIN, f"/staff/cohorts/{cohort.pk}/", f"/staff/cohorts/{cohort.pk}/quota/"]:
+    staff_pages = [f"/staff/cohorts/{cohort.pk}/{page}" for page in ("", "quota/", "members/", "invitations/")]
+    any_report = Report.objects.order_by("pk").first()
+    staff_pages += [f"/reports/{any_report.pk}/"] if any_report else []
+    for path in [*ADMIN, *staff_pages]:
         problems += problems_on(phone, base + path)
     assert problems == [], "\n".join(problems)
