@@ -113,6 +113,9 @@ class TriageInputSerializer(serializers.Serializer):
         max_length=2000, required=False, default="", allow_blank=True, help_text="The reporter sees it."
     )
     staff_note = StrictCharField(max_length=10000, required=False, allow_blank=True, help_text="Staff only.")
+    severity = serializers.ChoiceField(
+        choices=SEVERITY_CHOICES, required=False, help_text="A new severity (a bug's award follows it); needs a reason."
+    )
 
 
 class ContributionSerializer(serializers.ModelSerializer):
@@ -246,6 +249,7 @@ class ReportTriageApi(APIView):
         services.report_triage(
             actor=request.user, report=report, outcome=values["outcome"], reason=values["reason"],
             duplicate_of=values.get("duplicate_of"), staff_note=values.get("staff_note"),
+            severity=values.get("severity"),
         )  # fmt: skip
         return Response(StaffReportSerializer(_report(request, report_id)).data)
 

@@ -29,12 +29,25 @@ class CommentForm(forms.Form):
 
 
 class TriageForm(forms.Form):
+    # No outcome is chosen for the person: one click on Save must not confirm (and pay) by default.
     outcome = forms.ChoiceField(
-        choices=[(state, label) for state, label in Report.State.choices if state != Report.State.NEW]
+        choices=[("", "Choose an outcome…")]
+        + [(state, label) for state, label in Report.State.choices if state != Report.State.NEW],
+        error_messages={"required": "Choose an outcome."},
+    )
+    severity = forms.ChoiceField(
+        required=False,
+        choices=SEVERITY_CHOICES,
+        help_text="A bug's award follows its severity; a change needs a reason.",
     )
     duplicate_of = forms.IntegerField(required=False, min_value=1, label="Duplicate of report #")
     reason = forms.CharField(max_length=2000, required=False, label="Reason (the reporter sees it)")
     staff_note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Staff-only note")
+
+    def __init__(self, *args, kind: str = Report.Kind.BUG, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kind != Report.Kind.BUG:  # only a bug's severity sets what it earns
+            del self.fields["severity"]
 
 
 class DisputeForm(forms.Form):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import date, datetime
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Greatest, TruncMonth
 from django.utils import timezone
 
@@ -65,8 +66,45 @@ def report_detail(queryset: QuerySet[Report], pk: int) -> Report | None:
     )
 
 
+# Words too common to say two reports are alike.
+STOP_WORDS = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "when",
+        "from",
+        "this",
+        "that",
+        "are",
+        "was",
+        "not",
+        "but",
+        "all",
+        "any",
+        "can",
+        "has",
+        "have",
+        "its",
+        "into",
+    ]
+)
+
+
+def title_words(text: str) -> list[str]:
+    """The words of a title that carry its meaning: lower case, three letters or more, no stop words."""
+    return [word for word in re.findall(r"\w{3,}", text.lower()) if word not in STOP_WORDS]
+
+
+def _shares_word(word: str, words: list[str]) -> bool:
+    """``word`` or a form of it ("crash", "crashes", "crashed": one shares the other's first four letters+)."""
+    return any(other == word or (min(len(other), len(word)) >= 4 and other[:4] == word[:4]) for other in words)
+
+
 def similar_reports(*, cohort: Cohort, text: str, exclude_id: int | None = None, limit: int = 5) -> list[Report]:
-    """Likely duplicates in the cohort: trigram similarity on PostgreSQL, a plain match elsewhere."""
+    """Likely duplicates in the cohort, by words in any order: trigram similarity on PostgreSQL; elsewhere
+    (SQLite) the share of the typed words a report's title holds, at least half of them."""
     text = (text or "").strip()[:300]
     if len(text) < 4:
         return []
@@ -78,7 +116,25 @@ def similar_reports(*, cohort: Cohort, text: str, exclude_id: int | None = None,
             .filter(similarity__gte=0.4)
             .order_by("-similarity", "-created_at")[:limit]
         )
-    return list(reports.filter(title__icontains=text).order_by("-created_at")[:limit])
+    return similar_by_words(reports, text, limit=limit)
+
+
+def similar_by_words(reports: QuerySet[Report], text: str, *, limit: int = 5) -> list[Report]:
+    """Reports whose titles hold at least half of the words of ``text`` (in any order, any form), most first."""
+    typed = list(dict.fromkeys(title_words(text)))[:8]
+    if not typed:
+        return []
+    any_word = Q()
+    for word in typed:
+        any_word |= Q(title__icontains=word[:4] if len(word) >= 4 else word)
+    scored = []
+    for report in reports.filter(any_word).order_by("-created_at")[:200]:
+        words = title_words(report.title)
+        share = sum(_shares_word(word, words) for word in typed) / len(typed)
+        if share >= 0.5:
+            scored.append((share, report))
+    scored.sort(key=lambda pair: -pair[0])  # stable: the newest first among equals
+    return [report for _, report in scored[:limit]]
 
 
 def contributions_of(*, artist: User) -> QuerySet[ContributionEntry]:

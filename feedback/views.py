@@ -3,7 +3,6 @@ admin pages for rate cards, payouts and promotion requests. Thin over the servic
 
 from __future__ import annotations
 
-import json
 import math
 import uuid
 
@@ -38,7 +37,7 @@ from feedback.models import Dispute, PayoutStatement, PromotionRequest, Report
 from feedback.money import format_minor
 from feedback.permissions import reports_visible_to, triage_cohorts
 from feedback.uploads import MAX_BYTES
-from generations.media import serve_file
+from generations.media import serve_file, signed_url
 from generations.models import Generation
 
 # --- Reports --------------------------------------------------------------------------------------
@@ -50,14 +49,23 @@ def report_new(request):
     if not cohorts:
         raise Http404("You are not in a cohort.")
     if request.method == "POST":
-        form = ReportForm(request.POST, cohorts=cohorts)
+        try:
+            form = ReportForm(request.POST, cohorts=cohorts)
+            files = request.FILES.getlist("files")
+        except UploadTooLarge as exc:  # the body was cut off at the cap (core/upload_limits.py)
+            form, files = ReportForm({}, cohorts=cohorts), []
+            form.add_error(None, f"{exc} Nothing was filed.")
         if form.is_valid():
             data = form.cleaned_data
             with refusals_on(form):
+                too_big = [upload.name for upload in files if upload.size > MAX_BYTES]
+                if too_big:
+                    raise ApplicationError("invalid", f"Attachments are at most 20 MB: {', '.join(too_big)}.")
                 report = services.report_create(
                     reporter=request.user, cohort_slug=data["cohort"], kind=data["kind"], title=data["title"],
                     body=data["body"], severity=data["severity"],
                     generation_ids=[value for value in data["generations"].split(",") if value],
+                    attachments=[(upload.name, upload.read()) for upload in files],
                 )  # fmt: skip
                 messages.success(request, "Filed. Staff triage it in the open; you are told of every outcome.")
                 return redirect("report_page", report_id=report.pk)
@@ -68,6 +76,7 @@ def report_new(request):
         "cohorts": cohorts,
         "severities": selectors.policy_for(cohort=cohorts[0]).severity_definitions,
         "linked": _linked(request, form),
+        "max_mb": MAX_BYTES // (1024 * 1024),
     }
     return render(request, "feedback/report_new.html", context, status=400 if form.errors else 200)
 
@@ -142,12 +151,31 @@ def report_page(request, report_id: int):
     context = {
         "report": report, "staff": staff, "own": own, "body_html": render_markdown(report.body),
         "comments": [(c, render_markdown(c.body)) for c in report.comments.all()],
-        "comment_form": CommentForm(), "triage_form": TriageForm(initial={"outcome": report.state}) if staff else None,
+        "comment_form": CommentForm(),
+        "triage_form": TriageForm(initial={"severity": report.severity}, kind=report.kind) if staff else None,
+        "award_previews": services.award_previews(report) if staff else None,
+        "linked_clips": _linked_clips(request, report) if staff else [],
         "dispute": dispute, "dispute_form": DisputeForm() if own and dispute is None and report.triaged_by_id else None,
         "answer_form": DisputeAnswerForm() if staff and dispute and not dispute.answered_by_id else None,
-        "max_mb": MAX_BYTES // (1024 * 1024), "context_json": json.dumps(report.context, indent=2) if staff else "",
+        "max_mb": MAX_BYTES // (1024 * 1024),
     }  # fmt: skip
     return render(request, "feedback/report.html", context)
+
+
+def _linked_clips(request, report: Report) -> list[dict]:
+    """The clips linked when the report was filed, as filed (state, worker, error), each with a player
+    whose link names the staff member: playing it is recorded for the artist, as any staff look is."""
+    clips = {str(generation.public_id): generation for generation in report.generations.all()}
+    rows = []
+    for filed in report.context or []:
+        generation = clips.get(filed.get("id"))
+        playable = generation is not None and generation.video and not generation.deleted_at
+        rows.append({
+            **filed, "generation": generation,
+            "video_url": signed_url(generation, "video", viewer_id=request.user.pk) if playable else "",
+            "poster_url": signed_url(generation, "poster", viewer_id=request.user.pk) if playable else "",
+        })  # fmt: skip
+    return rows
 
 
 def _back(request, report_id, *args, **kwargs):
@@ -224,13 +252,13 @@ def report_dispute(request, report_id: int):
 @refusals_as_messages(back=_back)
 def report_triage(request, report_id: int):
     report = _report_for(request, report_id)
-    form = TriageForm(request.POST)
+    form = TriageForm(request.POST, kind=report.kind)
     if not form.is_valid():
         raise ApplicationError("invalid", "Choose an outcome.")
     data = form.cleaned_data
     services.report_triage(
         actor=request.user, report=report, outcome=data["outcome"], reason=data["reason"],
-        duplicate_of=data["duplicate_of"],
+        duplicate_of=data["duplicate_of"], severity=data.get("severity") or None,
         staff_note=data["staff_note"] if "staff_note" in request.POST else None,
     )  # fmt: skip
     messages.success(request, "Triaged; the reporter is told.")

@@ -8,12 +8,13 @@ from feedback.services.promotions import promotion_request_answer, promotion_req
 from feedback.services.rate_cards import rate_card_publish
 from feedback.services.reports import attachment_add, report_comment, report_create, report_vote
 from feedback.services.statements import statement_mark_paid, statements_close
-from feedback.services.triage import OUTCOMES, award_raise, report_triage, settle_report
+from feedback.services.triage import OUTCOMES, award_previews, award_raise, report_triage, settle_report
 
 __all__ = [
     "DISPUTE_WINDOW",
     "OUTCOMES",
     "attachment_add",
+    "award_previews",
     "award_raise",
     "dispute_answer",
     "dispute_create",

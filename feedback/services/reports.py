@@ -42,8 +42,11 @@ def report_create(
     body: str,
     severity: str = "",
     generation_ids: list[str] | None = None,
+    attachments: list[tuple[str, bytes]] = (),
 ) -> Report:
-    """File a bug, feedback or an idea in one of the reporter's cohorts, at the rate card in force now."""
+    """File a bug, feedback or an idea in one of the reporter's cohorts, at the rate card in force now,
+    with ``attachments`` ((name, bytes) each): every file is checked before anything is stored, so a
+    refused one files nothing."""
     memberships = Membership.objects.active().filter(user=reporter).select_related("cohort")
     if cohort_slug:
         memberships = memberships.filter(cohort__slug=cohort_slug)
@@ -70,6 +73,9 @@ def report_create(
     generations = list(Generation.objects.filter(artist=reporter, public_id__in=wanted)) if wanted else []
     if len(generations) != len(wanted):
         raise _invalid("Link only your own clips.", generations="not yours or unknown")
+    if len(attachments) > MAX_PER_REPORT:
+        raise _invalid(f"A report takes at most {MAX_PER_REPORT} attachments.", file="too many")
+    checked = [(name, _checked(data)) for name, data in attachments]
     # Staff file reports in the cohorts they staff like anyone, but earn nothing there (docs/feedback.md).
     filed_by_staff = may_triage(user=reporter, cohort_id=cohort.pk)
     report = Report.objects.create(
@@ -79,8 +85,33 @@ def report_create(
         context=[generation_context(generation) for generation in generations],
     )  # fmt: skip
     report.generations.set(generations)
+    for name, upload in checked:
+        _store(report, upload, name)
     audit_record(action="report.filed", actor=reporter, target=report, subject_user=reporter, cohort=cohort)
     return report
+
+
+def _checked(data: bytes):
+    try:
+        return check_upload(data)
+    except UploadRefused as exc:
+        raise _invalid(str(exc), file=str(exc)) from None
+
+
+def _store(report: Report, checked, name: str) -> Attachment:
+    """Save a checked file and its row (every check came before: only a database failure leaves the file
+    behind); the file goes again if its row is refused."""
+    attachment = Attachment(
+        report=report, content_type=checked.content_type, size=len(checked.content),
+        original_name=(name or "attachment")[:200],
+    )  # fmt: skip
+    attachment.file.save(f"{report.pk}.{checked.extension}", ContentFile(checked.content), save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
 
 
 @transaction.atomic
@@ -118,18 +149,4 @@ def attachment_add(*, actor: User, report: Report, data: bytes, name: str) -> At
         raise ApplicationError("permission_denied", "Only the reporter attaches files.", status=403)
     if report.attachments.count() >= MAX_PER_REPORT:
         raise _invalid(f"A report takes at most {MAX_PER_REPORT} attachments.", file="too many")
-    try:
-        checked = check_upload(data)
-    except UploadRefused as exc:
-        raise _invalid(str(exc), file=str(exc)) from None
-    attachment = Attachment(
-        report=report, content_type=checked.content_type, size=len(checked.content),
-        original_name=(name or "attachment")[:200],
-    )  # fmt: skip
-    attachment.file.save(f"{report.pk}.{checked.extension}", ContentFile(checked.content), save=False)
-    try:
-        attachment.save()
-    except Exception:
-        attachment.file.delete(save=False)
-        raise
-    return attachment
+    return _store(report, _checked(data), name)

@@ -7,6 +7,8 @@ and repeating an action appends nothing. Raises by staff are extra entries, neve
 
 from __future__ import annotations
 
+from copy import copy
+
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -14,7 +16,16 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_record, notify
 from core.errors import ApplicationError
-from feedback.models import MAX_AMOUNT, MAX_CREDITS, Contribution, ContributionEntry, RateCardLine, Report
+from feedback.models import (
+    MAX_AMOUNT,
+    MAX_CREDITS,
+    SEVERITIES,
+    Contribution,
+    ContributionEntry,
+    RateCardLine,
+    Report,
+)
+from feedback.money import format_minor
 from feedback.permissions import may_triage
 from generations.ledger import InsufficientCredits
 from generations.services import credits_adjust_by_staff
@@ -45,6 +56,32 @@ def earned_contribution(report: Report) -> str | None:
     if report.kind == Report.Kind.IDEA and report.state == State.RESOLVED:
         return Contribution.IDEA
     return None
+
+
+def award_previews(report: Report) -> dict[str, str]:
+    """What the report would earn at each outcome and severity, from its rate card, in words: keyed
+    "outcome|severity" for the triage form to show before Save (the same lines settle_report pays)."""
+    lines = {line.contribution: line for line in RateCardLine.objects.filter(rate_card_id=report.rate_card_id)}
+    previews = {}
+    for outcome in OUTCOMES:
+        for severity in SEVERITIES if report.kind == Report.Kind.BUG else (report.severity,):
+            future = copy(report)
+            future.state, future.severity = outcome, severity
+            if outcome == State.DUPLICATE:  # earns the acknowledgement once the original is confirmed
+                future.duplicate_of = Report(state=State.CONFIRMED)
+            contribution = earned_contribution(future)
+            line = lines.get(contribution) if contribution else None
+            words = "Earns nothing at this outcome."
+            if line and (line.amount_minor or line.credits):
+                paid = [f"{format_minor(line.amount_minor, report.rate_card.currency)} {report.rate_card.currency}"]
+                paid = (paid if line.amount_minor else []) + ([f"{line.credits} credits"] if line.credits else [])
+                words = f"Earns {' and '.join(paid)}: {Contribution(contribution).label.lower()}"
+                words += f", rate card v{report.rate_card.version}"
+                words += " (if the original is confirmed)." if outcome == State.DUPLICATE else "."
+            elif report.rate_card_id is None:
+                words = "Earns nothing: filed by staff, or before any rate card."
+            previews[f"{outcome}|{severity}"] = words
+    return previews
 
 
 def _line(report: Report, contribution: str) -> RateCardLine | None:
@@ -150,10 +187,12 @@ def report_triage(
     reason: str = "",
     duplicate_of: Report | int | None = None,
     staff_note: str | None = None,
+    severity: str | None = None,
 ) -> Report:
     """Set the report's state (confirmed, duplicate of another, needs information, won't fix with a reason,
     in progress, resolved) and settle its award; the reporter is told, the staff note never.
-    ``duplicate_of`` is the original report or its number as the page or the API received it."""
+    ``duplicate_of`` is the original report or its number as the page or the API received it. A new
+    ``severity`` (a bug's award follows it) needs a reason, which the reporter reads."""
     report = (
         Report.objects.select_for_update(of=("self",))
         .select_related("cohort", "reporter", "rate_card")
@@ -171,6 +210,15 @@ def report_triage(
     reason = (reason or "").strip()
     if outcome == State.WONT_FIX and not reason:
         raise ApplicationError("invalid", "Say why it will not be fixed.", fields={"reason": "required"})
+    severity_before = report.severity
+    if severity and severity != report.severity:
+        if severity not in SEVERITIES:
+            raise ApplicationError("invalid", "Unknown severity.", fields={"severity": ", ".join(SEVERITIES)})
+        if not reason:
+            raise ApplicationError(
+                "invalid", "Say why the severity changed: the reporter reads it.", fields={"reason": "required"}
+            )
+        report.severity = severity
     if outcome == State.DUPLICATE:
         original_id = getattr(duplicate_of, "pk", duplicate_of)
         # Looked up here, in the report's cohort, whoever calls: its state now, not the caller's copy.
@@ -198,9 +246,12 @@ def report_triage(
         settle_report(report=duplicate, actor=actor)
     audit_record(
         action=f"report.{outcome}", actor=actor, target=report, subject_user=report.reporter, cohort=report.cohort,
-        data={"reason": reason[:200], "duplicate_of": report.duplicate_of_id},
+        data={"reason": reason[:200], "duplicate_of": report.duplicate_of_id,
+              **({"severity": [severity_before, report.severity]} if report.severity != severity_before else {})},
     )  # fmt: skip
     body = f"Now: {report.get_state_display()}." + (f" {reason}" if reason else "")
+    if report.severity != severity_before:
+        body += f" Severity: {severity_before or 'none'} → {report.severity}."
     if awarded:
         body += " " + "; ".join(_award_words(entry) for entry in awarded) + "."
     notify(user=report.reporter, kind="report_triaged", title=f"“{report.title}”: {report.get_state_display()}",

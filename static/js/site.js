@@ -212,3 +212,25 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   document.addEventListener("htmx:afterSwap", function (event) { label(event.target.ownerDocument); });
 })();
+
+// The triage form: Save waits until an outcome is chosen, and the award that outcome (and severity)
+// earns is shown from the rate card before saving. The server refuses a missing outcome as well.
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  var form = document.querySelector("[data-triage-form]");
+  if (!form) return;
+  var previews = JSON.parse(document.getElementById("award-previews").textContent);
+  var outcome = form.querySelector("[name=outcome]");
+  var severity = form.querySelector("[name=severity]");
+  var save = form.querySelector("[data-needs-outcome]");
+  var shown = form.querySelector("[data-award-preview]");
+  function update() {
+    save.disabled = !outcome.value;
+    if (!outcome.value) { shown.textContent = "Choose an outcome to see what it earns."; return; }
+    var key = outcome.value + "|" + (severity ? severity.value : "");
+    shown.textContent = previews[key] || previews[outcome.value + "|"] || "";
+  }
+  outcome.addEventListener("change", update);
+  if (severity) severity.addEventListener("change", update);
+  update();
+});
