@@ -20,7 +20,10 @@ def quiet(wake_ups, monkeypatch):
 
 def job(artist, cohort, *, waited_s: float, days_ago: int, status="succeeded", gpu_seconds=2.0):
     generation = services.generation_submit(artist=artist, cohort=cohort, prompt=f"waited {waited_s}", **SMALL)[0]
-    queued = timezone.now() - timedelta(days=days_ago, minutes=30)
+    # Half an hour earlier, but never across midnight (UTC): a run just after 00:00 keeps "today" today.
+    now = timezone.now()
+    since_midnight = now - now.replace(hour=0, minute=0, second=0, microsecond=0)
+    queued = now - timedelta(days=days_ago) - min(timedelta(minutes=30), since_midnight / 2)
     Generation.objects.filter(pk=generation.pk).update(
         status=status, queued_at=queued, started_at=queued + timedelta(seconds=waited_s),
         finished_at=queued + timedelta(seconds=waited_s + 5), gpu_seconds=gpu_seconds,
