@@ -406,6 +406,12 @@ class ProgramSwitches(models.Model):
     def __str__(self) -> str:
         return "generation paused" if self.generation_paused else "generation running"
 
+    def would_change(self, *, paused: bool, reason: str) -> bool:
+        """Whether setting these values changes anything (a paused switch's reason counts)."""
+        if paused != self.generation_paused:
+            return True
+        return paused and reason.strip() != self.generation_paused_reason
+
 
 class AuditEvent(models.Model):
     """Who did what to what, when and from where.

@@ -252,6 +252,9 @@ def staff_switches(request):
     if request.method == "POST":
         paused = request.POST.get("generation_paused") == "on"
         reason = request.POST.get("reason", "")
+        if not selectors.program_switches().would_change(paused=paused, reason=reason):
+            messages.info(request, f"Nothing changed: generation is already {'paused' if paused else 'running'}.")
+            return redirect("staff_switches")
         try:
             services.generation_pause_set(actor=request.user, paused=paused, reason=reason, ip=client_ip(request))
             messages.success(request, "Generation paused for everyone." if paused else "Generation resumed.")

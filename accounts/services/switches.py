@@ -19,13 +19,15 @@ def generation_pause_set(
     *, actor: User | None, paused: bool, reason: str = "", ip: str | None = None
 ) -> ProgramSwitches:
     """The global kill switch for generation; takes effect on the next request and the next claim.
-    A pause needs a reason: artists see it."""
+    A pause needs a reason: artists see it. Setting what is already set writes and audits nothing."""
     reason = reason.strip()
     if paused and not reason:
         raise ApplicationError(
             "invalid", "Say why generation is paused; artists see the reason.", fields={"reason": "required"}
         )
     switches, _ = ProgramSwitches.objects.select_for_update().get_or_create(pk=1)
+    if not switches.would_change(paused=paused, reason=reason):
+        return switches
     switches.generation_paused = paused
     switches.generation_paused_reason = reason if paused else ""
     switches.changed_by = actor

@@ -1,15 +1,23 @@
 // Site behaviour beyond htmx, as script files (the Content-Security-Policy allows no inline script).
 
 // Destructive actions ask first: a form with data-confirm="..." opens the page's <dialog> and is sent
-// only after "Confirm". A script file, not inline, so the Content-Security-Policy allows it.
+// only after "Confirm". A script file, not inline, so the Content-Security-Policy allows it. A form marked
+// data-confirm-if-changed asks only when its values differ from those it was loaded with.
 (function () {
   "use strict";
+  function values(form) { return new URLSearchParams(new FormData(form)).toString(); }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-confirm-if-changed]").forEach(function (form) {
+      form.dataset.loadedWith = values(form);
+    });
+  });
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var submitter = event.submitter;
     var asker = submitter && submitter.hasAttribute("data-confirm") ? submitter : form;
     var question = asker.getAttribute("data-confirm");
     if (!question || form.dataset.confirmed === "yes") return;
+    if (form.hasAttribute("data-confirm-if-changed") && values(form) === form.dataset.loadedWith) return;
     var dialog = document.getElementById("confirm-dialog");
     if (!dialog || typeof dialog.showModal !== "function") return; // no dialog support: the server still acts
     event.preventDefault();

@@ -7,7 +7,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from accounts.models import AuditEvent, Cohort, Membership
-from accounts.services import audit_record, membership_set_status, user_suspend
+from accounts.services import audit_record, generation_pause_set, membership_set_status, user_suspend
 from tests.support.clients import api_client_for, sign_in, token_client, with_totp
 
 
@@ -85,6 +85,23 @@ def test_pausing_all_generation_is_shown_and_audited(world):
     assert AuditEvent.objects.filter(action="generation.paused", actor=world.admin).exists()
     refused = staff.post("/staff/switches/", {"generation_paused": "on", "reason": ""}, follow=True)
     assert b"Say why generation is paused" in refused.content
+
+
+def test_setting_the_switch_to_what_it_already_is_changes_and_audits_nothing(world):
+    staff = Client()
+    sign_in(staff, world.admin)
+    staff.post("/staff/switches/", {"generation_paused": "on", "reason": "GPU maintenance"})
+    audited = AuditEvent.objects.count()
+    again = staff.post("/staff/switches/", {"generation_paused": "on", "reason": "GPU maintenance"}, follow=True)
+    assert b"Nothing changed: generation is already paused." in again.content
+    assert AuditEvent.objects.count() == audited
+    staff.post("/staff/switches/", {"reason": "GPU maintenance"})  # resumed: a change
+    assert AuditEvent.objects.count() == audited + 1
+    again = staff.post("/staff/switches/", {"reason": ""}, follow=True)
+    assert b"Nothing changed: generation is already running." in again.content
+    assert AuditEvent.objects.count() == audited + 1
+    assert generation_pause_set(actor=world.admin, paused=False).changed_by == world.admin
+    assert AuditEvent.objects.count() == audited + 1  # the service, too, writes nothing for no change
 
 
 def test_audit_page_filters(world):

@@ -2,9 +2,11 @@
 
 import pytest
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, AuditEvent, User
 from accounts.services import token_create
-from tests.support.factories import PASSWORD, CohortFactory, MembershipFactory
+from tests.support.browser import sign_in
+from tests.support.clients import with_totp
+from tests.support.factories import PASSWORD, CohortFactory, MembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.browser]
 
@@ -31,3 +33,23 @@ def test_revoking_a_token_asks_first(live_server, page):
     dialog.get_by_role("button", name="Revoke token").click()
     page.get_by_text("revoked.").wait_for()
     assert ApiToken.objects.get(pk=token.pk).status == "revoked"
+
+
+def test_the_pause_form_asks_only_when_something_would_change(live_server, page):
+    admin = UserFactory(email="switch@example.org", role=User.Role.ADMIN)
+    sign_in(page, live_server.url, admin.email, with_totp(admin))
+    page.goto(f"{live_server.url}/staff/switches/")
+    dialog = page.locator("dialog#confirm-dialog")
+
+    page.get_by_role("button", name="Apply").click()  # running, and asked to stay running: no question
+    page.get_by_text("Nothing changed: generation is already running.").wait_for()
+    assert not dialog.is_visible()
+    assert not AuditEvent.objects.filter(action__startswith="generation.").exists()
+
+    page.get_by_label("Pause all generation").check()
+    page.get_by_label("Reason (artists see it)").fill("GPU maintenance")
+    page.get_by_role("button", name="Apply").click()
+    dialog.wait_for()
+    dialog.get_by_role("button", name="Apply to everyone").click()
+    page.get_by_text("Generation paused for everyone.").wait_for()
+    assert AuditEvent.objects.filter(action="generation.paused").count() == 1

@@ -8,7 +8,7 @@ from feedback import services
 from generations.demo import demo_rendered_clip
 from generations.models import Generation, QuotaPolicy
 from tests.support.board import RATES
-from tests.support.browser import sign_in, watch_for_violations
+from tests.support.browser import open_menu, sign_in, watch_for_violations
 from tests.support.clients import with_totp
 from tests.support.factories import CohortFactory, MembershipFactory
 
@@ -59,7 +59,7 @@ def test_file_a_bug_from_a_failed_clip_confirm_it_and_see_the_award(live_server,
 
     page.goto(f"{base}/reports/{report.pk}/")
     page.get_by_text("Reproduced on our side, thank you!").wait_for()
-    page.get_by_role("navigation", name="Main").get_by_text("Feedback").click()  # its menu holds Earnings
+    open_menu(page).get_by_text("Feedback").click()  # its menu holds Earnings
     page.get_by_role("link", name="Earnings").first.click()
     ledger = page.locator("section", has_text="Ledger")
     ledger.get_by_text("60.00 EUR").wait_for()

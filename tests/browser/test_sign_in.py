@@ -24,6 +24,9 @@ def test_demo_artist_signs_in_and_out(live_server, page, demo):
     assert page.get_by_role("heading", name="Welcome, Ari Artist").is_visible()
     assert page.get_by_text("Demo cohort").is_visible()
     nav = page.get_by_role("navigation", name="Main")
+    assert not nav.is_visible()  # on a phone the menu folds behind one button
+    page.get_by_role("button", name="Menu").click()
+    assert page.get_by_role("button", name="Menu").get_attribute("aria-expanded") == "true"
     top_level = nav.locator(":scope > ul > li")
     assert top_level.count() <= 7  # grouped: an artist sees six entries
     assert nav.get_by_role("link", name="Studio").is_visible()

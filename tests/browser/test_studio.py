@@ -7,6 +7,7 @@ import pytest
 
 from generations.models import Generation, QuotaPolicy
 from generations.pricing import presets, resolutions_for
+from tests.support.browser import open_menu
 from tests.support.factories import PASSWORD, CohortFactory, MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.redis]
@@ -36,7 +37,7 @@ def test_submit_by_keyboard_watch_play_download_reuse_and_delete(
     QuotaPolicy.objects.create(cohort=cohort, credits_per_period=50)
     artist = MembershipFactory(cohort=cohort, user__email="viewer@example.org").user
     sign_in(page, live_server, artist.email)
-    page.get_by_role("link", name="Studio").click()
+    open_menu(page).get_by_role("link", name="Studio").click()
     assert page.get_by_text("50 available").is_visible()
     assert page.get_by_text("Your clips will appear here").is_visible()  # the empty studio teaches
 

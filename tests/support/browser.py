@@ -20,3 +20,11 @@ def sign_in(page, base, email, totp=None):
         page.locator("input[name=code]").fill(totp.now())
         page.locator("form button[type=submit]").first.click()
     page.wait_for_url(f"{base}/")
+
+
+def open_menu(page):
+    """The main navigation, unfolded: on a phone it hides behind the Menu button."""
+    toggle = page.get_by_role("button", name="Menu")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    return page.get_by_role("navigation", name="Main")
