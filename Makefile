@@ -23,9 +23,13 @@ run: $(VENV)/.installed
 	$(PY) -m inference build-tiny $${INFERENCE_TINY_PATH:-$${VAR_DIR:-var}/models/tiny-wan}
 	exec $(VENV)/bin/honcho --no-colour start --procfile Procfile --port $(PORT)
 
+# Two processes (pytest-xdist), each with a test database and a Redis database of its own;
+# PYTEST_WORKERS=0 runs the suite in this one.
+PYTEST_WORKERS ?= 2
+
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
