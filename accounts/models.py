@@ -408,9 +408,7 @@ class ProgramSwitches(models.Model):
 
     def would_change(self, *, paused: bool, reason: str) -> bool:
         """Whether setting these values changes anything (a paused switch's reason counts)."""
-        if paused != self.generation_paused:
-            return True
-        return paused and reason.strip() != self.generation_paused_reason
+        return paused != self.generation_paused or (paused and reason.strip() != self.generation_paused_reason)
 
 
 class AuditEvent(models.Model):
