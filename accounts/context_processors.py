@@ -36,6 +36,7 @@ def navigation(request):
                 ("Payouts", reverse("payouts_admin")),
                 ("Switches", reverse("staff_switches")),
                 ("Audit log", reverse("staff_audit")),
+                ("Exports", reverse("staff_exports")),
                 ("API reference", reverse("api-docs")),
             ]
         if user.is_staff:
@@ -43,7 +44,8 @@ def navigation(request):
         links.append(("Staff", None, "shield-check", staff))
     links.append((f"Notifications ({unread})" if unread else "Notifications", reverse("notifications"), "bell"))
     account = [("Credits", reverse("credits"))] if artist else []
-    account += [("Profile", reverse("profile")), ("Terms", reverse("terms")), ("API tokens", reverse("tokens"))]
+    account += [("Profile", reverse("profile")), ("Your data", reverse("privacy_data")), ("Terms", reverse("terms"))]
+    account.append(("API tokens", reverse("tokens")))
     if user.is_program_staff:
         account.append(("Two-factor", reverse("mfa_index")))
     account.append(("Email and password", reverse("account_email")))

@@ -298,6 +298,7 @@ class ApiToken(models.Model):
         REPORTS_WRITE = "reports:write", "File bug and feedback reports"
         REVIEWS_WRITE = "reviews:write", "Decide reviews (staff only)"
         TOKENS_WRITE = "tokens:write", "Revoke your other API tokens"
+        ACCOUNT_EXPORT = "account:export", "Export everything you have here"
         STAFF = "staff:all", "Use staff powers: admin endpoints, cohort members' work (staff with two-factor only)"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
@@ -405,10 +406,6 @@ class ProgramSwitches(models.Model):
 
     def __str__(self) -> str:
         return "generation paused" if self.generation_paused else "generation running"
-
-    def would_change(self, *, paused: bool, reason: str) -> bool:
-        """Whether setting these values changes anything (a paused switch's reason counts)."""
-        return paused != self.generation_paused or (paused and reason.strip() != self.generation_paused_reason)
 
 
 class AuditEvent(models.Model):

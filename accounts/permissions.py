@@ -41,6 +41,7 @@ def scopes_allowed_for(user: User, *, second_factor: bool) -> list[str]:
         ApiToken.Scope.GENERATIONS_WRITE,
         ApiToken.Scope.REPORTS_WRITE,
         ApiToken.Scope.TOKENS_WRITE,
+        ApiToken.Scope.ACCOUNT_EXPORT,
     ]
     if user.is_program_staff and second_factor:
         allowed += list(STAFF_SCOPES)

@@ -171,6 +171,11 @@ def program_switches() -> ProgramSwitches:
     return ProgramSwitches.objects.filter(pk=1).first() or ProgramSwitches(pk=1)
 
 
+def pause_would_change(switches: ProgramSwitches, *, paused: bool, reason: str) -> bool:
+    """Whether setting the global pause to these values changes anything (a paused switch's reason counts)."""
+    return paused != switches.generation_paused or (paused and reason.strip() != switches.generation_paused_reason)
+
+
 @dataclass(frozen=True)
 class Notice:
     """A block explained before it bites: what holds the person back, and the way out if there is one."""

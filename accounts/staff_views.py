@@ -252,7 +252,7 @@ def staff_switches(request):
     if request.method == "POST":
         paused = request.POST.get("generation_paused") == "on"
         reason = request.POST.get("reason", "")
-        if not selectors.program_switches().would_change(paused=paused, reason=reason):
+        if not selectors.pause_would_change(selectors.program_switches(), paused=paused, reason=reason):
             messages.info(request, f"Nothing changed: generation is already {'paused' if paused else 'running'}.")
             return redirect("staff_switches")
         try:

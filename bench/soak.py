@@ -61,7 +61,7 @@ class Workers:
     def _start(self, n: int) -> subprocess.Popen:
         log = open(self.log_folder / f"worker-{n}.log", "ab")  # noqa: SIM115 (the child holds it)
         return subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", "default,gpu,signing",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", "default,gpu,signing,exports",
              "--concurrency", "1", "--loglevel", "WARNING", "--hostname", f"soak{n}-{time.monotonic_ns()}@%h"],
             cwd=ROOT, env=self.env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip

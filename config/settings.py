@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "generations",
     "reviews",
     "feedback",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -367,10 +368,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue("default"), Queue("gpu")]
 # gpu: generation jobs, one process per GPU. signing: C2PA signing of published clips (CPU, seconds to
-# minutes per clip), never on a GPU worker. default: everything else (email, webhooks, sweeps).
-CELERY_TASK_ROUTES = {"generations.gpu.*": {"queue": "gpu"}, "reviews.sign_publication": {"queue": "signing"}}
+# minutes per clip), never on a GPU worker. exports: artists' data exports (disk and CPU, minutes for
+# hundreds of clips). default: everything else (email, webhooks, sweeps).
+CELERY_TASK_ROUTES = {
+    "generations.gpu.*": {"queue": "gpu"},
+    "reviews.sign_publication": {"queue": "signing"},
+    "privacy.build_export": {"queue": "exports"},
+}
 # Every queue a deployment's workers must consume (/metrics and /staff/health/ report each, 0 when none does).
-WORKER_QUEUES = ("default", "gpu", "signing")
+WORKER_QUEUES = ("default", "gpu", "signing", "exports")
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_WORKER_SEND_TASK_EVENTS = False
@@ -395,6 +401,8 @@ CELERY_BEAT_SCHEDULE = {
     # A webhook retry whose message was lost still goes out (the row says when it is due).
     "generations.deliver_due_webhooks": {"task": "generations.deliver_due_webhooks", "schedule": timedelta(minutes=1)},
     "feedback.flag_overdue_disputes": {"task": "feedback.flag_overdue_disputes", "schedule": timedelta(minutes=15)},
+    # Expired export archives removed; an export a dead worker or a lost message left is queued again.
+    "privacy.sweep_exports": {"task": "privacy.sweep_exports", "schedule": timedelta(minutes=5)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Workers log through LOGGING below (plain or JSON lines with the task's id), not Celery's own handler.

@@ -18,9 +18,11 @@ urlpatterns = [
     path("api/v1/", include("generations.urls_api")),
     path("api/v1/", include("reviews.urls_api")),
     path("api/v1/", include("feedback.urls_api")),
+    path("api/v1/", include("privacy.urls_api")),
     path("", include("generations.urls")),
     path("", include("reviews.urls")),
     path("", include("feedback.urls")),
+    path("", include("privacy.urls")),
     path("django-admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view loads its set-up script from a URL: the Content-Security-Policy allows no inline script.

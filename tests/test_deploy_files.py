@@ -7,6 +7,7 @@ import re
 import kubernetes_validate
 import pytest
 import yaml
+from django.conf import settings
 
 from config.env import BASE_DIR
 
@@ -41,7 +42,7 @@ def test_web_pods_probe_as_the_docs_say_and_workers_have_the_grace_to_hand_jobs_
         if "worker" in container.get("command", [])
         for queue in container["command"][container["command"].index("--queues") + 1].split(",")
     }
-    assert queues == {"default", "gpu", "signing"}  # every queue has a consumer
+    assert queues == set(settings.WORKER_QUEUES)  # every queue has a consumer
     assert deployments["vernissage-beat"]["spec"]["replicas"] == 1
     budgets = {doc["metadata"]["name"] for doc in DOCUMENTS if doc["kind"] == "PodDisruptionBudget"}
     assert budgets == {"vernissage-web", "vernissage-worker-gpu"}
@@ -57,7 +58,7 @@ def test_the_compose_file_runs_every_part_with_health_checks():
     assert images == {"localhost/vernissage:dev"}
     worker = services["worker"]["command"]
     assert worker[:3] == ["celery", "-A", "config"] and set(worker[worker.index("--queues") + 1].split(",")) == {
-        "default", "gpu", "signing"
+        *settings.WORKER_QUEUES
     }  # fmt: skip
     assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
     environment = services["web"]["environment"]

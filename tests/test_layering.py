@@ -14,7 +14,7 @@ from pathlib import Path
 
 from config.env import BASE_DIR
 
-PACKAGES = ("core", "accounts", "generations", "reviews", "feedback", "inference", "config")
+PACKAGES = ("core", "accounts", "generations", "reviews", "feedback", "privacy", "inference", "config")
 # Which top-level packages each may import; an app never imports one above it, nothing imports config.
 MAY_IMPORT = {
     "core": set(),
@@ -23,14 +23,16 @@ MAY_IMPORT = {
     "generations": {"core", "accounts", "inference"},
     "reviews": {"core", "accounts", "generations"},
     "feedback": {"core", "accounts", "generations", "reviews"},
-    "config": {"core", "accounts", "generations", "reviews", "feedback", "inference"},
+    # An artist's data rights reach every app that holds their data: export reads them all.
+    "privacy": {"core", "accounts", "generations", "reviews", "feedback"},
+    "config": {"core", "accounts", "generations", "reviews", "feedback", "privacy", "inference"},
 }
 # Layers inside an app, lowest first; a module may import its own layer or lower ones. Modules not
 # named here are edges (api, views, tasks, commands, admin, forms, receivers...), the top layer.
 LAYERS = {
     "models": 0, "storage": 0, "signals": 0, "tokens": 0,
     "selectors": 1, "ledger": 1, "pricing": 1, "prompts": 1, "media": 1, "permissions": 1,
-    "credentials": 1, "markup": 1, "uploads": 1, "numbers": 1, "money": 1, "exports": 1,
+    "credentials": 1, "markup": 1, "uploads": 1, "numbers": 1, "money": 1, "exports": 1, "archive": 1,
     "services": 2, "dispatch": 2, "leaks": 2, "webhooks": 2, "staff_access": 2, "serializers": 2,
 }  # fmt: skip
 EDGE = 3

@@ -9,6 +9,7 @@ from accounts.models import (
     ProgramSwitches,
     User,
 )
+from accounts.selectors import pause_would_change
 from accounts.services.audit import audit_record
 from accounts.signals import send_generation_may_resume
 from core.errors import ApplicationError
@@ -26,7 +27,7 @@ def generation_pause_set(
             "invalid", "Say why generation is paused; artists see the reason.", fields={"reason": "required"}
         )
     switches, _ = ProgramSwitches.objects.select_for_update().get_or_create(pk=1)
-    if not switches.would_change(paused=paused, reason=reason):
+    if not pause_would_change(switches, paused=paused, reason=reason):
         return switches
     switches.generation_paused = paused
     switches.generation_paused_reason = reason if paused else ""

@@ -65,7 +65,7 @@ def test_the_image_serves_the_api_and_renders_a_clip_against_this_machines_servi
         token = issued.stdout.strip().splitlines()[-1]
         for command in (
             ["gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "2"],
-            ["celery", "-A", "config", "worker", "--queues", "default,gpu,signing", "--concurrency", "1"],
+            ["celery", "-A", "config", "worker", "--queues", "default,gpu,signing,exports", "--concurrency", "1"],
         ):
             processes.append(
                 subprocess.Popen([*run, "--", *command], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

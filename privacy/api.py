@@ -1,0 +1,110 @@
+"""The export API: ask for an archive of everything you have here, follow it, download it."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.openapi import ErrorSerializer
+from accounts.permissions import HasScopes
+from core.client_ip import client_ip
+from generations.media import serve_file
+from privacy import selectors, services
+from privacy.models import DataExport
+
+EXPORT_SCOPE = "account:export"
+
+
+class ExportSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    state = serializers.ChoiceField(choices=DataExport.State.values)
+    progress = serializers.IntegerField(min_value=0, max_value=100)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="The download link works until then.")
+    size_bytes = serializers.IntegerField()
+    sha256 = serializers.CharField(help_text="Of the whole ZIP; empty until ready.")
+    counts = serializers.DictField(child=serializers.IntegerField(), help_text="What the manifest holds, by kind.")
+    requested_by_staff = serializers.BooleanField()
+    download_url = serializers.CharField(allow_null=True, help_text="A signed link, while the export is ready.")
+
+
+def export_body(export: DataExport) -> dict:
+    ready = export.state == DataExport.State.READY
+    return {
+        "id": export.public_id, "state": export.state, "progress": export.progress,
+        "created_at": export.created_at, "finished_at": export.finished_at, "expires_at": export.expires_at,
+        "size_bytes": export.size_bytes, "sha256": export.sha256, "counts": export.counts,
+        "requested_by_staff": export.requested_by_id is not None and export.requested_by_id != export.user_id,
+        "download_url": download_url(export) if ready else None,
+    }  # fmt: skip
+
+
+def download_url(export: DataExport) -> str:
+    return f"/api/v1/me/exports/{export.public_id}/download/?signature={services.download_signature(export)}"
+
+
+class ExportListCreateApi(APIView):
+    permission_classes = [IsAuthenticated, HasScopes]
+    required_scopes = [EXPORT_SCOPE]
+
+    @extend_schema(responses=ExportSerializer(many=True), summary="Your exports, newest first")
+    def get(self, request):
+        return Response([export_body(export) for export in selectors.exports_of(user=request.user)])
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: ExportSerializer,
+            409: OpenApiResponse(ErrorSerializer, "An export is already being built."),
+            429: OpenApiResponse(ErrorSerializer, "Three exports a day at most."),
+        },
+        summary="Ask for an archive of everything you have here (built in the background; email when ready)",
+    )
+    def post(self, request):
+        export = services.export_request(user=request.user, ip=client_ip(request))
+        return Response(export_body(export), status=status.HTTP_202_ACCEPTED)
+
+
+class ExportDetailApi(APIView):
+    permission_classes = [IsAuthenticated, HasScopes]
+    required_scopes = [EXPORT_SCOPE]
+
+    @extend_schema(responses=ExportSerializer, summary="One export: its state, progress and, when ready, its link")
+    def get(self, request, public_id):
+        export = selectors.export_of(user=request.user, public_id=public_id)
+        if export is None:
+            raise Http404
+        return Response(export_body(export))
+
+
+class ExportDownloadApi(APIView):
+    permission_classes = [IsAuthenticated, HasScopes]
+    required_scopes = [EXPORT_SCOPE]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("signature", str, required=True, description="From `download_url`.")],
+        responses={
+            (200, "application/zip"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(ErrorSerializer, "Not yours, or the link is not valid."),
+            410: OpenApiResponse(ErrorSerializer, "The export expired."),
+        },
+        summary="The ZIP itself (HTTP Range supported)",
+    )
+    def get(self, request, public_id):
+        export = selectors.export_of(user=request.user, public_id=public_id)
+        if export is None:
+            raise Http404
+        services.export_for_download(
+            user=request.user, export=export, signature=request.query_params.get("signature", ""),
+            ip=client_ip(request),
+        )  # fmt: skip
+        return serve_file(
+            request._request, export.file, "application/zip",
+            filename=f"vernissage-export-{export.created_at:%Y-%m-%d}.zip", sha256=export.sha256,
+        )  # fmt: skip
