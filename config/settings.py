@@ -403,6 +403,7 @@ CELERY_BEAT_SCHEDULE = {
     "feedback.flag_overdue_disputes": {"task": "feedback.flag_overdue_disputes", "schedule": timedelta(minutes=15)},
     # Expired export archives removed; an export a dead worker or a lost message left is queued again.
     "privacy.sweep_exports": {"task": "privacy.sweep_exports", "schedule": timedelta(minutes=5)},
+    "privacy.erase_due": {"task": "privacy.erase_due", "schedule": timedelta(minutes=5)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Workers log through LOGGING below (plain or JSON lines with the task's id), not Celery's own handler.

@@ -12,10 +12,11 @@ from rest_framework.views import APIView
 
 from accounts.openapi import ErrorSerializer
 from accounts.permissions import HasScopes
+from core.api_fields import StrictCharField
 from core.client_ip import client_ip
 from generations.media import serve_file
 from privacy import selectors, services
-from privacy.models import DataExport
+from privacy.models import DataExport, ErasureRequest
 
 EXPORT_SCOPE = "account:export"
 
@@ -108,3 +109,68 @@ class ExportDownloadApi(APIView):
             request._request, export.file, "application/zip",
             filename=f"vernissage-export-{export.created_at:%Y-%m-%d}.zip", sha256=export.sha256,
         )  # fmt: skip
+
+
+class ErasureSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=ErasureRequest.State.values)
+    requested_at = serializers.DateTimeField()
+    erase_after = serializers.DateTimeField(help_text="Signing in before then cancels the erasure.")
+
+
+class ErasureInputSerializer(serializers.Serializer):
+    password = StrictCharField(
+        max_length=200, trim_whitespace=False, help_text="Your password: erasure is for you alone to ask."
+    )
+    code = StrictCharField(
+        max_length=20, required=False, allow_blank=True, help_text="A code from your authenticator app, if you use one."
+    )
+    confirmation = serializers.ChoiceField(choices=[services.CONFIRMATION], help_text="The words, to confirm.")
+
+
+def erasure_body(erasure: ErasureRequest) -> dict:
+    return {"state": erasure.state, "requested_at": erasure.requested_at, "erase_after": erasure.erase_after}
+
+
+class ErasureApi(APIView):
+    permission_classes = [IsAuthenticated, HasScopes]
+
+    @extend_schema(
+        responses={200: ErasureSerializer, 404: OpenApiResponse(ErrorSerializer, "No erasure is pending.")},
+        summary="Your pending erasure, if you asked for one",
+    )
+    def get(self, request):
+        erasure = selectors.pending_erasure(user=request.user)
+        if erasure is None:
+            raise Http404
+        return Response(erasure_body(erasure))
+
+    @extend_schema(
+        request=ErasureInputSerializer,
+        responses={
+            202: ErasureSerializer,
+            400: OpenApiResponse(ErrorSerializer, "A field is missing, or the confirmation is not the words."),
+            403: OpenApiResponse(ErrorSerializer, "The password or the authenticator code is wrong."),
+            409: OpenApiResponse(ErrorSerializer, "An erasure is already pending."),
+        },
+        summary="Ask for your account to be erased after a 14-day grace period (signing in cancels it)",
+        description="Who: you, signed in or with any of your tokens (no scope needed: the password and, where "
+        "you use one, an authenticator code prove it is you). Download your export first (`POST "
+        "/api/v1/me/exports/`): erasure removes your clips. What is kept, and why, is at /privacy/.",
+    )
+    def post(self, request):
+        data = ErasureInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        erasure = services.erasure_request(user=request.user, ip=client_ip(request), **data.validated_data)
+        return Response(erasure_body(erasure), status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=None,
+        responses={200: ErasureSerializer, 404: OpenApiResponse(ErrorSerializer, "No erasure is pending.")},
+        summary="Cancel your pending erasure",
+        description="Who: you, signed in or with any of your tokens (no scope needed).",
+    )
+    def delete(self, request):
+        erasure = services.erasure_cancel(user=request.user, reason="you cancelled it", ip=client_ip(request))
+        if erasure is None:
+            raise Http404
+        return Response(erasure_body(erasure))

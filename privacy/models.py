@@ -59,3 +59,39 @@ class DataExport(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.public_id} ({self.state})"
+
+
+class ErasureRequest(models.Model):
+    """An artist's request to erase their account: carried out after a grace period in which signing in
+    cancels it (or at once, by staff, for a verified request). The row outlives the erasure."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for the grace period"
+        CANCELLED = "cancelled", "Cancelled"
+        ERASED = "erased", "Erased"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="erasure_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=9, choices=State.choices, default=State.PENDING)
+    requested_at = models.DateTimeField(default=timezone.now)
+    erase_after = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=200, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+    # The name the kept rows go by afterwards: "Former member <pseudonym>".
+    pseudonym = models.CharField(max_length=8, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=Q(state="pending"), name="one_pending_erasure_per_user"),
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "cancelled", "erased"]), name="erasure_state_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "erase_after"])]
+
+    def __str__(self) -> str:
+        return f"erasure of {self.user_id} ({self.state})"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from accounts.models import User
-from privacy.models import DataExport
+from privacy.models import DataExport, ErasureRequest
 
 
 def exports_of(*, user: User, limit: int = 20) -> QuerySet[DataExport]:
@@ -17,3 +17,7 @@ def export_of(*, user: User, public_id) -> DataExport | None:
     if found is None or user.pk not in (found.user_id, found.requested_by_id):
         return None
     return found
+
+
+def pending_erasure(*, user: User) -> ErasureRequest | None:
+    return ErasureRequest.objects.filter(user=user, state=ErasureRequest.State.PENDING).first()

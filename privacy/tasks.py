@@ -13,3 +13,9 @@ def build_export(export_id: int) -> str:
 def sweep_exports() -> dict:
     """Remove expired archives and queue again what a dead worker or a lost message left behind."""
     return services.exports_sweep()
+
+
+@shared_task(name="privacy.erase_due", ignore_result=True, soft_time_limit=540, time_limit=600)
+def erase_due() -> int:
+    """Carry out the erasures whose grace period has passed."""
+    return services.erasures_run_due()

@@ -3,20 +3,20 @@ export at an artist's request. Thin: a service does the work, a task builds the 
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import User
-from accounts.permissions import staff_page
+from accounts.permissions import has_totp, staff_page
 from core.client_ip import client_ip
 from core.errors import ApplicationError
-from core.pages import refusals_as_messages
+from core.pages import refusals_as_messages, refusals_on
 from generations.media import serve_file
 from privacy import selectors, services
+from privacy.forms import ErasureForm, StaffExportForm
 from privacy.models import DataExport
 
 
@@ -27,8 +27,19 @@ def data(request):
     for export in exports:
         export.signature = services.download_signature(export) if export.state == DataExport.State.READY else ""
     building = any(export.state in DataExport.ACTIVE for export in exports)
-    template = "privacy/_exports.html" if request.htmx else "privacy/data.html"
-    return render(request, template, {"exports": exports, "building": building})
+    if request.htmx:
+        return render(request, "privacy/_exports.html", {"exports": exports, "building": building})
+    return _data_page(request, exports=exports, building=building)
+
+
+def _data_page(request, *, exports=None, building=False, form=None, status=200):
+    if exports is None:
+        exports = list(selectors.exports_of(user=request.user))
+    context = {
+        "exports": exports, "building": building, "erasure": selectors.pending_erasure(user=request.user),
+        "erasure_form": form or ErasureForm(second_factor=has_totp(request.user)),
+    }  # fmt: skip
+    return render(request, "privacy/data.html", context, status=status)
 
 
 @login_required
@@ -61,14 +72,28 @@ def export_download(request, public_id):
     )  # fmt: skip
 
 
-class StaffExportForm(forms.Form):
-    email = forms.EmailField(label="The artist's email", help_text="Build their export at their request.")
+@login_required
+@require_POST
+def erasure_create(request):
+    form = ErasureForm(request.POST, second_factor=has_totp(request.user))
+    if form.is_valid():
+        with refusals_on(form):
+            erasure = services.erasure_request(user=request.user, ip=client_ip(request), **form.cleaned_data)
+            logout(request)  # signing in again is how to change one's mind: it cancels the erasure
+            messages.success(
+                request, f"Your account will be erased on {erasure.erase_after:%Y-%m-%d} (UTC). You are signed out; "
+                "signing in before then cancels the erasure.",
+            )  # fmt: skip
+            return redirect("privacy_kept")
+    return _data_page(request, form=form, status=400)
 
-    def clean_email(self):
-        user = User.objects.filter(email__iexact=self.cleaned_data["email"]).first()
-        if user is None:
-            raise forms.ValidationError("No account has this email.")
-        return user
+
+@login_required
+@require_POST
+def erasure_cancel(request):
+    if services.erasure_cancel(user=request.user, reason="you cancelled it", ip=client_ip(request)):
+        messages.success(request, "Cancelled: your account will not be erased.")
+    return redirect("privacy_data")
 
 
 @staff_page()
@@ -84,7 +109,10 @@ def staff_exports(request):
         else:
             messages.success(request, f"Building {artist.email}'s export; they are emailed when it is ready.")
             return redirect("staff_exports")
-    exports = DataExport.objects.select_related("user", "requested_by")[:100]
+    exports = list(DataExport.objects.select_related("user", "requested_by")[:100])
+    for export in exports:  # the staff member who built one may download it, to hand it over
+        mine = export.requested_by_id == request.user.pk and export.state == DataExport.State.READY
+        export.signature = services.download_signature(export) if mine else ""
     return render(
         request, "privacy/staff_exports.html", {"form": form, "exports": exports}, status=400 if form.errors else 200
     )

@@ -5,7 +5,13 @@ the change it describes, and emails go out only after commit. The names are gath
 callers (``from accounts import services``); the code lives in the module of its subject.
 """
 
-from accounts.services.audit import audit_record, notifications_mark_read, notify, notify_admins
+from accounts.services.audit import (
+    audit_pseudonymise,
+    audit_record,
+    notifications_mark_read,
+    notify,
+    notify_admins,
+)
 from accounts.services.cohorts import COHORT_FIELDS, cohort_create, cohort_update
 from accounts.services.consent import CONSENT_VERSION, consents_set, terms_accept, terms_publish
 from accounts.services.email import email_queue, email_send, emails_send_due
@@ -42,6 +48,7 @@ __all__ = [
     "COHORT_FIELDS",
     "CONSENT_VERSION",
     "InvitationRow",
+    "audit_pseudonymise",
     "audit_record",
     "check_capacity",
     "cohort_create",

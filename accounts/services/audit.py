@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
+
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import (
@@ -55,3 +60,40 @@ def notify(*, user: User, kind: str, title: str, body: str = "", email: bool = F
 def notify_admins(*, kind: str, title: str, body: str, email: bool = True) -> None:
     for admin in User.objects.filter(role=User.Role.ADMIN, is_active=True):
         notify(user=admin, kind=kind, title=title, body=body, email=email)
+
+
+# The embedded SQLite database's trigger (accounts migration 0002); PostgreSQL's asks for a setting instead.
+SQLITE_NO_UPDATE = (
+    "CREATE TRIGGER accounts_auditevent_no_update BEFORE UPDATE ON accounts_auditevent "
+    "BEGIN SELECT RAISE(ABORT, 'accounts_auditevent is append-only: UPDATE refused'); END;"
+)
+
+
+@transaction.atomic
+def audit_pseudonymise(*, user: User, replacements: dict[str, str]) -> int:
+    """Rewrite the audit events about ``user`` (as actor, subject or target, or naming them in their data)
+    with each ``replacements`` key replaced by its value and no address: the one change the append-only
+    log allows, for an erasure. Returns how many events were rewritten."""
+    about = Q(actor=user) | Q(subject_user=user) | Q(target_type="user", target_id=str(user.pk))
+    for personal in replacements:
+        about |= Q(target_repr__icontains=personal) | Q(data__icontains=personal)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL vernissage.pseudonymising = 'on'")
+        elif connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER IF EXISTS accounts_auditevent_no_update")
+    rewritten = 0
+    for event in AuditEvent.objects.filter(about).only("pk", "target_repr", "data"):
+        target_repr, data = event.target_repr, json.dumps(event.data)
+        for personal, pseudonym in replacements.items():
+            pattern = re.compile(re.escape(personal), re.IGNORECASE)
+            target_repr, data = pattern.sub(pseudonym, target_repr), pattern.sub(pseudonym, data)
+        rewritten += AuditEvent.objects.filter(pk=event.pk).update(
+            target_repr=target_repr, data=json.loads(data), ip=None
+        )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL vernissage.pseudonymising = 'off'")
+        elif connection.vendor == "sqlite":
+            cursor.execute(SQLITE_NO_UPDATE)
+    return rewritten

@@ -56,16 +56,17 @@ NARROW_CELLS = """() => {
   return found.slice(0, 3);
 }"""
 
-ANONYMOUS = ["/", "/gallery/", "/reasons/", "/accounts/login/", "/accounts/password/reset/"]
+ANONYMOUS = ["/", "/gallery/", "/reasons/", "/accounts/login/", "/accounts/password/reset/", "/privacy/"]
 ARTIST = [
     "/", "/studio/", "/studio/?status=succeeded", "/tokens/", "/profile/", "/terms/", "/notifications/",
     "/accounts/email/", "/publishing/", "/gallery/", "/reasons/", "/reports/", "/reports/new/", "/rate-card/",
-    "/earnings/", "/credits/",
+    "/earnings/", "/credits/", "/account/data/",
 ]  # fmt: skip
 REVIEWER = ["/review/", "/staff/triage/", "/accounts/2fa/"]
 ADMIN = [
     "/staff/", "/staff/cohorts/", "/staff/queue/", "/staff/audit/", "/staff/switches/", "/review/", "/staff/reasons/",
     "/staff/reviews/", "/staff/triage/", "/staff/rate-cards/", "/staff/payouts/", "/staff/promotions/",
+    "/staff/exports/",
 ]  # fmt: skip
 
 

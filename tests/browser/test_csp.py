@@ -12,12 +12,12 @@ pytestmark = [pytest.mark.browser]
 
 ARTIST_PAGES = [
     "/", "/studio/", "/tokens/", "/profile/", "/terms/", "/notifications/", "/accounts/email/", "/publishing/",
-    "/gallery/", "/reasons/", "/reports/", "/reports/new/", "/rate-card/", "/earnings/",
+    "/gallery/", "/reasons/", "/reports/", "/reports/new/", "/rate-card/", "/earnings/", "/account/data/",
 ]  # fmt: skip
 ADMIN_PAGES = [
     "/staff/", "/staff/cohorts/", "/staff/queue/", "/staff/audit/", "/staff/switches/", "/accounts/2fa/",
     "/django-admin/", "/django-admin/accounts/user/", "/api/docs/", "/review/", "/staff/reasons/", "/staff/reviews/",
-    "/staff/triage/", "/staff/rate-cards/", "/staff/payouts/", "/staff/promotions/",
+    "/staff/triage/", "/staff/rate-cards/", "/staff/payouts/", "/staff/promotions/", "/staff/exports/",
 ]  # fmt: skip
 
 
