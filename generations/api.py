@@ -87,6 +87,11 @@ class SubmitSerializer(QuoteSerializer):
         max_length=64, required=False, default="", allow_blank=True,
         help_text="One of the preset's styles (LoRA adapters) your cohort allows; empty for none.",
     )  # fmt: skip
+    lane = StrictChoiceField(
+        choices=Generation.Lane.values, default=Generation.Lane.PAID,
+        help_text="relaxed: queue it in your cohort's relaxed lane, where it runs only when no paid clip may, "
+        "for the cohort's share of the price (often free), within a few queued and a few a day.",
+    )  # fmt: skip
     callback_url = StrictCharField(
         max_length=2000, required=False, allow_blank=True,
         help_text="HTTPS URL the platform POSTs the job to when it ends (succeeded, failed or canceled), signed "

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from accounts.selectors import program_switches
 from core.locking import skip_locked
-from generations import ledger, webhooks
+from generations import lanes, ledger, webhooks
 from generations.models import Generation
 from generations.pricing import presets
 from generations.selectors import fair_share_queue
@@ -67,7 +67,8 @@ def claim_batch(*, owner: str, max_batch: int | None = None) -> Claim:
                 fair_share_queue()
                 .exclude(pk=first.pk)
                 .filter(preset=first.preset, width=first.width, height=first.height, num_frames=first.num_frames,
-                        steps=first.steps, guidance=first.guidance, style=first.style, start_image__isnull=True)
+                        steps=first.steps, guidance=first.guidance, style=first.style, start_image__isnull=True,
+                        lane=first.lane)  # a batch never mixes lanes: no relaxed clip while a paid one may run
             )[: max_batch * 4]  # fmt: skip
             for candidate in compatible:
                 taken = per_artist.get(candidate.artist_id, candidate.running_now)
@@ -89,14 +90,23 @@ def claim_batch(*, owner: str, max_batch: int | None = None) -> Claim:
 def heartbeat(*, owner: str, progress: dict[int, int]) -> dict[int, bool]:
     """Renew the leases this worker holds and record progress.
 
-    Returns {id: cancel requested} for the leases it still holds.
+    Returns {id: stop} for the leases it still holds: stop when the artist cancelled, or when the clip
+    is a relaxed one and a paid clip is waiting for a GPU (it yields; the worker hands it back).
     """
     lease = timezone.now() + timedelta(seconds=settings.GENERATION_LEASE_SECONDS)
     percents = [When(pk=generation_id, then=Value(min(99, max(0, p)))) for generation_id, p in progress.items()]
     Generation.objects.filter(pk__in=list(progress), status=Status.RUNNING, lease_owner=owner).update(
         lease_expires_at=lease, progress=Case(*percents, default=F("progress"), output_field=IntegerField())
     )  # one statement for the whole batch
-    return cancel_flags(owner=owner, generation_ids=list(progress))
+    flags = cancel_flags(owner=owner, generation_ids=list(progress))
+    held_relaxed = list(
+        Generation.objects.filter(pk__in=list(flags), lane=Generation.Lane.RELAXED).values_list("pk", flat=True)
+    )
+    if held_relaxed:  # checked once a beat (about a second while rendering), not every step
+        waiting_paid = fair_share_queue().filter(lane=Generation.Lane.PAID)[:WAKE_AT_MOST].count()
+        for generation_id in lanes.relaxed_to_yield(held=held_relaxed, waiting_paid=waiting_paid):
+            flags[generation_id] = True
+    return flags
 
 
 def cancel_flags(*, owner: str, generation_ids: list[int]) -> dict[int, bool]:
@@ -197,10 +207,11 @@ def finish_canceled(*, generation_id: int, owner: str, gpu_seconds: float = 0.0)
 
 
 def hand_back(*, generation_id: int, owner: str) -> bool:
-    """A worker that is stopping puts its running job back in the queue as it was: not charged (the
-    reservation stays), the attempt not counted. False when the lease was lost (the job is someone
-    else's now) or the artist asked to cancel it (then finish_canceled). No wake-up is sent: the stopping
-    worker would take it itself; the beat's wake-up (every 30 s) reaches another worker."""
+    """A worker that is stopping, or a relaxed clip yielding to a paid one, puts the running job back in
+    the queue as it was: not charged (the reservation stays), the attempt not counted. False when the
+    lease was lost (the job is someone else's now) or the artist asked to cancel it (then
+    finish_canceled). No wake-up is sent here: the worker's render ends by waking one for what waits
+    (a stopping worker's does not; the beat's wake-up, every 30 s, reaches another worker)."""
     handed = Generation.objects.filter(
         pk=generation_id, status=Status.RUNNING, lease_owner=owner, cancel_requested=False, attempts__gte=1
     ).update(

@@ -136,6 +136,12 @@ class SubmitForm(SettingsForm):
         initial="crop", required=False, widget=forms.RadioSelect, label="Fit the image to the clip's size",
     )  # fmt: skip
 
+    lane = forms.ChoiceField(
+        choices=[("paid", "Now: starts first, for its price"),
+                 ("relaxed", "Relaxed: runs when the GPUs are idle, for less or nothing")],
+        initial="paid", required=False, widget=forms.RadioSelect, label="When",
+    )  # fmt: skip
+
     field_order = ["cohort", "prompt", "negative_prompt", "preset", "size", "fps", "duration_s", "seed"]
 
     def clean_image_fit(self):
@@ -147,6 +153,11 @@ class SubmitForm(SettingsForm):
         if not self.is_bound and not self.initial.get("cohort"):
             first = cohorts.first()  # one cohort is the usual case, and its field is then hidden
             self.initial["cohort"] = first.pk if first else None
+        if not QuotaPolicy.objects.filter(cohort__in=cohorts, relaxed_lane=True).exists():
+            del self.fields["lane"]  # no cohort of theirs has a relaxed lane
+
+    def clean_lane(self):
+        return self.cleaned_data.get("lane") or "paid"
 
 
 class QuotaPolicyForm(forms.ModelForm):
@@ -164,15 +175,39 @@ class QuotaPolicyForm(forms.ModelForm):
         self.fields["allowed_styles"].choices = [
             (name, f"{name} ({', '.join(names)})") for name, names in sorted(offered.items())
         ]
+        for name in self.RELAXED_NUMBERS:
+            self.fields[name].required = False
 
     class Meta:
         model = QuotaPolicy
-        fields = [*QuotaPolicy.LIMIT_FIELDS, "allowed_styles"]
+        fields = [*QuotaPolicy.LIMIT_FIELDS, "allowed_styles", *QuotaPolicy.RELAXED_FIELDS]
         labels = {
             "credits_per_period": "Credits per period", "period_days": "Period (days)",
             "max_running_per_artist": "Clips rendering at once, per artist",
             "max_queued_per_artist": "Clips waiting, per artist", "weight": "Fair-share weight",
+            "relaxed_lane": "Relaxed lane", "relaxed_cost_percent": "Relaxed price (% of the clip's price)",
+            "relaxed_max_queued_per_artist": "Relaxed clips waiting, per artist",
+            "relaxed_per_day": "Relaxed clips a day, per artist",
         }  # fmt: skip
+
+    RELAXED_NUMBERS = ("relaxed_cost_percent", "relaxed_max_queued_per_artist", "relaxed_per_day")
+
+    def _kept_unless_given(self, name: str):
+        """A relaxed-lane number left out keeps its value (forms and scripts written before the lane)."""
+        value = self.cleaned_data.get(name)
+        return getattr(self.instance, name) if value is None else value
+
+    def clean_relaxed_max_queued_per_artist(self):
+        return self._kept_unless_given("relaxed_max_queued_per_artist")
+
+    def clean_relaxed_per_day(self):
+        return self._kept_unless_given("relaxed_per_day")
+
+    def clean_relaxed_cost_percent(self):
+        percent = self._kept_unless_given("relaxed_cost_percent")
+        if percent > 100:
+            raise forms.ValidationError("At most 100 (the full price); 0 makes relaxed clips free.")
+        return percent
 
     def clean_weight(self):
         weight = self.cleaned_data["weight"]

@@ -96,7 +96,10 @@ def credits_reserve_locked(*, account: CreditAccount, generation) -> CreditAccou
 
 def credits_charge(*, generation) -> bool:
     """Turn the generation's reservation into spent credits (once; never after a release:
-    charge and release share one key, so whichever comes first settles it)."""
+    charge and release share one key, so whichever comes first settles it). A free clip (a relaxed one
+    at no cost) reserved nothing and settles nothing."""
+    if not generation.cost:
+        return False
     return ledger_apply(
         account=generation.account, kind=Kind.CHARGE, amount=generation.cost,
         key=f"settle:generation:{generation.pk}", generation=generation,
@@ -104,7 +107,9 @@ def credits_charge(*, generation) -> bool:
 
 
 def credits_release(*, generation) -> bool:
-    """Give the generation's reservation back (once; never after a charge)."""
+    """Give the generation's reservation back (once; never after a charge); a free clip has none."""
+    if not generation.cost:
+        return False
     return ledger_apply(
         account=generation.account, kind=Kind.RELEASE, amount=generation.cost,
         key=f"settle:generation:{generation.pk}", generation=generation,

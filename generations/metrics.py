@@ -26,16 +26,20 @@ logger = logging.getLogger(__name__)
 
 class GenerationCollector:
     def collect(self):
-        depth = GaugeMetricFamily("vernissage_queue_depth", "Queued generations per cohort", labels=["cohort"])
-        for cohort, count in (
-            Generation.objects.filter(status="queued").values_list("cohort__slug").annotate(n=Count("id")).order_by()
-        ):
-            depth.add_metric([cohort], count)
+        # Per lane: relaxed clips wait behind every paid one, so their queue is read apart.
+        depth = GaugeMetricFamily(
+            "vernissage_queue_depth", "Queued generations per cohort and lane", labels=["cohort", "lane"]
+        )
+        queued = Generation.objects.filter(status="queued").values_list("cohort__slug", "lane")
+        for cohort, lane, count in queued.annotate(n=Count("id")).order_by():
+            depth.add_metric([cohort, lane], count)
         yield depth
         # A gauge: a job moves from queued to running to an end state, so per-status counts go down too.
-        by_status = GaugeMetricFamily("vernissage_generations", "Generations now in each status", labels=["status"])
-        for status, count in Generation.objects.values_list("status").annotate(n=Count("id")).order_by():
-            by_status.add_metric([status], count)
+        by_status = GaugeMetricFamily(
+            "vernissage_generations", "Generations now in each status, per lane", labels=["status", "lane"]
+        )
+        for status, lane, count in Generation.objects.values_list("status", "lane").annotate(n=Count("id")).order_by():
+            by_status.add_metric([status, lane], count)
         yield by_status
         finished = Generation.objects.filter(status="succeeded", started_at__isnull=False, finished_at__isnull=False)
         totals = finished.aggregate(

@@ -36,15 +36,23 @@ class QuotaPolicy(models.Model):
         blank=True,
         help_text="Names of the presets' styles (LoRA adapters) this cohort's artists may pick.",
     )
+    # The relaxed lane (generations/lanes.py): clips that run only when no paid clip may, for a share of
+    # the price (0: free), capped per artist.
+    relaxed_lane = models.BooleanField(default=False, help_text="Artists may queue clips that run on idle GPUs.")
+    relaxed_cost_percent = models.PositiveSmallIntegerField(default=0, help_text="Of the clip's price; 0 is free.")
+    relaxed_max_queued_per_artist = models.PositiveIntegerField(default=3)
+    relaxed_per_day = models.PositiveIntegerField(default=20, help_text="Relaxed clips an artist may queue a day.")
 
     LIMIT_FIELDS = ("credits_per_period", "period_days", "max_running_per_artist", "max_queued_per_artist", "weight")
-    POLICY_FIELDS = (*LIMIT_FIELDS, "allowed_styles")
+    RELAXED_FIELDS = ("relaxed_lane", "relaxed_cost_percent", "relaxed_max_queued_per_artist", "relaxed_per_day")
+    POLICY_FIELDS = (*LIMIT_FIELDS, "allowed_styles", *RELAXED_FIELDS)
 
     class Meta:
         verbose_name_plural = "quota policies"
         constraints = [
             models.CheckConstraint(condition=Q(period_days__gte=1), name="quota_period_positive"),
             models.CheckConstraint(condition=Q(weight__gt=0), name="quota_weight_positive"),
+            models.CheckConstraint(condition=Q(relaxed_cost_percent__lte=100), name="relaxed_cost_at_most_full"),
         ]
 
     def __str__(self) -> str:
@@ -170,6 +178,10 @@ class Generation(models.Model):
         FAILED = "failed", "Failed"
         CANCELED = "canceled", "Canceled"
 
+    class Lane(models.TextChoices):
+        PAID = "paid", "Paid"
+        RELAXED = "relaxed", "Relaxed"
+
     TERMINAL = (Status.SUCCEEDED, Status.FAILED, Status.CANCELED)
     # queue_wait: queued to claimed; load, denoise, decode, encode: the inference module's own (load only
     # when the pipeline was cold); store: hash and store the files; settle: the final state and the charge.
@@ -210,6 +222,8 @@ class Generation(models.Model):
     image_fit = models.CharField(max_length=8, blank=True)
     # The preset's style (an optional LoRA adapter) the artist picked, from those their cohort allows.
     style = models.CharField(max_length=64, blank=True)
+    # Relaxed clips run only when no paid clip may (generations/lanes.py), and cost less or nothing.
+    lane = models.CharField(max_length=8, choices=Lane.choices, default=Lane.PAID)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 (unique only when given)
     # SHA-256 of the parameters sent with the key: the same key with other parameters is refused (422).
     idempotency_fingerprint = models.CharField(max_length=64, blank=True)
@@ -235,6 +249,7 @@ class Generation(models.Model):
                 name="generation_status_valid",
             ),
             models.CheckConstraint(condition=Q(progress__lte=100), name="generation_progress_percent"),
+            models.CheckConstraint(condition=Q(lane__in=["paid", "relaxed"]), name="generation_lane_valid"),
             models.UniqueConstraint(
                 fields=["artist", "idempotency_key"],
                 condition=Q(idempotency_key__isnull=False),

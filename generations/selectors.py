@@ -150,7 +150,8 @@ def fair_share_queue() -> QuerySet[Generation]:
         )
         .filter(running_now__lt=F("running_cap"))
         .annotate(share=ExpressionWrapper(F("used") / F("weight"), output_field=FloatField()))
-        .order_by("share", "queued_at", "id")
+        # Every runnable paid clip before any relaxed one (generations/lanes.py); fair share inside each.
+        .order_by(Case(When(lane=Generation.Lane.RELAXED, then=1), default=0), "share", "queued_at", "id")
     )
 
 

@@ -36,6 +36,9 @@ class GenerationSerializer(serializers.ModelSerializer):
     start_image = serializers.SerializerMethodField(help_text="The image it starts from; null for text to video.")
     image_fit = serializers.SerializerMethodField(help_text="crop or pad; null for text to video.")
     style = serializers.CharField(read_only=True, help_text="The style it picked; empty for none.")
+    lane = serializers.ChoiceField(
+        choices=Generation.Lane.values, read_only=True, help_text="paid, or relaxed: runs only on idle GPUs."
+    )
     phase_ms = serializers.SerializerMethodField(
         help_text="Staff only: milliseconds per phase of a succeeded job (queue_wait, load, denoise, decode, "
         "encode, store, settle); null for others."
@@ -48,7 +51,7 @@ class GenerationSerializer(serializers.ModelSerializer):
             "duration_s", "steps", "seed", "cost", "status", "progress", "queued_at", "started_at", "finished_at",
             "attempts", "gpu_seconds", "failure_message", "queue_position", "estimated_start", "video_url",
             "poster_url", "video_sha256", "retry_of", "phase_ms", "callback_url", "adapters", "mode", "start_image",
-            "image_fit", "style",
+            "image_fit", "style", "lane",
         ]  # fmt: skip
 
     @property

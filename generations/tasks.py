@@ -137,8 +137,9 @@ class _Heartbeat(threading.Thread):
 
     def _apply(self, held: dict[int, bool]) -> None:
         for generation_id in self.cancel:
-            # A lost lease stops the work as surely as a cancel: someone else owns the job now.
-            self.cancel[generation_id] = held.get(generation_id, True)
+            # A lost lease stops the work as surely as a cancel: someone else owns the job now. A stop once
+            # seen stays (a relaxed clip told to yield by a beat is not restarted by the next step's read).
+            self.cancel[generation_id] = self.cancel[generation_id] or held.get(generation_id, True)
 
     def run(self) -> None:
         interval = settings.GENERATION_LEASE_SECONDS / 3
@@ -234,7 +235,7 @@ def render_claim(claim: dispatch.Claim) -> None:
                 should_cancel=lambda request_id: heartbeat.cancel.get(int(request_id), True) or _past_grace(),
             )
             for outcome in outcomes:
-                _settle_when_database_answers(_record, claim.owner, outcome, handing_back=_past_grace())
+                _settle_when_database_answers(_record, claim.owner, outcome)
     except Exception as exc:  # every job must end in exactly one state; the artist gets a plain message
         message = next((text for kind, text in FAILURE_MESSAGES.items() if isinstance(exc, kind)), GENERIC_FAILURE)
         logger.exception("Rendering generations %s failed", [g.pk for g in claim.generations])
@@ -259,11 +260,12 @@ def progress_fraction(shares: dict[str, float], phase: str, done: int, total: in
     return (before + shares[phase] * done / max(total, 1)) / sum(shares.values())
 
 
-def _record(owner: str, outcome: inference.Outcome, *, handing_back: bool = False) -> None:
+def _record(owner: str, outcome: inference.Outcome) -> None:
     generation_id = int(outcome.request_id)
     if isinstance(outcome, inference.Cancelled):
-        # Stopped by the worker's shutdown: back to the queue, unless the artist cancelled it meanwhile.
-        if not (handing_back and dispatch.hand_back(generation_id=generation_id, owner=owner)):
+        # Stopped for the worker's shutdown, or a relaxed clip yielding to a paid one: back to the queue as
+        # it was. hand_back refuses a clip the artist cancelled (it ends canceled) and a lost lease (neither).
+        if not dispatch.hand_back(generation_id=generation_id, owner=owner):
             dispatch.finish_canceled(generation_id=generation_id, owner=owner)
         return
     t = outcome.timings

@@ -26,7 +26,7 @@ from generations.permissions import access_generation
 
 # The studio keeps what the artist last submitted, so the next clip starts from it.
 LAST_SUBMISSION_SESSION_KEY = "studio_last_submission"
-KEPT_FIELDS = ("cohort", "prompt", "negative_prompt", "preset", "size", "fps", "duration_s", "seed", "style")
+KEPT_FIELDS = ("cohort", "prompt", "negative_prompt", "preset", "size", "fps", "duration_s", "seed", "style", "lane")
 
 
 def _quote(settings: dict) -> tuple[str, int | None]:

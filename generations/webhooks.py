@@ -253,7 +253,7 @@ def webhook_payload(delivery: WebhookDelivery) -> dict:
             "retry_of": str(generation.retry_of.public_id) if generation.retry_of_id else None,
             "callback_url": generation.callback_url, "adapters": adapters_of(generation.preset, generation.style),
             "mode": generation.mode, "start_image": start_image, "image_fit": generation.image_fit or None,
-            "style": generation.style,
+            "style": generation.style, "lane": generation.lane,
             # As the detail endpoint shows an ended job to its artist: no place in the queue, no estimate,
             # and phase timings are for staff.
             "queue_position": None, "estimated_start": None, "phase_ms": None,

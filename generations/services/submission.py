@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import ApiToken, Cohort, User
 from core.errors import ApplicationError
-from generations import dispatch, ledger, pricing, prompts, selectors, webhooks
+from generations import dispatch, lanes, ledger, pricing, prompts, selectors, webhooks
 from generations.models import CreditAccount, Generation, PromptRule, StartImage
 from generations.services.credits import credit_account_open, credits_refill
 from inference.presets import IMAGE_FITS
@@ -112,6 +112,7 @@ def generation_submit(
     start_image: uuid.UUID | str | None = None,
     image_fit: str = "crop",
     style: str = "",
+    lane: str = Generation.Lane.PAID,
 ) -> tuple[Generation, bool]:
     """Validate, price, reserve credits and queue a generation; returns it and whether it is new.
 
@@ -121,7 +122,8 @@ def generation_submit(
     ``callback_url``, the job's terminal state is POSTed there, signed with ``callback_token``'s
     webhook secret (generations.webhooks). With ``start_image`` (the public id of one of the artist's
     start images) the clip is made from that image, fitted by ``image_fit``; ``style`` picks one of
-    the preset's styles that the cohort allows.
+    the preset's styles that the cohort allows. ``lane="relaxed"`` queues it in the cohort's relaxed lane
+    (generations/lanes.py): it runs on idle GPUs, for the cohort's share of the price, within its caps.
 
     This is the API's busiest write, so it reads what it checks in one query and reserves in one
     short transaction: lock the account (counting the queue), insert the job and the ledger entry.
@@ -135,8 +137,10 @@ def generation_submit(
         duration_s=duration_s, resolution=resolution, aspect_ratio=aspect_ratio, fps=fps, seed=seed, preset=preset,
         retry_of=retry_of.pk if retry_of else None, callback_url=callback_url,
         start_image=str(start_image) if start_image else None, image_fit=image_fit if start_image else None,
-        style=style or None,
+        style=style or None, lane=lane if lane != Generation.Lane.PAID else None,
     )  # fmt: skip
+    if lane not in Generation.Lane.values:
+        raise ApplicationError("invalid", "lane is paid or relaxed.", fields={"lane": "paid or relaxed"})
     gates = selectors.submission_gates(
         artist=artist, cohort=cohort, cohort_slug=cohort_slug, idempotency_key=idempotency_key
     )
@@ -156,6 +160,9 @@ def generation_submit(
     start = _start_image(artist=artist, public_id=start_image, render=render, image_fit=image_fit)
     if style:
         _check_style(style=style, render=render, cohort=cohort)
+    relaxed = lanes.relaxed_policy(cohort=cohort) if lane == Generation.Lane.RELAXED else None
+    if relaxed is not None:
+        cost = lanes.relaxed_cost(policy=relaxed, cost=cost)
     account_pk = gate.account_pk or credit_account_open(user=artist, cohort=cohort).pk  # the first submission opens it
     try:
         with transaction.atomic():
@@ -164,9 +171,11 @@ def generation_submit(
             # locking statement would read the snapshot taken before it waited for the lock, and miss the
             # jobs that the submissions it waited for had just queued.
             account = CreditAccount.objects.select_for_update().get(pk=account_pk)
-            waiting = Generation.objects.filter(artist=artist, status=Generation.Status.QUEUED).count()
+            waiting = Generation.objects.filter(artist=artist, status=Generation.Status.QUEUED, lane=lane).count()
             account = credits_refill(account=account)  # a new period starts here when the last one has ended
-            if waiting >= limits.max_queued:
+            if relaxed is not None:
+                lanes.check_relaxed_caps(artist=artist, policy=relaxed)
+            elif waiting >= limits.max_queued:
                 raise ApplicationError(
                     "too_many_queued",
                     f"You have {waiting} clips waiting; the limit is {limits.max_queued}.",
@@ -182,9 +191,10 @@ def generation_submit(
                 idempotency_key=idempotency_key or None, retry_of=retry_of,
                 idempotency_fingerprint=fingerprint if idempotency_key else "",
                 callback_url=callback_url, callback_token=callback_token if callback_url else None,
-                start_image=start, image_fit=image_fit if start else "", style=style,
+                start_image=start, image_fit=image_fit if start else "", style=style, lane=lane,
             )  # fmt: skip
-            ledger.credits_reserve_locked(account=account, generation=generation)
+            if cost:  # a free relaxed clip reserves nothing (and settles nothing)
+                ledger.credits_reserve_locked(account=account, generation=generation)
             transaction.on_commit(dispatch.wake_workers)
     except IntegrityError:
         if idempotency_key:  # the same key sent twice at once: the other request won
@@ -231,7 +241,10 @@ def _check_style(*, style: str, render: pricing.RenderPlan, cohort: Cohort) -> N
 
 
 def _request_fingerprint(**sent) -> str:
-    """What a submission asked for, as sent, in one hash: a key reused for another request is an error."""
+    """What a submission asked for, as sent, in one hash: a key reused for another request is an error.
+    A field added later counts only when given (``lane``), so earlier keys keep their fingerprints."""
+    if sent.get("lane") is None:
+        sent.pop("lane", None)
     return hashlib.sha256(json.dumps(sent, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -140,7 +140,8 @@ def test_staff_writes_outside_the_pages_are_audited(artist, cohort, admin):
     changed = site.post(
         f"/django-admin/generations/quotapolicy/{policy.pk}/change/",
         {"cohort": cohort.pk, "credits_per_period": 250, "period_days": policy.period_days,
-         "max_running_per_artist": 1, "max_queued_per_artist": 5, "weight": 1.0},
+         "max_running_per_artist": 1, "max_queued_per_artist": 5, "weight": 1.0, "relaxed_cost_percent": 0,
+         "relaxed_max_queued_per_artist": 3, "relaxed_per_day": 20},
     )  # fmt: skip
     assert changed.status_code == 302, changed.content[:500]
     event = AuditEvent.objects.get(action="quota_policy.changed")

@@ -149,7 +149,7 @@ def test_metrics_need_staff_or_the_scrape_token(clip, artist, admin, settings):
     scraped = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret")
     assert scraped.status_code == 200
     text = scraped.content.decode()
-    assert 'vernissage_generations{status="succeeded"} 1.0' in text
+    assert 'vernissage_generations{lane="paid",status="succeeded"} 1.0' in text
     assert f"vernissage_credits_spent_total {float(clip.cost)}" in text
     staff = Client()
     sign_in(staff, admin)

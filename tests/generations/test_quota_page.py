@@ -88,3 +88,20 @@ def test_only_admins_reach_it(cohort, artist):
     client = Client()
     sign_in(client, artist)
     assert client.get(f"/staff/cohorts/{cohort.pk}/quota/").status_code == 403
+
+
+def test_the_relaxed_lane_is_opened_on_the_quota_page_with_its_price_and_caps(desk, cohort):
+    url = f"/staff/cohorts/{cohort.pk}/quota/"
+    assert "Relaxed lane" in desk.get(url).content.decode()
+    sent = {
+        "form": "policy", "policy-credits_per_period": "100", "policy-period_days": "7",
+        "policy-max_running_per_artist": "1", "policy-max_queued_per_artist": "5", "policy-weight": "1",
+        "policy-relaxed_lane": "on", "policy-relaxed_cost_percent": "25", "policy-relaxed_max_queued_per_artist": "2",
+        "policy-relaxed_per_day": "10",
+    }  # fmt: skip
+    assert desk.post(url, sent).status_code == 302
+    policy = QuotaPolicy.objects.get(cohort=cohort)
+    assert (policy.relaxed_lane, policy.relaxed_cost_percent, policy.relaxed_per_day) == (True, 25, 10)
+    assert AuditEvent.objects.get(action="quota.policy_changed").data["relaxed_lane"] == [False, True]
+    refused = desk.post(url, {**sent, "policy-relaxed_cost_percent": "150"})
+    assert refused.status_code == 400 and "At most 100" in refused.content.decode()

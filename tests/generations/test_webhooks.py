@@ -282,7 +282,7 @@ WEBHOOK_GENERATION_KEYS = {
     "duration_s", "steps", "seed", "cost", "progress", "attempts", "gpu_seconds", "failure_message", "queued_at",
     "started_at", "finished_at", "video_url", "poster_url", "video_sha256", "retry_of", "callback_url",
     "queue_position", "estimated_start", "phase_ms", "staff_access", "adapters", "mode", "start_image", "image_fit",
-    "style",
+    "style", "lane",
 }  # fmt: skip
 
 
