@@ -54,10 +54,13 @@ def gallery(request):
 @require_GET
 def publication_page(request, public_id):
     publication = Publication.objects.filter(public_id=public_id).select_related(
-        "request__generation", "request__cohort", "decision", "take_down__reason_code"
+        "request__generation", "request__cohort", "request__artist", "decision", "take_down__reason_code"
     )
     publication = get_object_or_404(publication)
     own = request.user.is_authenticated and request.user.pk == publication.request.artist_id
+    if publication.withdrawn_at and not publication.request.artist.is_active:
+        # The artist erased their account (docs/privacy.md): the old link says so instead of a bare 404.
+        return render(request, "reviews/removed.html", {"publication": publication}, status=410)
     if not publication.is_public and not own:
         raise Http404("This clip is not in the gallery.")
     may_take_down = (

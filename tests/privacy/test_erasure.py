@@ -73,7 +73,9 @@ def test_after_the_grace_period_the_files_go_the_books_balance_and_what_is_kept_
         ContributionEntry.objects.aggregate(money=Sum("amount_minor"), credits=Sum("credits")),
     )
 
-    body = asked(api_client_for(artist))
+    session = api_client_for(artist)  # signed in before the erasure
+    published_id = Publication.objects.get(request__artist=artist).public_id
+    body = asked(session)
     assert body["state"] == "pending"
     assert services.erasures_run_due() == 0  # the grace period first
     with django_capture_on_commit_callbacks(execute=True):
@@ -106,7 +108,11 @@ def test_after_the_grace_period_the_files_go_the_books_balance_and_what_is_kept_
     with pytest.raises(DatabaseError), transaction.atomic():  # the log is append-only again
         AuditEvent.objects.filter(subject_user=artist).update(action="tampered")
 
-    # Sign-in fails; the shared board still reads, under the pseudonym.
+    # The old session is over, the published clip's link says why it is gone; sign-in fails; the shared
+    # board still reads, under the pseudonym.
+    assert session.get("/api/v1/me/").status_code in (401, 403)
+    gone = Client().get(f"/gallery/{published_id}/")
+    assert gone.status_code == 410 and b"its artist left the program" in gone.content
     assert not Client().login(email=email, password=PASSWORD)
     refused = Client().post("/accounts/login/", {"login": email, "password": PASSWORD})
     assert refused.status_code == 200  # the form again, not a redirect into the site
