@@ -151,6 +151,7 @@ class ErasureApi(APIView):
             400: OpenApiResponse(ErrorSerializer, "A field is missing, or the confirmation is not the words."),
             403: OpenApiResponse(ErrorSerializer, "The password or the authenticator code is wrong."),
             409: OpenApiResponse(ErrorSerializer, "An erasure is already pending."),
+            429: OpenApiResponse(ErrorSerializer, "Five tries an hour."),
         },
         summary="Ask for your account to be erased after a 14-day grace period (signing in cancels it)",
         description="Who: you, signed in or with any of your tokens (no scope needed: the password and, where "

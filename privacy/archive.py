@@ -240,11 +240,12 @@ def _clips(archive: Archive, user: User, counts: dict, on_progress, spool) -> No
     each clip's manifest entry goes to ``spool``, so a thousand clips are not a thousand dicts in memory."""
     clips = Generation.objects.filter(artist=user, deleted_at__isnull=True).select_related("cohort", "start_image")
     total = clips.count() or 1
-    signed = dict(
-        Publication.objects.filter(request__artist=user, signed_at__isnull=False)
+    signed = {  # the published clips' signed copies, in one query (a few per artist)
+        publication.request.generation_id: publication
+        for publication in Publication.objects.filter(request__artist=user, signed_at__isnull=False)
         .exclude(video="")
-        .values_list("request__generation_id", "pk")
-    )
+        .select_related("request")
+    }
     counts["clips"] = counts["clip_files"] = 0
     for n, clip in enumerate(clips.order_by("queued_at", "pk").iterator(chunk_size=BATCH), 1):
         base = f"clips/{clip.public_id}"
@@ -256,8 +257,7 @@ def _clips(archive: Archive, user: User, counts: dict, on_progress, spool) -> No
             extension = clip.start_image.file.name.rsplit(".", 1)[-1]
             files["start_image"] = archive.add_stored(f"{base}.start.{extension}", clip.start_image.file)
         if clip.pk in signed:
-            publication = Publication.objects.get(pk=signed[clip.pk])
-            files["signed_copy"] = archive.add_stored(f"{base}.c2pa.mp4", publication.video)
+            files["signed_copy"] = archive.add_stored(f"{base}.c2pa.mp4", signed[clip.pk].video)
         entry = {
                 "id": str(clip.public_id), "cohort": clip.cohort.slug, "status": clip.status,
                 "prompt": clip.prompt, "negative_prompt": clip.negative_prompt, "preset": clip.preset,

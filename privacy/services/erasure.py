@@ -28,6 +28,7 @@ from accounts.models import (
     User,
 )
 from accounts.services import audit_pseudonymise, audit_record, notify, token_revoke
+from core import ratelimit
 from core.errors import ApplicationError
 from feedback.models import Attachment, Report
 from generations.models import Generation, StartImage, WebhookDelivery
@@ -38,6 +39,7 @@ from reviews.services import publication_request_withdraw, publication_withdraw
 
 GRACE_PERIOD = timedelta(days=14)
 CONFIRMATION = "erase my account"
+TRIES_PER_HOUR = 5
 # A running clip stops at its next step and a held review decision takes effect within a minute; the
 # erasure waits this long for them rather than race their files.
 WAIT_FOR_WORK = timedelta(minutes=5)
@@ -57,6 +59,12 @@ def erasure_request(
         raise _refuse("confirmation", f'Type "{CONFIRMATION}" to confirm.')
     if ErasureRequest.objects.filter(user=user, state=ErasureRequest.State.PENDING).exists():
         raise ApplicationError("conflict", "Your account is already to be erased.", status=409)
+    # A stolen session or token must not become a way to guess the password: a few tries an hour.
+    allowed, retry_after = ratelimit.fixed_window_hits([(f"erasure-tries:{user.pk}", TRIES_PER_HOUR)], window_s=3600)
+    if not allowed:
+        raise ApplicationError(
+            "rate_limited", f"Too many tries: try again in {retry_after // 60 + 1} minutes.", status=429
+        )
     if not user.check_password(password or ""):
         audit_record(action="erasure.refused", actor=user, subject_user=user, ip=ip, data={"why": "password"})
         raise _refuse("password", "That is not your password.", status=403)

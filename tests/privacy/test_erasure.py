@@ -174,6 +174,13 @@ def test_asking_needs_the_password_the_second_factor_and_the_words(seeded):
     )
     assert client.delete("/api/v1/me/erasure/").json()["state"] == "cancelled"
     assert client.delete("/api/v1/me/erasure/").status_code == 404
+    # Guessing the password is bounded: a few tries an hour.
+    for _ in range(5):
+        client.post("/api/v1/me/erasure/", {"password": "guess", "confirmation": "erase my account"}, format="json")
+    limited = client.post(
+        "/api/v1/me/erasure/", {"password": PASSWORD, "confirmation": "erase my account"}, format="json"
+    )
+    assert limited.status_code == 429 and limited.json()["error"]["code"] == "rate_limited"
     # The page says what to fix, field by field.
     page = Client()
     sign_in(page, admin)
