@@ -1,18 +1,16 @@
 """Workers claim fairly from the database, hold leases, and every job ends once with the ledger balanced."""
 
 import json
-import threading
-import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from accounts.services import generation_pause_set
 from generations import dispatch, services, tasks
 from generations.models import CreditAccount, Generation, LedgerEntry, QuotaOverride
 from tests.support.clips import SMALL
+from tests.support.dispatch import rendering_in_background
 
 pytestmark = pytest.mark.usefixtures("wake_ups")
 
@@ -103,21 +101,7 @@ def test_cancel_while_running_stops_within_a_step(transactional_db, cohort, arti
         artist=artist, cohort=cohort, prompt="slow", duration_s=4.125, resolution=256, aspect_ratio="1:1", fps=8
     )[0]
     Generation.objects.filter(pk=generation.pk).update(steps=40)  # long enough to cancel in the middle
-
-    def work():
-        try:
-            tasks.render_next(generation.pk)
-        finally:
-            connection.close()
-
-    worker = threading.Thread(target=work)
-    worker.start()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        generation.refresh_from_db()
-        if generation.status == "running" and generation.progress >= 5:
-            break
-        time.sleep(0.05)
+    worker = rendering_in_background(generation, progress=5)
     services.generation_cancel(actor=artist, generation=generation)
     worker.join(timeout=60)
     generation.refresh_from_db()

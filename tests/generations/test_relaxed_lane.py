@@ -3,7 +3,6 @@ clip may, yield their GPU within a step to a paid clip, keep fair share inside t
 their caps however many arrive at once."""
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -15,6 +14,7 @@ from generations import dispatch, services, tasks
 from generations.models import CreditAccount, Generation, LedgerEntry, QuotaPolicy
 from tests.support.clients import api_client_for, sign_in
 from tests.support.clips import SMALL
+from tests.support.dispatch import rendering_in_background
 
 pytestmark = pytest.mark.usefixtures("wake_ups")
 
@@ -86,21 +86,7 @@ def test_a_batch_never_mixes_lanes_and_fair_share_holds_inside_the_lane(artist, 
 def test_a_running_relaxed_clip_yields_to_a_paid_one_within_a_step(transactional_db, artist, make_artist, lane_open):
     relaxed = submit(artist, lane_open, "relaxed", duration_s=4.125, resolution=256)
     Generation.objects.filter(pk=relaxed.pk).update(steps=50)  # long enough to be caught in the middle
-
-    def work():
-        try:
-            tasks.render_next(relaxed.pk)
-        finally:
-            connection.close()
-
-    worker = threading.Thread(target=work)
-    worker.start()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        relaxed.refresh_from_db()
-        if relaxed.status == "running" and relaxed.progress >= 3:
-            break
-        time.sleep(0.05)
+    worker = rendering_in_background(relaxed, progress=3)
     assert relaxed.status == "running"
     paid = submit(make_artist(), lane_open)
     worker.join(timeout=60)
