@@ -1,5 +1,6 @@
-"""The artist's data page (export everything, and later erasure) and the staff tool that builds an
-export at an artist's request. Thin: a service does the work, a task builds the archive."""
+"""The artist's data page (export everything, erase the account), what is kept and why, and the staff
+tool that builds an export at an artist's request. Thin: a service does the work, a task builds the
+archive."""
 
 from __future__ import annotations
 
@@ -20,23 +21,25 @@ from privacy.forms import ErasureForm, StaffExportForm
 from privacy.models import DataExport
 
 
-@login_required
-@require_GET
-def data(request):
+def _exports_context(request) -> dict:
+    """The person's exports, each ready one with its download signature, and whether one is being built."""
     exports = list(selectors.exports_of(user=request.user))
     for export in exports:
         export.signature = services.download_signature(export) if export.state == DataExport.State.READY else ""
-    building = any(export.state in DataExport.ACTIVE for export in exports)
-    if request.htmx:
-        return render(request, "privacy/_exports.html", {"exports": exports, "building": building})
-    return _data_page(request, exports=exports, building=building)
+    return {"exports": exports, "building": any(export.state in DataExport.ACTIVE for export in exports)}
 
 
-def _data_page(request, *, exports=None, building=False, form=None, status=200):
-    if exports is None:
-        exports = list(selectors.exports_of(user=request.user))
+@login_required
+@require_GET
+def data(request):
+    if request.htmx:  # the exports table polls itself while one is built
+        return render(request, "privacy/_exports.html", _exports_context(request))
+    return _data_page(request)
+
+
+def _data_page(request, *, form=None, status=200):
     context = {
-        "exports": exports, "building": building, "erasure": selectors.pending_erasure(user=request.user),
+        **_exports_context(request), "erasure": selectors.pending_erasure(user=request.user),
         "erasure_form": form or ErasureForm(second_factor=has_totp(request.user)),
     }  # fmt: skip
     return render(request, "privacy/data.html", context, status=status)
