@@ -93,6 +93,7 @@ class ExportDownloadApi(APIView):
         responses={
             (200, "application/zip"): OpenApiTypes.BINARY,
             404: OpenApiResponse(ErrorSerializer, "Not yours, or the link is not valid."),
+            409: OpenApiResponse(ErrorSerializer, "Not ready yet."),
             410: OpenApiResponse(ErrorSerializer, "The export expired."),
         },
         summary="The ZIP itself (HTTP Range supported)",
