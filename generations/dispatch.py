@@ -98,10 +98,9 @@ def heartbeat(*, owner: str, progress: dict[int, int]) -> dict[int, bool]:
     Generation.objects.filter(pk__in=list(progress), status=Status.RUNNING, lease_owner=owner).update(
         lease_expires_at=lease, progress=Case(*percents, default=F("progress"), output_field=IntegerField())
     )  # one statement for the whole batch
-    flags = cancel_flags(owner=owner, generation_ids=list(progress))
-    held_relaxed = list(
-        Generation.objects.filter(pk__in=list(flags), lane=Generation.Lane.RELAXED).values_list("pk", flat=True)
-    )
+    held = list(_held(owner=owner, generation_ids=list(progress)).values_list("pk", "cancel_requested", "lane"))
+    flags = {pk: cancel for pk, cancel, _ in held}
+    held_relaxed = [pk for pk, _, lane in held if lane == Generation.Lane.RELAXED]
     if held_relaxed:  # checked once a beat (about a second while rendering), not every step
         waiting_paid = fair_share_queue().filter(lane=Generation.Lane.PAID)[:WAKE_AT_MOST].count()
         for generation_id in lanes.relaxed_to_yield(held=held_relaxed, waiting_paid=waiting_paid):
@@ -109,10 +108,13 @@ def heartbeat(*, owner: str, progress: dict[int, int]) -> dict[int, bool]:
     return flags
 
 
+def _held(*, owner: str, generation_ids: list[int]):
+    return Generation.objects.filter(pk__in=generation_ids, status=Status.RUNNING, lease_owner=owner)
+
+
 def cancel_flags(*, owner: str, generation_ids: list[int]) -> dict[int, bool]:
     """{id: cancel requested} for the generations whose lease ``owner`` still holds (one query)."""
-    held = Generation.objects.filter(pk__in=generation_ids, status=Status.RUNNING, lease_owner=owner)
-    return dict(held.values_list("pk", "cancel_requested"))
+    return dict(_held(owner=owner, generation_ids=generation_ids).values_list("pk", "cancel_requested"))
 
 
 def _settle(generation_id: int, owner: str, **fields) -> Generation | None:
