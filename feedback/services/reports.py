@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from accounts.models import Membership, User
 from accounts.services import audit_record, notify
 from core.errors import ApplicationError
+from core.stored_files import save_with_file
 from feedback import selectors
 from feedback.models import SEVERITIES, Attachment, Report, ReportComment, ReportVote
 from feedback.permissions import may_triage
@@ -99,18 +99,12 @@ def _checked(data: bytes):
 
 
 def _store(report: Report, checked, name: str) -> Attachment:
-    """Save a checked file and its row (every check came before: only a database failure leaves the file
-    behind); the file goes again if its row is refused."""
+    """Save a checked file and its row (every check came before)."""
     attachment = Attachment(
         report=report, content_type=checked.content_type, size=len(checked.content),
         original_name=(name or "attachment")[:200],
     )  # fmt: skip
-    attachment.file.save(f"{report.pk}.{checked.extension}", ContentFile(checked.content), save=False)
-    try:
-        attachment.save()
-    except Exception:
-        attachment.file.delete(save=False)
-        raise
+    save_with_file(attachment, "file", f"{report.pk}.{checked.extension}", checked.content)
     return attachment
 
 

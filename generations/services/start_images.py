@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from accounts.models import User
 from core.errors import ApplicationError
 from core.images import UploadRefused, read_image
+from core.stored_files import save_with_file
 from generations import selectors
 from generations.models import StartImage
 
@@ -48,10 +48,5 @@ def start_image_upload(*, artist: User, data: bytes) -> StartImage:
         artist=artist, content_type=image.content_type, sha256=hashlib.sha256(image.content).hexdigest(),
         width=image.width, height=image.height, size_bytes=len(image.content),
     )  # fmt: skip
-    start.file.save(f"{start.public_id}.{image.extension}", ContentFile(image.content), save=False)
-    try:
-        start.save()
-    except Exception:
-        start.file.delete(save=False)
-        raise
+    save_with_file(start, "file", f"{start.public_id}.{image.extension}", image.content)
     return start
