@@ -2,9 +2,6 @@
 clip may, yield their GPU within a step to a paid clip, keep fair share inside the lane, and stay within
 their caps however many arrive at once."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from django.db import connection
 from django.test import Client
@@ -14,6 +11,7 @@ from generations import dispatch, services, tasks
 from generations.models import CreditAccount, Generation, LedgerEntry, QuotaPolicy
 from tests.support.clients import api_client_for, sign_in
 from tests.support.clips import SMALL
+from tests.support.concurrency import at_once
 from tests.support.dispatch import rendering_in_background
 
 pytestmark = pytest.mark.usefixtures("wake_ups")
@@ -50,9 +48,7 @@ def test_relaxed_clips_cost_nothing_and_render_after_every_paid_one(artist, make
     assert relaxed[0].cost == 0 and not LedgerEntry.objects.filter(generation__in=relaxed).exists()
 
     order = []
-    while claim := dispatch.claim_batch(owner="gpu-1", max_batch=1):
-        if not claim.generations:
-            break
+    while (claim := dispatch.claim_batch(owner="gpu-1", max_batch=1)).generations:
         order += [g.lane for g in claim.generations]
         for generation in claim.generations:
             dispatch.finish_failed(generation_id=generation.pk, owner="gpu-1", message="test")  # frees the slot
@@ -104,20 +100,7 @@ def test_the_caps_hold_under_forty_concurrent_submissions(transactional_db, arti
     if connection.vendor != "postgresql":
         pytest.skip("concurrency is PostgreSQL's")
     services.credit_account_open(user=artist, cohort=lane_open)
-    barrier = threading.Barrier(40)
-
-    def attempt(_):
-        barrier.wait()
-        try:
-            submit(artist, lane_open, "relaxed")
-            return "accepted"
-        except ApplicationError as exc:
-            return exc.code
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=40) as pool:
-        outcomes = list(pool.map(attempt, range(40)))
+    outcomes = at_once(40, lambda: submit(artist, lane_open, "relaxed"))
     assert outcomes.count("accepted") == 3 and set(outcomes) == {"accepted", "too_many_queued"}
     assert Generation.objects.filter(lane="relaxed", status="queued").count() == 3
     # The day's cap: finishing them frees the queue, not the day.

@@ -13,6 +13,7 @@ from generations import services
 from generations.models import CreditAccount, Generation, LedgerEntry, PromptRule, QuotaOverride
 from tests.support.clients import api_client_for, sign_in
 from tests.support.clips import SMALL
+from tests.support.concurrency import at_once
 
 
 def submit(artist, cohort, **overrides):
@@ -22,20 +23,7 @@ def submit(artist, cohort, **overrides):
 
 def submit_at_once(artist, cohort, count: int) -> list[str]:
     """``count`` submissions released together from as many threads: "accepted" or each refusal's code."""
-    barrier = threading.Barrier(count)
-
-    def attempt(_):
-        barrier.wait()
-        try:
-            submit(artist, cohort)
-            return "accepted"
-        except ApplicationError as exc:
-            return exc.code
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(attempt, range(count)))
+    return at_once(count, lambda: submit(artist, cohort))
 
 
 def error_of(call):
