@@ -67,29 +67,10 @@ def report_detail(queryset: QuerySet[Report], pk: int) -> Report | None:
 
 
 # Words too common to say two reports are alike.
-STOP_WORDS = frozenset(
-    [
-        "the",
-        "and",
-        "for",
-        "with",
-        "when",
-        "from",
-        "this",
-        "that",
-        "are",
-        "was",
-        "not",
-        "but",
-        "all",
-        "any",
-        "can",
-        "has",
-        "have",
-        "its",
-        "into",
-    ]
-)
+STOP_WORDS = frozenset({
+    "the", "and", "for", "with", "when", "from", "this", "that", "are", "was",
+    "not", "but", "all", "any", "can", "has", "have", "its", "into",
+})  # fmt: skip
 
 
 def title_words(text: str) -> list[str]:

@@ -65,7 +65,7 @@ def validators(field, *, sha256: str = "") -> tuple[str, float | None]:
     storage, name = field.storage, field.name
     try:
         modified = storage.get_modified_time(name).timestamp()
-    except (NotImplementedError, OSError):
+    except (NotImplementedError, OSError):  # Django's Storage API: a backend may not know the time
         modified = None
     if sha256:
         return f'"{sha256}"', modified

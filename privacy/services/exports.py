@@ -8,6 +8,7 @@ import logging
 import tempfile
 from datetime import timedelta
 
+from django.conf import settings
 from django.core import signing
 from django.core.files import File
 from django.db import IntegrityError, transaction
@@ -88,7 +89,8 @@ def export_build(*, export_id: int) -> str:
         return "failed"
     notify(
         user=export.user, kind="export_ready", title="Your export is ready",
-        body=f"Download it from your data page within 7 days: {reverse('privacy_data')}. SHA-256 {export.sha256}.",
+        body=f"Download it from your data page within 7 days: {settings.SITE_URL}{reverse('privacy_data')}. "
+        f"SHA-256 {export.sha256}.",
         email=True,
     )  # fmt: skip
     return "ready"

@@ -112,7 +112,7 @@ def test_after_the_grace_period_the_files_go_the_books_balance_and_what_is_kept_
     # board still reads, under the pseudonym.
     assert session.get("/api/v1/me/").status_code in (401, 403)
     gone = Client().get(f"/gallery/{published_id}/")
-    assert gone.status_code == 410 and b"its artist left the program" in gone.content
+    assert gone.status_code == 410 and b"its artist has left the program" in gone.content
     assert not Client().login(email=email, password=PASSWORD)
     refused = Client().post("/accounts/login/", {"login": email, "password": PASSWORD})
     assert refused.status_code == 200  # the form again, not a redirect into the site
