@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from accounts.models import AuditEvent
 from accounts.services import token_create
 from generations import services as generation_services
-from tests.support.clients import sign_in
+from tests.support.clients import fresh_code, sign_in
 from tests.support.clips import SMALL
 from tests.support.factories import PASSWORD
 
@@ -144,7 +144,7 @@ def test_failed_second_factors_and_set_up_and_removal_are_audited(world, django_
     sign_in(browser, world.artist)
     assert browser.get("/staff/audit/")["Location"] == "/accounts/2fa/totp/activate/"
     page = browser.get("/accounts/2fa/totp/activate/")
-    code = pyotp.TOTP(page.context["form"].secret).now()
+    code = fresh_code(pyotp.TOTP(page.context["form"].secret))
     with django_capture_on_commit_callbacks(execute=True):
         done = browser.post("/accounts/2fa/totp/activate/", {"code": code})
     assert done.status_code == 302 and done["Location"] == "/staff/audit/"
@@ -154,7 +154,7 @@ def test_failed_second_factors_and_set_up_and_removal_are_audited(world, django_
     authenticator = Authenticator.objects.get(user=world.artist, type="totp")
     with django_capture_on_commit_callbacks(execute=True):
         secret = authenticator.wrap().instance.data["secret"]
-        browser.post("/accounts/2fa/totp/deactivate/", {"code": pyotp.TOTP(secret).now()})
+        browser.post("/accounts/2fa/totp/deactivate/", {"code": fresh_code(pyotp.TOTP(secret))})
     assert AuditEvent.objects.filter(action="auth.second_factor_removed", subject_user=world.artist).exists()
 
 

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken
 from accounts.services import token_create
 from core.errors import ApplicationError
-from tests.support.clients import sign_in
+from tests.support.clients import fresh_code, sign_in
 from tests.support.mail import sent_mail
 
 STAFF_SCOPES = ["staff:all", "reviews:write"]
@@ -75,7 +75,7 @@ def test_a_token_made_before_enrolment_is_no_staff_credential_and_is_revoked_at_
     browser = APIClient()
     sign_in(browser, admin)
     page = browser.get("/accounts/2fa/totp/activate/")
-    code = pyotp.TOTP(page.context["form"].secret).now()
+    code = fresh_code(pyotp.TOTP(page.context["form"].secret))
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert browser.post("/accounts/2fa/totp/activate/", {"code": code}).status_code == 302

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from accounts.models import Cohort, User
 from feedback.models import Report
 from generations.models import Generation
+from tests.support.browser import sign_in as browser_sign_in
 from tests.support.clients import with_totp
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -90,14 +91,7 @@ def phone(browser):
 
 
 def sign_in(page, base, email, totp=None):
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    if totp is not None:
-        page.locator("input[name=code]").fill(totp.now())
-        page.locator("form button[type=submit]").first.click()
-    page.wait_for_url(f"{base}/")
+    browser_sign_in(page, base, email, totp, password=settings.DEMO_PASSWORD)
 
 
 def problems_on(page, url: str) -> list[str]:

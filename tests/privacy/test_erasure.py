@@ -20,7 +20,7 @@ from generations.services import generation_submit
 from privacy import services
 from privacy.models import DataExport, ErasureRequest
 from reviews.models import Publication, PublicationRequest
-from tests.support.clients import api_client_for, sign_in, with_totp
+from tests.support.clients import api_client_for, fresh_code, sign_in, with_totp
 from tests.support.clips import SMALL
 from tests.support.factories import PASSWORD
 
@@ -160,14 +160,14 @@ def test_asking_needs_the_password_the_second_factor_and_the_words(seeded):
     assert no_code.status_code == 403 and "code" in no_code.json()["error"]["fields"]
     answer = client.post(
         "/api/v1/me/erasure/",
-        {"password": PASSWORD, "confirmation": "erase my account", "code": totp.now()},
+        {"password": PASSWORD, "confirmation": "erase my account", "code": fresh_code(totp)},
         format="json",
     )
     assert answer.status_code == 202
     assert (
         client.post(
             "/api/v1/me/erasure/",
-            {"password": PASSWORD, "confirmation": "erase my account", "code": totp.now()},
+            {"password": PASSWORD, "confirmation": "erase my account", "code": fresh_code(totp)},
             format="json",
         ).status_code
         == 409

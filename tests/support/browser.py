@@ -1,5 +1,6 @@
 """Helpers for pages driven in headless Chromium."""
 
+from tests.support.clients import fresh_code
 from tests.support.factories import PASSWORD
 
 
@@ -10,14 +11,14 @@ def watch_for_violations(page) -> list[str]:
     return violations
 
 
-def sign_in(page, base, email, totp=None):
+def sign_in(page, base, email, totp=None, password=PASSWORD):
     """Sign in through the real form (and the second factor's, with ``totp``)."""
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()
     if totp is not None:
-        page.locator("input[name=code]").fill(totp.now())
+        page.locator("input[name=code]").fill(fresh_code(totp))
         page.locator("form button[type=submit]").first.click()
     page.wait_for_url(f"{base}/")
 

@@ -10,6 +10,15 @@ from accounts.models import User
 from accounts.services import token_create
 
 
+def fresh_code(totp, margin=5.0) -> str:
+    """A code that stays valid for at least ``margin`` seconds. allauth accepts only the current
+    30-second window, so a code typed just before the window turns would be refused on arrival."""
+    left = totp.interval - time.time() % totp.interval
+    if left < margin:
+        time.sleep(left + 0.1)
+    return totp.now()
+
+
 def with_totp(user: User) -> pyotp.TOTP:
     """Set up an authenticator app for ``user``; the returned TOTP makes their codes."""
     secret = generate_totp_secret()
