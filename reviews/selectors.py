@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Cohort, User
@@ -198,8 +198,10 @@ def statement_as_text(statement: dict) -> str:
 
 def requests_of(*, artist: User) -> QuerySet[PublicationRequest]:
     """The artist's requests, newest first, with their decisions (and reasons), appeals and publication."""
+    held = Decision.objects.filter(request=OuterRef("pk"), held_until__isnull=False)
     return (
         PublicationRequest.objects.filter(artist=artist)
+        .annotate(decision_held=Exists(held))
         .select_related("cohort__review_policy", "generation", "publication")
         .prefetch_related(
             "appeals",
@@ -214,9 +216,13 @@ def requests_of(*, artist: User) -> QuerySet[PublicationRequest]:
 
 
 def with_statements(requests: list[PublicationRequest]) -> list[PublicationRequest]:
-    """Attach each decision's statement of reasons (``statements``) and whether the artist may appeal now."""
+    """Attach each decision's statement of reasons (``statements``) and whether the artist may appeal now.
+    A decision inside its undo window has not been made as far as the artist knows: the request shows as
+    still in review, so no outcome is ever shown without its statement (these rows are for display only)."""
     now = timezone.now()
     for request in requests:
+        if getattr(request, "decision_held", False):
+            request.state, request.closed_at = PublicationRequest.State.IN_REVIEW, None
         for decision in request.decision_list:
             decision.request = request
         appeals = {appeal.appealed_decision_id: appeal for appeal in request.appeals.all()}

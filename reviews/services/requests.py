@@ -82,6 +82,11 @@ def _own_request_locked(*, actor: User, request: PublicationRequest) -> Publicat
 def publication_request_withdraw(*, actor: User, request: PublicationRequest) -> PublicationRequest:
     """The artist takes back a request that is still open (a later one may follow)."""
     request = _own_request_locked(actor=actor, request=request)
+    if request.decisions.filter(held_until__isnull=False).exists():  # no outcome shown before its statement
+        raise _refused(
+            "not_open",
+            "A reviewer has just decided this request: the decision and its reasons reach you in a few seconds.",
+        )
     if request.state not in PublicationRequest.OPEN:
         raise _refused("not_open", f"This request is {request.get_state_display().lower()}.")
     request.state, request.claimed_by, request.lease_expires_at = State.WITHDRAWN, None, None

@@ -108,3 +108,24 @@ def test_the_desk_moves_on_after_each_decision_and_offers_the_undo(team):
     assert not Decision.objects.exists() and not Publication.objects.exists()
     requests[1].refresh_from_db()
     assert requests[1].state == "pending"
+
+
+def test_the_artist_sees_no_outcome_before_its_statement(team):
+    """Inside the undo window the decision has not reached the artist: the request reads as in review
+    in the API and on the page, and withdrawing it names no outcome."""
+    request = asked(team, "Heron")
+    services.review_claim(reviewer=team.reviewer, request=request)
+    services.review_decide(
+        reviewer=team.reviewer, request=request, outcome="reject", reason_code="likeness", note="A face.", hold=HOLD
+    )
+    artist = api_client_for(team.artist)
+    shown = artist.get(reverse("api-publication-request", args=[request.pk])).json()
+    assert (shown["state"], shown["statements"], shown["closed_at"]) == ("in_review", [], None)
+    page = artist.get(reverse("publication_requests")).content.decode()
+    assert "Rejected" not in page and "A face." not in page
+    refused = artist.post(reverse("api-publication-request-withdraw", args=[request.pk]))
+    assert refused.status_code == 409 and "reject" not in refused.json()["error"]["message"].lower()
+
+    services.review_decisions_release(now=timezone.now() + HOLD + timedelta(seconds=1))
+    shown = artist.get(reverse("api-publication-request", args=[request.pk])).json()
+    assert shown["state"] == "rejected" and shown["statements"][0]["facts"] == "A face."
