@@ -203,7 +203,9 @@ def _erase_account(user: User, *, name: str, email: str, files: list) -> None:
             files.append(export.file)
     DataExport.objects.filter(user=user).delete()
     Membership.objects.filter(user=user).update(status=Membership.Status.REMOVED, status_reason="Account erased")
-    Invitation.objects.filter(email__iexact=user.email).update(email=email)
+    invitations = Invitation.objects.filter(email__iexact=user.email)
+    invitations.filter(accepted_at=None, revoked_at=None).update(revoked_at=timezone.now())  # no one may take them up
+    invitations.update(email=email)
     OutboundEmail.objects.filter(to__iexact=user.email).delete()
     Notification.objects.filter(user=user).delete()
     ConsentRecord.objects.filter(user=user).delete()

@@ -11,7 +11,7 @@ from django.db.models import Q, Sum
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import ApiToken, AuditEvent, ConsentRecord, User
+from accounts.models import ApiToken, AuditEvent, ConsentRecord, Invitation, User
 from accounts.services import token_create
 from feedback.models import ContributionEntry, Report, ReportComment
 from generations.ledger import EFFECT
@@ -22,7 +22,7 @@ from privacy.models import DataExport, ErasureRequest
 from reviews.models import Publication, PublicationRequest
 from tests.support.clients import api_client_for, fresh_code, sign_in, with_totp
 from tests.support.clips import SMALL
-from tests.support.factories import PASSWORD
+from tests.support.factories import PASSWORD, CohortFactory
 
 LATER = timedelta(days=15)
 
@@ -63,6 +63,7 @@ def test_after_the_grace_period_the_files_go_the_books_balance_and_what_is_kept_
     artist, email = seeded.artist, seeded.artist.email
     generation_submit(artist=artist, cohort=seeded.cohort, prompt="queued when erased", **SMALL)  # credits reserved
     token_create(user=artist, name="laptop", scopes=["generations:read"])
+    waiting = Invitation.objects.create(cohort=CohortFactory(), email=email.upper(), secret_hash="f" * 64)
     export = services.export_request(user=artist)
     services.export_build(export_id=export.pk)
     files = stored_names(artist)
@@ -94,6 +95,8 @@ def test_after_the_grace_period_the_files_go_the_books_balance_and_what_is_kept_
     assert not artist.is_active and not artist.has_usable_password()
     assert not ApiToken.objects.filter(user=artist, revoked_at__isnull=True).exists()
     assert not ConsentRecord.objects.filter(user=artist).exists()
+    waiting.refresh_from_db()
+    assert waiting.revoked_at is not None and email.lower() not in waiting.email.lower()  # nobody can take it up
     assert not DataExport.objects.filter(user=artist).exists()
     assert set(Generation.objects.filter(artist=artist).values_list("prompt", flat=True)) == {""}
     assert not PublicationRequest.objects.filter(artist=artist, credit_line="Mo Maker").exists()
