@@ -134,6 +134,16 @@ def serve_file(request, field, content_type: str, *, public: bool = False, filen
     return finish(_with_validators(response, etag, modified))
 
 
+def sends_first_byte(request, response) -> bool:
+    """Whether ``response`` (from serve_file) carries the file's start: a whole GET, or a range from
+    byte 0. A download resumed over several requests counts once by this."""
+    if request.method != "GET":
+        return False
+    return response.status_code == 200 or (
+        response.status_code == 206 and response["Content-Range"].startswith("bytes 0-")
+    )
+
+
 def _with_validators(response, etag: str, modified: float | None):
     response["ETag"] = etag
     if modified is not None:

@@ -14,7 +14,7 @@ from accounts.openapi import ErrorSerializer
 from accounts.permissions import HasScopes
 from core.api_fields import StrictCharField
 from core.client_ip import client_ip
-from generations.media import serve_file
+from generations.media import sends_first_byte, serve_file
 from privacy import selectors, services
 from privacy.models import DataExport, ErasureRequest
 
@@ -103,13 +103,15 @@ class ExportDownloadApi(APIView):
         if export is None:
             raise Http404
         services.export_for_download(
-            user=request.user, export=export, signature=request.query_params.get("signature", ""),
-            ip=client_ip(request),
-        )  # fmt: skip
-        return serve_file(
+            user=request.user, export=export, signature=request.query_params.get("signature", "")
+        )
+        response = serve_file(
             request._request, export.file, "application/zip",
             filename=f"vernissage-export-{export.created_at:%Y-%m-%d}.zip", sha256=export.sha256,
         )  # fmt: skip
+        if sends_first_byte(request, response):
+            services.export_downloaded(user=request.user, export=export, ip=client_ip(request))
+        return response
 
 
 class ErasureSerializer(serializers.Serializer):

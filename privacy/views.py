@@ -15,7 +15,7 @@ from accounts.permissions import has_totp, staff_page
 from core.client_ip import client_ip
 from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on
-from generations.media import serve_file
+from generations.media import sends_first_byte, serve_file
 from privacy import selectors, services
 from privacy.forms import ErasureForm, StaffExportForm
 from privacy.models import DataExport
@@ -61,18 +61,19 @@ def export_download(request, public_id):
     if export is None:
         raise Http404("No such export.")
     try:
-        services.export_for_download(
-            user=request.user, export=export, signature=request.GET.get("signature", ""), ip=client_ip(request)
-        )
+        services.export_for_download(user=request.user, export=export, signature=request.GET.get("signature", ""))
     except ApplicationError as refusal:
         if refusal.status == 404:
             raise Http404(refusal.message) from None
         messages.error(request, refusal.message)
         return redirect("privacy_data")
-    return serve_file(
+    response = serve_file(
         request, export.file, "application/zip", filename=f"vernissage-export-{export.created_at:%Y-%m-%d}.zip",
         sha256=export.sha256,
     )  # fmt: skip
+    if sends_first_byte(request, response):
+        services.export_downloaded(user=request.user, export=export, ip=client_ip(request))
+    return response
 
 
 @login_required

@@ -153,9 +153,9 @@ def download_signature(export: DataExport) -> str:
     return signing.dumps(str(export.public_id), salt=SALT, compress=True)
 
 
-def export_for_download(*, user: User, export: DataExport, signature: str, ip: str | None = None) -> DataExport:
+def export_for_download(*, user: User, export: DataExport, signature: str) -> DataExport:
     """The export, if ``user`` may download it now: theirs (or built by them for the artist), ready, not
-    expired, and the link's signature is this export's. Each download is audited."""
+    expired, and the link's signature is this export's."""
     try:
         signed_for = signing.loads(signature or "", salt=SALT)
     except signing.BadSignature:
@@ -166,5 +166,10 @@ def export_for_download(*, user: User, export: DataExport, signature: str, ip: s
         raise ApplicationError("gone", "This export has expired: ask for a new one on your data page.", status=410)
     if export.state != DataExport.State.READY:
         raise ApplicationError("not_ready", "This export is not ready yet.", status=409)
-    audit_record(action="export.downloaded", actor=user, subject_user=export.user, target=export, ip=ip)
     return export
+
+
+def export_downloaded(*, user: User, export: DataExport, ip: str | None = None) -> None:
+    """Audit a download: once per response that sends the archive's first byte, so a download resumed
+    in many Range requests is one entry, and no whole copy leaves without one."""
+    audit_record(action="export.downloaded", actor=user, subject_user=export.user, target=export, ip=ip)

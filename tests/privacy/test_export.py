@@ -101,6 +101,13 @@ def test_the_api_queues_reports_progress_and_downloads_only_for_its_owner(seeded
     body = b"".join(download.streaming_content)
     assert hashlib.sha256(body).hexdigest() == detail["sha256"]
     assert AuditEvent.objects.filter(action="export.downloaded", actor=artist).count() == 1
+    # A download resumed in ranges is one download: only a response from the first byte is audited.
+    rest = client.get(detail["download_url"], HTTP_RANGE="bytes=100-")
+    assert rest.status_code == 206 and b"".join(rest.streaming_content) == body[100:]
+    assert client.head(detail["download_url"]).status_code == 200
+    assert AuditEvent.objects.filter(action="export.downloaded", actor=artist).count() == 1
+    assert client.get(detail["download_url"], HTTP_RANGE="bytes=0-99").status_code == 206
+    assert AuditEvent.objects.filter(action="export.downloaded", actor=artist).count() == 2
 
     # Another artist, even holding the link, gets nothing; a forged signature neither.
     stranger = api_client_for(other)
