@@ -164,8 +164,12 @@ def test_the_data_page_offers_the_export_and_shows_its_progress(seeded):
     export = DataExport.objects.get()
     shown = page.get("/account/data/").content.decode()
     assert "Queued" in shown and 'hx-trigger="every 2s"' in shown  # polled while it is built
+    polled = page.get("/account/data/", HTTP_HX_REQUEST="true").content.decode()
+    assert "<h1>" not in polled and "disabled" in polled and "One is being built" in polled
     services.export_build(export_id=export.pk)
     export.refresh_from_db()
+    polled = page.get("/account/data/", HTTP_HX_REQUEST="true").content.decode()  # the button comes back with it
+    assert "disabled" not in polled and "every 2s" not in polled and export.sha256 in polled
     shown = page.get("/account/data/").content.decode()
     assert export.sha256 in shown and f"/account/data/exports/{export.public_id}/download/?signature=" in shown
     assert Client().get("/privacy/").status_code == 200  # what is kept and why, readable before signing in
