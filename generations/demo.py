@@ -20,7 +20,13 @@ def demo_seed_credits(*, cohort: Cohort) -> list[CreditAccount]:
     """A quota policy for the demo cohort, and credits for its artists."""
     QuotaPolicy.objects.get_or_create(
         cohort=cohort,
-        defaults={"credits_per_period": 200, "period_days": 7, "max_running_per_artist": 1, "allowed_styles": ["ink"]},
+        defaults={
+            "credits_per_period": 200,
+            "period_days": 7,
+            "max_running_per_artist": 1,
+            "allowed_styles": ["ink"],
+            "relaxed_lane": True,  # free clips when GPUs are idle, so the demo shows both lanes
+        },
     )
     artists = User.objects.filter(
         active_members(role=Membership.Role.ARTIST, via="memberships"), memberships__cohort=cohort
