@@ -55,6 +55,9 @@ def publication_request_create(
     )
     if live.exists():
         raise _refused("already_published", "This clip is published already.")
+    if Decision.objects.filter(request__generation=generation, held_until__isnull=False).exists():
+        # Decided inside the reviewer's undo window: for the artist it is still in review (see withdraw).
+        raise _refused("conflict", "This clip already waits for review; withdraw that request first.")
     request = PublicationRequest(
         generation=generation, artist=artist, cohort_id=generation.cohort_id, title=title, caption=caption,
         credit_line=credit_line[:120], show_prompt=show_prompt,

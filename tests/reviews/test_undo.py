@@ -125,6 +125,11 @@ def test_the_artist_sees_no_outcome_before_its_statement(team):
     assert "Rejected" not in page and "A face." not in page
     refused = artist.post(reverse("api-publication-request-withdraw", args=[request.pk]))
     assert refused.status_code == 409 and "reject" not in refused.json()["error"]["message"].lower()
+    again = artist.post(
+        reverse("api-publication-requests"), {"generation": str(request.generation.public_id), "title": "Again"},
+        format="json",
+    )  # fmt: skip
+    assert again.status_code == 409 and PublicationRequest.objects.count() == 1  # still waiting, as far as they know
 
     services.review_decisions_release(now=timezone.now() + HOLD + timedelta(seconds=1))
     shown = artist.get(reverse("api-publication-request", args=[request.pk])).json()
