@@ -22,6 +22,9 @@ State = PublicationRequest.State
 Stage = PublicationRequest.Stage
 APPEAL_MESSAGE_MAX = 2000
 
+# While a decision is inside the reviewer's undo window the artist is told no outcome (selectors.with_statements).
+JUST_DECIDED = "A reviewer has just decided this request: the decision and its reasons reach you in a few seconds."
+
 
 def _refused(code: str, text: str, status: int = 409, **fields) -> ApplicationError:
     return ApplicationError(code, text, status=status, fields=fields or None)
@@ -56,8 +59,7 @@ def publication_request_create(
     if live.exists():
         raise _refused("already_published", "This clip is published already.")
     if Decision.objects.filter(request__generation=generation, held_until__isnull=False).exists():
-        # Decided inside the reviewer's undo window: for the artist it is still in review (see withdraw).
-        raise _refused("conflict", "This clip already waits for review; withdraw that request first.")
+        raise _refused("conflict", JUST_DECIDED)  # inside the reviewer's undo window: no outcome shown yet
     request = PublicationRequest(
         generation=generation, artist=artist, cohort_id=generation.cohort_id, title=title, caption=caption,
         credit_line=credit_line[:120], show_prompt=show_prompt,
@@ -86,10 +88,7 @@ def publication_request_withdraw(*, actor: User, request: PublicationRequest) ->
     """The artist takes back a request that is still open (a later one may follow)."""
     request = _own_request_locked(actor=actor, request=request)
     if request.decisions.filter(held_until__isnull=False).exists():  # no outcome shown before its statement
-        raise _refused(
-            "not_open",
-            "A reviewer has just decided this request: the decision and its reasons reach you in a few seconds.",
-        )
+        raise _refused("not_open", JUST_DECIDED)
     if request.state not in PublicationRequest.OPEN:
         raise _refused("not_open", f"This request is {request.get_state_display().lower()}.")
     request.state, request.claimed_by, request.lease_expires_at = State.WITHDRAWN, None, None
