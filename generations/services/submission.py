@@ -171,16 +171,17 @@ def generation_submit(
             # locking statement would read the snapshot taken before it waited for the lock, and miss the
             # jobs that the submissions it waited for had just queued.
             account = CreditAccount.objects.select_for_update().get(pk=account_pk)
-            waiting = Generation.objects.filter(artist=artist, status=Generation.Status.QUEUED, lane=lane).count()
-            account = credits_refill(account=account)  # a new period starts here when the last one has ended
-            if relaxed is not None:
+            if relaxed is not None:  # the relaxed lane has caps of its own
                 lanes.check_relaxed_caps(artist=artist, policy=relaxed)
-            elif waiting >= limits.max_queued:
-                raise ApplicationError(
-                    "too_many_queued",
-                    f"You have {waiting} clips waiting; the limit is {limits.max_queued}.",
-                    status=429,
-                )
+            else:
+                paid = Generation.objects.filter(artist=artist, status=Generation.Status.QUEUED, lane=lane)
+                if (waiting := paid.count()) >= limits.max_queued:
+                    raise ApplicationError(
+                        "too_many_queued",
+                        f"You have {waiting} clips waiting; the limit is {limits.max_queued}.",
+                        status=429,
+                    )
+            account = credits_refill(account=account)  # a new period starts here when the last one has ended
             if account.available < cost:
                 raise ledger.InsufficientCredits(available=account.available, cost=cost)
             generation = Generation.objects.create(
