@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import is_admin
 from accounts.services import audit_record, notify
 from core.errors import ApplicationError
 from privacy import archive
@@ -45,6 +46,10 @@ def export_request(*, user: User, requested_by: User | None = None, ip: str | No
     build one at the artist's request (``requested_by``), audited either way."""
     if not user.is_active:
         raise ApplicationError("invalid", "This account is not active.")
+    if requested_by is not None and requested_by != user and not is_admin(requested_by):
+        raise ApplicationError(
+            "permission_denied", "Only a program admin builds an export for someone else.", status=403
+        )
     since = timezone.now() - timedelta(days=1)
     if DataExport.objects.filter(user=user, created_at__gte=since).count() >= EXPORTS_PER_DAY:
         raise ApplicationError(
@@ -160,7 +165,8 @@ def export_for_download(*, user: User, export: DataExport, signature: str) -> Da
         signed_for = signing.loads(signature or "", salt=SALT)
     except signing.BadSignature:
         raise ApplicationError("not_found", "This download link is not valid.", status=404) from None
-    if signed_for != str(export.public_id) or user.pk not in (export.user_id, export.requested_by_id):
+    builder = user.pk == export.requested_by_id and is_admin(user)  # an admin still, to hand it over
+    if signed_for != str(export.public_id) or not (user.pk == export.user_id or builder):
         raise ApplicationError("not_found", "This download link is not valid.", status=404)
     if export.state == DataExport.State.EXPIRED or (export.expires_at and export.expires_at <= timezone.now()):
         raise ApplicationError("gone", "This export has expired: ask for a new one on your data page.", status=410)

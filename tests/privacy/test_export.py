@@ -8,10 +8,12 @@ import uuid
 import zipfile
 from datetime import timedelta
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import AuditEvent, ConsentRecord, Notification
+from accounts.models import AuditEvent, ConsentRecord, Notification, User
+from core.errors import ApplicationError
 from feedback.models import Attachment, ContributionEntry, Report, ReportComment
 from generations.models import Generation, LedgerEntry, StaffAccess
 from privacy import services
@@ -154,6 +156,16 @@ def test_a_few_a_day_and_staff_build_one_at_the_artists_request_audited(seeded):
     assert staff.post("/staff/exports/", {"email": "nobody@example.org"}).status_code == 400
     listed = api_client_for(artist).get("/api/v1/me/exports/").json()
     assert listed[0]["requested_by_staff"] is True
+
+    # The admin who built it may download it to hand it over, while an admin; nobody else builds one.
+    services.export_build(export_id=export.pk)
+    link = f"/account/data/exports/{export.public_id}/download/?signature={services.download_signature(export)}"
+    assert staff.get(link).status_code == 200
+    User.objects.filter(pk=admin.pk).update(role=User.Role.ARTIST)
+    assert staff.get(link).status_code == 404
+    with pytest.raises(ApplicationError) as refused:
+        services.export_request(user=seeded.other_artist, requested_by=seeded.reviewer)
+    assert refused.value.status == 403 and not DataExport.objects.filter(user=seeded.other_artist).exists()
 
 
 def test_the_data_page_offers_the_export_and_shows_its_progress(seeded):
