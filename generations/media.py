@@ -7,6 +7,7 @@ import re
 
 from django.conf import settings
 from django.core import signing
+from django.core.files.storage import Storage
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
@@ -63,13 +64,21 @@ def validators(field, *, sha256: str = "") -> tuple[str, float | None]:
     is stored, so a resumed download may use it in If-Range; otherwise it is weak (size and time),
     good for revalidation only."""
     storage, name = field.storage, field.name
-    try:
-        modified = storage.get_modified_time(name).timestamp()
-    except (NotImplementedError, OSError):  # Django's Storage API: a backend may not know the time
-        modified = None
+    modified = _modified_time(storage, name)
     if sha256:
         return f'"{sha256}"', modified
     return f'W/"{storage.size(name)}-{int(modified or 0)}"', modified
+
+
+def _modified_time(storage, name: str) -> float | None:
+    """When the file last changed, where the storage backend can tell: Django's base Storage leaves
+    get_modified_time to the backend, and not every backend keeps the time."""
+    if type(storage).get_modified_time is Storage.get_modified_time:
+        return None
+    try:
+        return storage.get_modified_time(name).timestamp()
+    except OSError:  # gone, or unreadable, since it was opened
+        return None
 
 
 def _range_still_applies(request, etag: str, modified: float | None) -> bool:

@@ -254,3 +254,23 @@ def test_a_turbo_clip_renders_in_four_steps_and_shows_its_adapter(wake_ups, arti
     tasks.render_next(generation.pk)
     shown = client.get(f"/api/v1/generations/{body['id']}/").json()
     assert shown["status"] == "succeeded" and shown["adapters"] == body["adapters"]
+
+
+def test_a_storage_that_keeps_no_times_still_gets_a_validator(tmp_path):
+    """Django's base Storage leaves get_modified_time to the backend: without one the ETag is weak (the
+    size) and no Last-Modified is claimed; a backend with times gives both."""
+    from types import SimpleNamespace
+
+    from django.core.files.storage import FileSystemStorage, Storage
+
+    from generations.media import validators
+
+    class Timeless(FileSystemStorage):
+        get_modified_time = Storage.get_modified_time
+
+    (tmp_path / "clip.mp4").write_bytes(b"x" * 10)
+    timeless = SimpleNamespace(storage=Timeless(location=tmp_path), name="clip.mp4")
+    assert validators(timeless) == ('W/"10-0"', None)
+    dated = SimpleNamespace(storage=FileSystemStorage(location=tmp_path), name="clip.mp4")
+    etag, modified = validators(dated)
+    assert modified is not None and etag == f'W/"10-{int(modified)}"'
