@@ -25,6 +25,10 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, **extra)
 
 
+# An erased account keeps its row under this domain (privacy.services.erasure): the address names nobody.
+ERASED_EMAIL_DOMAIN = "erased.invalid"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person in the program, signed in by email address.
 
@@ -78,6 +82,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_suspended(self) -> bool:
         return self.suspended_at is not None
+
+    @property
+    def is_erased(self) -> bool:
+        """The person asked to be erased and was: a "Former member" row kept for the books, never acted on."""
+        return self.email.endswith("@" + ERASED_EMAIL_DOMAIN)
 
 
 class Cohort(models.Model):

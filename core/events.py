@@ -42,6 +42,7 @@ ACTION_WORDS = {
     "review.approve": "Review: approved",
     "review.reject": "Review: rejected",
     "review.request_changes": "Review: changes requested",
+    "review.held": "Review decided, held in its undo window",
     "review.undone": "Review decision undone within its window",
     "review.appealed": "Decision appealed",
     "review.policy_changed": "Review policy changed",

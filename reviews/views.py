@@ -66,6 +66,7 @@ def publication_page(request, public_id):
     may_take_down = (
         publication.is_public
         and request.user.is_authenticated
+        and not own  # one's own clip is withdrawn, not taken down (publications.publication_take_down)
         and reviewable_cohorts(reviewer=request.user).filter(pk=publication.request.cohort_id).exists()
     )
     context = {"publication": publication, "own": own, "take_down_form": TakeDownForm() if may_take_down else None}

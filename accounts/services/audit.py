@@ -52,7 +52,7 @@ def notify(*, user: User, kind: str, title: str, body: str = "", email: bool = F
     """An in-app notification; with ``email`` also an email, through the outbox (sent after commit by a
     task, never inside the request)."""
     notification = Notification.objects.create(user=user, kind=kind, title=title, body=body)
-    if email:
+    if email and not user.is_erased:  # an erased account's address names nobody (and must not be dialled)
         email_queue(to=user.email, subject=f"[Vernissage] {title}", body=body, kind=kind)
     return notification
 
@@ -73,7 +73,9 @@ SQLITE_NO_UPDATE = (
 def audit_pseudonymise(*, user: User, replacements: dict[str, str]) -> int:
     """Rewrite the audit events about ``user`` (as actor, subject or target, or naming them in their data)
     with each ``replacements`` key replaced by its value and no address: the one change the append-only
-    log allows, for an erasure. Returns how many events were rewritten."""
+    log allows, for an erasure. An event about the person names its target by type and number only (a
+    request's title or a report's words would still say who it was); a cohort keeps its name.
+    Returns how many events were rewritten."""
     about = Q(actor=user) | Q(subject_user=user) | Q(target_type="user", target_id=str(user.pk))
     for personal in replacements:
         about |= Q(target_repr__icontains=personal) | Q(data__icontains=personal)
@@ -83,8 +85,14 @@ def audit_pseudonymise(*, user: User, replacements: dict[str, str]) -> int:
         elif connection.vendor == "sqlite":
             cursor.execute("DROP TRIGGER IF EXISTS accounts_auditevent_no_update")
     rewritten = 0
-    for event in AuditEvent.objects.filter(about).only("pk", "target_repr", "data"):
+    personal_events = Q(actor=user) | Q(subject_user=user) | Q(target_type="user", target_id=str(user.pk))
+    kept = set(
+        AuditEvent.objects.filter(about).exclude(personal_events).values_list("pk", flat=True)
+    )  # events that only mention them: their other words stay
+    for event in AuditEvent.objects.filter(about).only("pk", "target_type", "target_id", "target_repr", "data"):
         target_repr, data = event.target_repr, json.dumps(event.data)
+        if event.pk not in kept and event.target_type not in ("", "cohort"):
+            target_repr = f"{event.target_type} #{event.target_id}"
         for personal, pseudonym in replacements.items():
             pattern = re.compile(re.escape(personal), re.IGNORECASE)
             target_repr, data = pattern.sub(pseudonym, target_repr), pattern.sub(pseudonym, data)

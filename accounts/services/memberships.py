@@ -15,11 +15,20 @@ from accounts.signals import membership_activated, send_generation_may_resume
 from core.errors import ApplicationError
 
 
+def _refuse_erased(user: User) -> None:
+    """An erased account is kept for the books only: nobody is there to suspend, reactivate or promote."""
+    if user.is_erased:
+        raise ApplicationError(
+            "erased", "This person's account was erased at their request: it is kept for the books only.", status=409
+        )
+
+
 @transaction.atomic
 def user_suspend(*, actor: User, user: User, reason: str, ip: str | None = None) -> User:
     """Account kill switch: every session and token of ``user`` stops working on its next request."""
     if not reason.strip():
         raise ApplicationError("invalid", "Say why the account is suspended.", fields={"reason": "required"})
+    _refuse_erased(user)
     User.objects.filter(pk=user.pk).update(suspended_at=timezone.now(), suspended_reason=reason)
     audit_record(action="user.suspended", actor=actor, target=user, subject_user=user, data={"reason": reason}, ip=ip)
     notify(user=user, kind="account_suspended", title="Your account is suspended", body=reason, email=True)
@@ -29,6 +38,7 @@ def user_suspend(*, actor: User, user: User, reason: str, ip: str | None = None)
 
 @transaction.atomic
 def user_reactivate(*, actor: User, user: User, ip: str | None = None) -> User:
+    _refuse_erased(user)
     User.objects.filter(pk=user.pk).update(suspended_at=None, suspended_reason="")
     audit_record(action="user.reactivated", actor=actor, target=user, subject_user=user, ip=ip)
     notify(user=user, kind="account_reactivated", title="Your account is active again", email=True)
@@ -46,6 +56,7 @@ def membership_set_status(
     if status != Membership.Status.ACTIVE and not reason.strip():
         raise ApplicationError("invalid", "Say why, so the artist knows.", fields={"reason": "required"})
     membership = Membership.objects.select_for_update().select_related("cohort", "user").get(pk=membership.pk)
+    _refuse_erased(membership.user)
     if status == Membership.Status.ACTIVE and membership.status != Membership.Status.ACTIVE:
         check_capacity(membership.cohort, role=membership.role)
     previous = membership.status
@@ -79,6 +90,7 @@ def membership_set_role(*, actor: User, membership: Membership, role: str, ip: s
     if role not in Membership.Role.values:
         raise ApplicationError("invalid", "Role must be artist or reviewer.", fields={"role": "invalid"})
     membership = Membership.objects.select_for_update().select_related("cohort", "user").get(pk=membership.pk)
+    _refuse_erased(membership.user)
     previous, membership.role = membership.role, role
     membership.save(update_fields=["role"])
     if previous != role and membership.status == Membership.Status.ACTIVE:

@@ -161,7 +161,9 @@ def settle_report(*, report: Report, actor: User | None) -> list[ContributionEnt
                     reason="The award it raised was taken back.",
                 )
             )
-    if target and not (net_amount or net_credits):
+    # An erased reporter's award is held (docs/privacy.md): nobody is left to pay, and no new money is owed
+    # to a pseudonym. Corrections above still run, so an earlier award taken back stays balanced.
+    if target and not (net_amount or net_credits) and not report.reporter.is_erased:
         line = _line(report, target)
         if line and (line.amount_minor or line.credits):
             appended.append(
@@ -279,6 +281,10 @@ def award_raise(*, actor: User, report: Report, amount_minor: int, credits: int,
     if not may_triage(user=actor, cohort_id=report.cohort_id):
         raise ApplicationError("not_found", "No such report.", status=404)
     refuse_own_report(actor=actor, report=report, what="decides its award")
+    if report.reporter.is_erased:
+        raise ApplicationError(
+            "erased", "The reporter's account was erased: awards to it are held (see /privacy/).", status=409
+        )
     reason = (reason or "").strip()
     if not (0 <= amount_minor <= MAX_AMOUNT and 0 <= credits <= MAX_CREDITS) or not (amount_minor or credits):
         raise ApplicationError(

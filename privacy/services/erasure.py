@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import (
+    ERASED_EMAIL_DOMAIN,
     ApiToken,
     ConsentRecord,
     Invitation,
@@ -140,7 +141,7 @@ def erasure_run(*, erasure_id: int, now=None, force: bool = False) -> ErasureReq
         return erasure
     pseudonym = secrets.token_hex(2)
     name = f"Former member {pseudonym}"
-    personal = {user.email: f"former-member-{user.pk}@erased.invalid"}
+    personal = {user.email: f"former-member-{user.pk}@{ERASED_EMAIL_DOMAIN}"}
     if user.display_name:
         personal[user.display_name] = name
     files: list = []

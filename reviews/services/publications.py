@@ -202,6 +202,11 @@ def publication_take_down(*, actor: User, publication: Publication, reason_code:
     request = publication.request
     if not may_review(reviewer=actor, cohort_id=request.cohort_id):
         raise ApplicationError("not_found", "No such publication.", status=404)
+    if request.artist_id == actor.pk:  # a statement of reasons "decided" by the clip's own artist means nothing
+        raise ApplicationError(
+            "own_clip", "This is your own clip: withdraw it from the gallery on your Publishing page instead.",
+            status=403,
+        )  # fmt: skip
     if publication.withdrawn_at or publication.taken_down_at:
         raise ApplicationError("not_published", "This clip is not in the gallery any more.", status=409)
     reason = ReasonCode.objects.filter(code=reason_code or "", active=True).first()

@@ -198,21 +198,32 @@ def review_decide(
         request.state = STATE_AFTER[outcome]
     request.claimed_by, request.lease_expires_at, request.closed_at = None, None, now
     request.save(update_fields=["state", "claimed_by", "lease_expires_at", "closed_at"])
-    audit_record(
-        action=f"review.{outcome}", actor=reviewer, target=request, subject_user=request.artist,
-        cohort=request.cohort, data={"reason_code": reason.code if reason else None, "stage": request.stage},
-    )  # fmt: skip
     decision.request = request
     if hold:
+        # Staff's record now; the artist's (review.<outcome>, about them) only when it takes effect, so
+        # their security events show no outcome before its statement, and an undone one never.
+        audit_record(
+            action="review.held", actor=reviewer, target=request, cohort=request.cohort,
+            data={**_decision_data(decision), "artist": request.artist_id, "until": decision.held_until.isoformat()},
+        )  # fmt: skip
         transaction.on_commit(lambda: _send_release_task(hold), robust=True)
     else:
         _take_effect(decision)
     return decision
 
 
+def _decision_data(decision: Decision) -> dict:
+    reason_code = decision.reason_code.code if decision.reason_code_id else None
+    return {"outcome": decision.outcome, "reason_code": reason_code, "stage": decision.stage}
+
+
 def _take_effect(decision: Decision) -> None:
     """Publish (or restore) what the decision approved and tell the artist why (call under the request's lock)."""
     request = decision.request
+    audit_record(
+        action=f"review.{decision.outcome}", actor=decision.reviewer, target=request, subject_user=request.artist,
+        cohort=request.cohort, data=_decision_data(decision),
+    )  # fmt: skip
     if decision.outcome == Decision.Outcome.APPROVE:
         if request.stage == PublicationRequest.Stage.TAKE_DOWN_APPEAL:
             publication_restore(publication=request.publication)
@@ -239,7 +250,9 @@ def review_decisions_release(*, now=None) -> int:
             # Conditional, so that where rows cannot be locked (SQLite) the decision still takes effect once.
             if not Decision.objects.filter(pk=decision_id, held_until__isnull=False).update(held_until=None):
                 continue  # undone, or released by another worker
-            related = ("request__cohort__review_policy", "request__artist", "request__generation")
+            related = (
+                "request__cohort__review_policy", "request__artist", "request__generation", "reviewer", "reason_code"
+            )  # fmt: skip
             _take_effect(Decision.objects.select_related(*related).get(pk=decision_id))
             released += 1
     return released
@@ -271,9 +284,9 @@ def review_decision_undo(*, reviewer: User, decision: Decision) -> PublicationRe
         raise ApplicationError(
             "undo_refused", "The artist has asked again since; that request is in the queue.", status=409
         ) from exc
-    audit_record(
-        action="review.undone", actor=reviewer, target=request, subject_user=request.artist, cohort=request.cohort,
-        data={"outcome": decision.outcome, "stage": request.stage},
+    audit_record(  # staff only: a decision that never took effect is never shown to the artist
+        action="review.undone", actor=reviewer, target=request, cohort=request.cohort,
+        data={"outcome": decision.outcome, "stage": request.stage, "artist": request.artist_id},
     )  # fmt: skip
     return request
 

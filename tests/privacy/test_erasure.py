@@ -201,3 +201,46 @@ def test_staff_erase_a_verified_request_at_once(seeded, django_capture_on_commit
     assert not [name for name in files if storage.exists(name)]
     assert User.objects.get(pk=artist.pk).is_active is False
     assert AuditEvent.objects.filter(action="erasure.forced", subject_user=artist).exists()
+
+
+def test_an_erased_member_is_kept_for_the_books_only(seeded, django_capture_on_commit_callbacks):
+    """Nothing left names them (not even their requests' titles in the audit log), staff are offered no
+    action on them, and a report they left open earns nothing more when it is confirmed (docs/privacy.md)."""
+    from accounts import services as accounts
+    from core.errors import ApplicationError
+    from feedback import services as feedback
+    from tests.support.board import bug
+
+    artist = seeded.artist
+    still_open = bug(seeded, title="Seeds repeat across batches")
+    membership = artist.memberships.get(cohort=seeded.cohort)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.erasure_now(user=artist, actor=seeded.admin)
+    artist.refresh_from_db()
+    assert artist.is_erased
+
+    titles = Q(target_repr__icontains="Heron") | Q(target_repr__icontains="Fox")
+    assert AuditEvent.objects.filter(action__startswith="publication.").exists()
+    assert not AuditEvent.objects.filter(titles).exists()  # request titles named the person's rows
+    assert not AuditEvent.objects.filter(target_repr__icontains="Seeds repeat").exists()
+
+    staff = Client()
+    sign_in(staff, seeded.admin)
+    page = staff.get(f"/staff/cohorts/{seeded.cohort.pk}/members/").content.decode()
+    assert artist.display_name in page and "account erased at their request" in page
+    assert f'name="membership" value="{membership.pk}"' not in page  # no Suspend / Reactivate offered
+    for refused in (
+        lambda: accounts.user_suspend(actor=seeded.admin, user=artist, reason="x"),
+        lambda: accounts.user_reactivate(actor=seeded.admin, user=artist),
+        lambda: accounts.membership_set_status(actor=seeded.admin, membership=membership, status="active"),
+        lambda: accounts.membership_set_role(actor=seeded.admin, membership=membership, role="reviewer"),
+    ):
+        with pytest.raises(ApplicationError) as erased:
+            refused()
+        assert erased.value.code == "erased"
+
+    feedback.report_triage(actor=seeded.reviewer, report=still_open, outcome="confirmed", reason="Real.")
+    assert not ContributionEntry.objects.filter(report=still_open).exists()  # the award is held
+    with pytest.raises(ApplicationError) as held:
+        feedback.award_raise(actor=seeded.reviewer, report=still_open, amount_minor=500, credits=0, reason="More")
+    assert held.value.code == "erased"

@@ -308,3 +308,28 @@ def test_the_migration_turns_each_take_down_into_its_decision_and_back(team):
         team.reviewer, "likeness", "The face is a real actor's.", "take_down",
     )  # fmt: skip
     assert decision.decided_at == publication.taken_down_at and decision.request == request
+
+
+def test_staff_cannot_take_down_their_own_clip_they_withdraw_it(team, client):
+    from tests.support.clients import sign_in
+
+    own = services.publication_request_create(
+        artist=team.reviewer, generation=rendered(team.reviewer, team.cohort), title="My own"
+    )
+    services.review_claim(reviewer=team.second_reviewer, request=own)
+    services.review_decide(reviewer=team.second_reviewer, request=own, outcome="approve")
+    signing_worker_runs()
+    publication = Publication.objects.get(request=own)
+    with pytest.raises(ApplicationError) as refused:
+        services.publication_take_down(actor=team.reviewer, publication=publication, reason_code="defect", note="x")
+    assert (refused.value.code, refused.value.status) == ("own_clip", 403)
+    assert "withdraw" in refused.value.message
+    sign_in(client, team.reviewer)
+    page = client.get(f"/gallery/{publication.public_id}/").content.decode()
+    assert "Take down (staff)" not in page
+    answer = client.post(
+        f"/gallery/{publication.public_id}/take-down/", {"reason_code": "defect", "note": "Frames 3-5 are black."}
+    )
+    assert answer.status_code in (302, 403)
+    publication.refresh_from_db()
+    assert publication.taken_down_at is None and publication.take_down is None

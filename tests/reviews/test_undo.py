@@ -135,3 +135,30 @@ def test_the_artist_sees_no_outcome_before_its_statement(team):
     services.review_decisions_release(now=timezone.now() + HOLD + timedelta(seconds=1))
     shown = artist.get(reverse("api-publication-request", args=[request.pk])).json()
     assert shown["state"] == "rejected" and shown["statements"][0]["facts"] == "A face."
+
+
+def test_the_artist_sees_no_held_decision_in_their_security_events_and_never_an_undone_one(team, client):
+    from accounts.selectors import audit_events_about
+    from tests.support.clients import sign_in
+
+    sign_in(client, team.artist)
+    request = asked(team, "Heron")
+    services.review_claim(reviewer=team.reviewer, request=request)
+    undone = services.review_decide(reviewer=team.reviewer, request=request, outcome="approve", hold=HOLD)
+    held_page = client.get("/profile/").content.decode()
+    assert "Review: approved" not in held_page and "review.approve" not in held_page
+    services.review_decision_undo(reviewer=team.reviewer, decision=undone)
+    services.review_decide(
+        reviewer=team.reviewer, request=request, outcome="reject", reason_code="likeness", note="A face.", hold=HOLD
+    )
+    page = client.get("/profile/").content.decode()
+    assert "Review:" not in page and "Review decision" not in page and "review." not in page  # held, undone
+    seen = {event.action for event in audit_events_about(user=team.artist)}
+    assert not {action for action in seen if action.startswith("review.")}
+    # Staff still read every step, who took it and when.
+    staff = list(AuditEvent.objects.filter(target_id=str(request.pk)).values_list("action", "actor", flat=False))
+    assert ("review.held", team.reviewer.pk) in staff and ("review.undone", team.reviewer.pk) in staff
+
+    assert services.review_decisions_release(now=timezone.now() + HOLD + timedelta(seconds=1)) == 1
+    released = client.get("/profile/").content.decode()
+    assert "Review: rejected" in released and "approved" not in released and "undone" not in released
