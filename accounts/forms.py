@@ -6,6 +6,7 @@ from django.conf import settings
 
 from accounts.models import ApiToken, Cohort, ConsentRecord, Membership, User
 from accounts.permissions import scopes_allowed_for
+from accounts.validators import validate_public_name
 
 MAX_CSV_BYTES = 1_000_000
 
@@ -79,11 +80,26 @@ class TokenCreateForm(forms.Form):
             ].help_text = "Staff scopes are offered once this session has passed two-factor sign-in."
 
 
+class SignupForm(forms.Form):
+    """allauth's sign-up form asks for this too (ACCOUNT_SIGNUP_FORM_CLASS): without it, the address would be
+    the only name a new member had."""
+
+    display_name = forms.CharField(
+        max_length=80, label="Your name", validators=[validate_public_name],
+        help_text="How other members and the gallery know you. Not your email address, which stays private.",
+    )  # fmt: skip
+
+    def signup(self, request, user) -> None:
+        user.display_name = self.cleaned_data["display_name"].strip()
+        user.save(update_fields=["display_name"])
+
+
 class ConsentsForm(forms.Form):
     training_use = forms.BooleanField(required=False, label=ConsentRecord.Kind.TRAINING_USE.label)
     credit_name = forms.CharField(
-        max_length=80, required=False, label="Public credit name", help_text="Shown with your published clips."
-    )
+        max_length=80, required=False, label="Public credit name", help_text="Shown with your published clips.",
+        validators=[validate_public_name],
+    )  # fmt: skip
     contact = forms.BooleanField(required=False, label=ConsentRecord.Kind.CONTACT.label)
 
 

@@ -64,7 +64,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
 
     def __str__(self) -> str:
-        return self.display_name or self.email
+        # Other members read this (shared boards, comments): never fall back to the private address.
+        return self.display_name or f"Member #{self.pk}"
 
     def clean(self):
         super().clean()

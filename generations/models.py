@@ -324,6 +324,7 @@ class StaffAccess(models.Model):
         IMAGE = "image", "Start image"
         REVIEW = "review", "Review queue"
         LIST = "list", "A list of clips with their prompts (API)"
+        EXPORT = "export", "A data export staff built at your request"
 
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="staff_accesses")
     viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -335,7 +336,7 @@ class StaffAccess(models.Model):
         indexes = [models.Index(fields=["generation", "-at"], name="staff_access_by_clip")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(via__in=["page", "api", "video", "poster", "image", "review", "list"]),
+                condition=Q(via__in=["page", "api", "video", "poster", "image", "review", "list", "export"]),
                 name="staff_access_via_valid",
             )
         ]

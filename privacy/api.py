@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.openapi import ErrorSerializer
-from accounts.permissions import HasScopes
+from accounts.permissions import HasScopes, staff_powers
 from core.api_fields import StrictCharField
 from core.client_ip import client_ip
 from generations.media import sends_first_byte, serve_file
@@ -92,6 +92,7 @@ class ExportDownloadApi(APIView):
         parameters=[OpenApiParameter("signature", str, required=True, description="From `download_url`.")],
         responses={
             (200, "application/zip"): OpenApiTypes.BINARY,
+            403: OpenApiResponse(ErrorSerializer, "The builder's request lacks a second factor or staff:all."),
             404: OpenApiResponse(ErrorSerializer, "Not yours, or the link is not valid."),
             409: OpenApiResponse(ErrorSerializer, "Not ready yet."),
             410: OpenApiResponse(ErrorSerializer, "The export expired."),
@@ -103,8 +104,9 @@ class ExportDownloadApi(APIView):
         if export is None:
             raise Http404
         services.export_for_download(
-            user=request.user, export=export, signature=request.query_params.get("signature", "")
-        )
+            user=request.user, export=export, signature=request.query_params.get("signature", ""),
+            staff_powers=staff_powers(request, admin_only=True),
+        )  # fmt: skip
         response = serve_file(
             request._request, export.file, "application/zip",
             filename=f"vernissage-export-{export.created_at:%Y-%m-%d}.zip", sha256=export.sha256,

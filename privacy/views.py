@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.permissions import has_totp, staff_page
+from accounts.permissions import has_totp, staff_page, staff_powers
 from core.client_ip import client_ip
 from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on
@@ -61,7 +61,10 @@ def export_download(request, public_id):
     if export is None:
         raise Http404("No such export.")
     try:
-        services.export_for_download(user=request.user, export=export, signature=request.GET.get("signature", ""))
+        services.export_for_download(
+            user=request.user, export=export, signature=request.GET.get("signature", ""),
+            staff_powers=staff_powers(request, admin_only=True),
+        )  # fmt: skip
     except ApplicationError as refusal:
         if refusal.status == 404:
             raise Http404(refusal.message) from None

@@ -2,13 +2,17 @@
 
 from django import forms
 
+from accounts.validators import validate_public_name
 from reviews.models import Decision, ReasonCode, ReviewPolicy
 
 
 class PublicationRequestForm(forms.Form):
     title = forms.CharField(max_length=120, help_text="1 to 120 characters, shown in the gallery.")
     caption = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    credit_line = forms.CharField(max_length=120, required=False, help_text="How the gallery credits you.")
+    credit_line = forms.CharField(
+        max_length=120, validators=[validate_public_name],
+        help_text="How the gallery credits you, shown publicly with the clip. Not your email address.",
+    )  # fmt: skip
     show_prompt = forms.BooleanField(required=False, label="Show the prompt in the gallery")
 
 

@@ -13,6 +13,8 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Cohort, User
+from accounts.selectors import consents_current
+from accounts.validators import looks_like_email
 from core.relations import related_or_none
 from core.stats import percentile
 from reviews.models import Appeal, Decision, Publication, PublicationRequest, ReasonCode, ReviewPolicy
@@ -389,3 +391,10 @@ def review_numbers(*, cohorts: QuerySet[Cohort] | None = None, since_days: int =
         .order_by("cohort__name")
     )
     return numbers
+
+
+def credit_line_default(*, artist: User) -> str:
+    """The credit the artist chose on their profile, else their display name; never their address ("" when
+    neither is set: the artist must then say how to be credited)."""
+    chosen = (consents_current(user=artist).get("credit_name") or artist.display_name or "").strip()
+    return "" if looks_like_email(chosen) else chosen

@@ -108,7 +108,7 @@ def publication_request_new(request, public_id):
                 messages.success(request, "Requested: a reviewer decides before the deadline shown below.")
                 return redirect("publication_requests")
     else:
-        form = PublicationRequestForm()
+        form = PublicationRequestForm(initial={"credit_line": selectors.credit_line_default(artist=request.user)})
     context = {
         "form": form, "generation": generation, "reasons": selectors.reason_codes(),
         "policy": selectors.review_policy_of(generation.cohort),

@@ -13,6 +13,7 @@ from accounts.models import (
 )
 from accounts.selectors import consents_current
 from accounts.services.audit import audit_record
+from accounts.validators import NOT_AN_EMAIL, looks_like_email
 from core.errors import ApplicationError
 
 CONSENT_VERSION = 1  # bump when the wording of the consent choices changes
@@ -55,6 +56,8 @@ def consents_set(*, user: User, choices: dict, ip: str | None = None) -> list[Co
     for kind, value in choices.items():
         if kind not in ConsentRecord.Kind.values:
             raise ApplicationError("invalid", f"Unknown consent {kind!r}.", fields={kind: "unknown"})
+        if kind == ConsentRecord.Kind.CREDIT_NAME and looks_like_email(value):
+            raise ApplicationError("invalid", NOT_AN_EMAIL, fields={kind: "not an email address"})
         if current.get(kind) == value:
             continue
         recorded.append(

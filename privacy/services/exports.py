@@ -20,6 +20,7 @@ from accounts.models import User
 from accounts.permissions import is_admin
 from accounts.services import audit_record, notify
 from core.errors import ApplicationError
+from generations.models import Generation, StaffAccess
 from privacy import archive
 from privacy.models import DataExport
 
@@ -50,6 +51,12 @@ def export_request(*, user: User, requested_by: User | None = None, ip: str | No
         raise ApplicationError(
             "permission_denied", "Only a program admin builds an export for someone else.", status=403
         )
+    if requested_by is not None and requested_by != user and user.role != User.Role.ARTIST:
+        # Another staff member's export holds their sign-in addresses and what they saw: theirs to ask for.
+        raise ApplicationError(
+            "not_an_artist", "Staff build exports only for artists; staff ask for their own on their data page.",
+            fields={"email": "not an artist"},
+        )  # fmt: skip
     since = timezone.now() - timedelta(days=1)
     if DataExport.objects.filter(user=user, created_at__gte=since).count() >= EXPORTS_PER_DAY:
         raise ApplicationError(
@@ -158,14 +165,21 @@ def download_signature(export: DataExport) -> str:
     return signing.dumps(str(export.public_id), salt=SALT, compress=True)
 
 
-def export_for_download(*, user: User, export: DataExport, signature: str) -> DataExport:
+def export_for_download(*, user: User, export: DataExport, signature: str, staff_powers: bool) -> DataExport:
     """The export, if ``user`` may download it now: theirs (or built by them for the artist), ready, not
-    expired, and the link's signature is this export's."""
+    expired, and the link's signature is this export's. The builder needs ``staff_powers`` in this request
+    (accounts.permissions.staff_powers: a second-factor session or a staff:all token), as for any staff read
+    of an artist's clips."""
     try:
         signed_for = signing.loads(signature or "", salt=SALT)
     except signing.BadSignature:
         raise ApplicationError("not_found", "This download link is not valid.", status=404) from None
     builder = user.pk == export.requested_by_id and is_admin(user)  # an admin still, to hand it over
+    if builder and user.pk != export.user_id and not staff_powers:
+        raise ApplicationError(
+            "mfa_required", "Downloading an artist's export needs your second factor (or a staff:all token).",
+            status=403,
+        )  # fmt: skip
     if signed_for != str(export.public_id) or not (user.pk == export.user_id or builder):
         raise ApplicationError("not_found", "This download link is not valid.", status=404)
     if export.state == DataExport.State.EXPIRED or (export.expires_at and export.expires_at <= timezone.now()):
@@ -179,3 +193,8 @@ def export_downloaded(*, user: User, export: DataExport, ip: str | None = None) 
     """Audit a download: once per response that sends the archive's first byte, so a download resumed
     in many Range requests is one entry, and no whole copy leaves without one."""
     audit_record(action="export.downloaded", actor=user, subject_user=export.user, target=export, ip=ip)
+    if user.pk != export.user_id:  # staff took every clip inside: the artist sees it as a staff access
+        StaffAccess.objects.bulk_create(
+            StaffAccess(generation_id=pk, viewer=user, via=StaffAccess.Via.EXPORT)
+            for pk in Generation.objects.filter(artist_id=export.user_id).values_list("pk", flat=True)
+        )

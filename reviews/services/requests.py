@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import consents_current
 from accounts.services import audit_record, notify_admins
+from accounts.validators import NOT_AN_EMAIL, looks_like_email
 from core.errors import ApplicationError
 from generations.models import Generation
 from generations.permissions import check_artist_of
@@ -49,10 +49,13 @@ def publication_request_create(
         raise _refused("invalid", "Give the clip a title of 1 to 120 characters.", 400, title="1-120 characters")
     if len(caption) > 2000:
         raise _refused("invalid", "Captions are at most 2,000 characters.", 400, caption="at most 2,000 characters")
-    credit_line = (credit_line or "").strip()
+    credit_line = (credit_line or "").strip() or selectors.credit_line_default(artist=artist)
     if len(credit_line) > 120:
         raise _refused("invalid", "Credit lines are at most 120 characters.", 400, credit_line="at most 120")
-    credit_line = credit_line or consents_current(user=artist).get("credit_name") or str(artist)
+    if not credit_line:
+        raise _refused("invalid", "Say how the gallery credits you.", 400, credit_line="required")
+    if looks_like_email(credit_line):  # the gallery is public: an address there is a leak, not a credit
+        raise _refused("invalid", NOT_AN_EMAIL, 400, credit_line="not an email address")
     live = Publication.objects.filter(
         request__generation=generation, withdrawn_at__isnull=True, taken_down_at__isnull=True
     )

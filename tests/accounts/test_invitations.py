@@ -71,13 +71,17 @@ def test_new_person_accepts_through_allauth_signup(world, django_capture_on_comm
     signup_url = (
         re.search(rb'href="(/accounts/signup/\?email=[^"]+)"', page.content).group(1).decode().replace("&amp;", "&")
     )
-    assert browser.get(signup_url).status_code == 200
-    response = browser.post(
-        "/accounts/signup/",
-        {"email": "newcomer@example.org", "password1": "a-fine-password-9", "password2": "a-fine-password-9"},
-    )
+    form = browser.get(signup_url)
+    assert form.status_code == 200 and b'name="display_name"' in form.content
+    fields = {"email": "newcomer@example.org", "password1": "a-fine-password-9", "password2": "a-fine-password-9"}
+    for not_a_name in ("", "newcomer@example.org", "me (newcomer @ example.org)"):
+        refused = browser.post("/accounts/signup/", {**fields, "display_name": not_a_name})
+        assert refused.status_code == 200 and b"display_name" in refused.content
+        assert not User.objects.filter(email="newcomer@example.org").exists()
+    response = browser.post("/accounts/signup/", {**fields, "display_name": "Nia Newcomer"})
     assert response.status_code == 302, response.content[:2000]
     user = User.objects.get(email="newcomer@example.org")
+    assert user.display_name == "Nia Newcomer" and str(user) == "Nia Newcomer"
     membership = Membership.objects.get(user=user)
     assert (membership.cohort, membership.role, membership.status) == (world.cohort, "artist", "active")
     assert user.emailaddress_set.get().verified
@@ -99,7 +103,8 @@ def test_signup_must_use_the_invited_address(world, django_capture_on_commit_cal
     browser.get(link_in_last_email())
     response = browser.post(
         "/accounts/signup/",
-        {"email": "someone-else@example.org", "password1": "a-fine-password-9", "password2": "a-fine-password-9"},
+        {"email": "someone-else@example.org", "password1": "a-fine-password-9", "password2": "a-fine-password-9",
+         "display_name": "Someone"},
     )
     assert response.status_code == 200
     assert b"This invitation is for invited@example.org" in response.content

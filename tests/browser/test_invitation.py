@@ -25,9 +25,17 @@ def test_invited_artist_signs_up_from_the_emailed_link(live_server, page, transa
     assert page.get_by_label("Email").input_value() == "painter@example.org"
     page.get_by_placeholder("Password", exact=True).fill("a-fine-password-9")
     page.get_by_placeholder("Password (again)").fill("a-fine-password-9")
+    page.get_by_label("Your name").fill("painter@example.org")  # the address is not a name others may read
+    page.get_by_role("button", name="Sign Up").click()
+    assert page.get_by_text("not an email address").first.is_visible()
+    assert not User.objects.filter(email="painter@example.org").exists()
+    page.get_by_placeholder("Password", exact=True).fill("a-fine-password-9")
+    page.get_by_placeholder("Password (again)").fill("a-fine-password-9")
+    page.get_by_label("Your name").fill("Paula Painter")
     page.get_by_role("button", name="Sign Up").click()
 
     page.wait_for_url(f"{live_server.url}/")
+    assert User.objects.get(email="painter@example.org").display_name == "Paula Painter"
     assert page.get_by_role("heading", name="Your cohorts").is_visible()
     assert page.get_by_role("heading", name="Spring cohort").is_visible()
     membership = Membership.objects.get(user__email="painter@example.org")

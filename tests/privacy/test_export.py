@@ -211,3 +211,37 @@ def test_building_keeps_memory_flat_whatever_the_size_of_the_clips(seeded):
     export.refresh_from_db()
     assert export.size_bytes > clips * size
     assert peak < size * 0.75, f"peak {peak} bytes"
+
+
+def test_staff_build_only_for_artists_download_only_with_a_second_factor_and_the_artist_sees_it(seeded):
+    artist, admin = seeded.artist, seeded.admin
+    staff = Client()
+    sign_in(staff, admin)
+    for not_an_artist in (seeded.reviewer, seeded.second_reviewer):  # their sign-in addresses, what they saw
+        assert staff.post("/staff/exports/", {"email": not_an_artist.email}).status_code == 400
+        with pytest.raises(ApplicationError) as refused:
+            services.export_request(user=not_an_artist, requested_by=admin)
+        assert refused.value.code == "not_an_artist"
+    assert not DataExport.objects.exclude(user=artist).exists()
+
+    export = built(artist, requested_by=admin)
+    query = f"?signature={services.download_signature(export)}"
+    clips = Generation.objects.filter(artist=artist).count()
+    assert clips >= 2 and not StaffAccess.objects.filter(via="export").exists()
+    # An admin token without staff:all (made after a second factor) is no staff credential.
+    plain, _ = token_client(admin, scopes=["account:export"])
+    refused = plain.get(f"/api/v1/me/exports/{export.public_id}/download/{query}")
+    assert refused.status_code == 403 and not StaffAccess.objects.filter(via="export").exists()
+    password_only = Client()
+    password_only.force_login(admin)  # a session without the second factor
+    assert password_only.get(f"/account/data/exports/{export.public_id}/download/{query}").status_code == 302
+    assert not AuditEvent.objects.filter(action="export.downloaded").exists()
+
+    full, _ = token_client(admin, scopes=["account:export", "staff:all"])
+    assert full.get(f"/api/v1/me/exports/{export.public_id}/download/{query}").status_code == 200
+    assert StaffAccess.objects.filter(viewer=admin, via="export").count() == clips  # every clip inside
+    assert staff.get(f"/account/data/exports/{export.public_id}/download/{query}").status_code == 200
+    # The artist reads it where they read every staff access.
+    clip = Generation.objects.filter(artist=artist, deleted_at=None).first()
+    page = api_client_for(artist).get(f"/studio/g/{clip.public_id}/").content.decode()
+    assert "A data export staff built at your request" in page

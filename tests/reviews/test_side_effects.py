@@ -83,6 +83,8 @@ def test_an_email_is_given_up_after_its_attempts_and_staff_see_it(team, settings
     assert email.state == "failed"
     page = api_client_for(team.admin).get("/staff/health/").content.decode()
     assert "x@example.org" in page and "SMTPConnectError" in page
+    title = page[page.index("<title>") : page.index("</title>")]
+    assert title == "<title>Health · Vernissage" and page.count("Side effects that keep failing") == 1
 
 
 def test_signing_happens_after_the_decision_and_a_failure_is_retried_once_due(
