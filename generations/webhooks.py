@@ -40,6 +40,7 @@ from accounts.tokens import WEBHOOK_SECRET_PREFIX
 from core.errors import ApplicationError
 from core.retry import backoff_seconds
 from generations import selectors
+from generations.addresses import globally_reachable, is_loopback
 from generations.media import signed_url
 from generations.models import Generation, WebhookDelivery
 from generations.pricing import adapters_of
@@ -60,51 +61,11 @@ def _refuse(message: str):
     raise ApplicationError("invalid", f"callback_url {message}.", fields={"callback_url": message})
 
 
-# Never dialled, whatever Python's is_global says of them: the IETF protocol block (192.0.0.9 and .10 pass
-# is_global), documentation, benchmarking, shared and reserved space, site-local and local-use NAT64.
-_REFUSED_NETWORKS = tuple(
-    ipaddress.ip_network(network)
-    for network in (
-        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-        "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
-        "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-        "::/128", "::1/128", "64:ff9b:1::/48", "100::/64", "2001:db8::/32", "3fff::/20", "fc00::/7",
-        "fe80::/10", "fec0::/10", "ff00::/8",
-    )
-)  # fmt: skip
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
-
-
-def _judged_addresses(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list:
-    """The addresses a connection to ``ip`` really reaches: the IPv4 inside every IPv6 form that carries
-    one (mapped, NAT64, 6to4, Teredo's server and client, the old IPv4-compatible form), else ``ip``."""
-    if isinstance(ip, ipaddress.IPv4Address):
-        return [ip]
-    last_32_bits = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    if ip.ipv4_mapped:
-        return [ip.ipv4_mapped]
-    if ip in _NAT64:
-        return [last_32_bits]
-    if ip.sixtofour:
-        return [ip.sixtofour]
-    if ip.teredo:
-        return list(ip.teredo)
-    if ip in _IPV4_COMPATIBLE and int(ip) > 1:  # "::" and "::1" are themselves
-        return [last_32_bits]
-    return [ip]
-
-
 def _address_allowed(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone
-    for judged in _judged_addresses(ip):
-        if judged.is_loopback:
-            if not settings.WEBHOOKS_ALLOW_LOOPBACK:
-                return False
-            continue
-        if not judged.is_global or judged.is_multicast or any(judged in net for net in _REFUSED_NETWORKS):
-            return False
-    return True
+    if is_loopback(ip):
+        return settings.WEBHOOKS_ALLOW_LOOPBACK
+    return globally_reachable(ip)
 
 
 def resolve_target(url: str) -> tuple[str, str, int, str]:
@@ -126,7 +87,7 @@ def resolve_target(url: str) -> tuple[str, str, int, str]:
     addresses = [answer[4][0] for answer in answers]
     if not addresses or not all(_address_allowed(address) for address in addresses):
         raise UnsafeTarget("must resolve to public addresses only, not private, loopback or link-local ones")
-    loopback = all(ipaddress.ip_address(a.split("%", 1)[0]).is_loopback for a in addresses)
+    loopback = all(is_loopback(ipaddress.ip_address(a.split("%", 1)[0])) for a in addresses)
     if parts.scheme != "https" and not loopback:
         raise UnsafeTarget("must use https://")
     return parts.scheme, host, port, addresses[0]

@@ -122,6 +122,9 @@ def verify_by_hand(secret: str, headers: dict, body: bytes, tolerance_s: int = 3
         ("https://[2002:a9fe:a9fe::1]/", "public addresses"),  # 6to4 of 169.254.169.254
         ("https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/", "public addresses"),  # Teredo, client 10.0.0.1
         ("https://[fec0::1]/", "public addresses"),  # site-local
+        ("https://[::ffff:0:a9fe:a9fe]/", "public addresses"),  # SIIT of 169.254.169.254
+        ("https://[::ffff:0:7f00:1]/", "public addresses"),  # SIIT of 127.0.0.1
+        ("https://[5f00::1]/", "public addresses"),  # SRv6 SIDs (is_global says yes)
         ("https://[2001:db8::1]/", "public addresses"),  # documentation
         ("https://192.0.0.9/", "public addresses"),  # IETF protocol assignments
         ("https://192.0.0.10/", "public addresses"),
