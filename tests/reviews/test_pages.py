@@ -24,9 +24,9 @@ def test_asking_to_publish_from_the_clip_page_says_what_to_fix(team):
     assert refused.status_code == 400
     text = refused.content.decode()
     assert "This field is required" in text and "at most 2000 characters" in text
-    done = artist.post(form_url, {"title": "Heron", "show_prompt": "on"})
+    done = artist.post(form_url, {"title": "Heron", "show_prompt": "on", "credit_line": "Mo Maker"})
     assert done.status_code == 302 and done["Location"] == reverse("publication_requests")
-    twice = artist.post(form_url, {"title": "Again"})
+    twice = artist.post(form_url, {"title": "Again", "credit_line": "Mo Maker"})
     assert twice.status_code == 400 and "already waits for review" in twice.content.decode()
     # Nobody else may ask for it, staff included.
     assert api_client_for(team.other_artist).get(form_url).status_code == 404
