@@ -3,8 +3,9 @@
 A blocked term must not be defeated by text that looks the same to a person: a zero-width space
 inside a word, a soft hyphen, a bidi control, a Cyrillic a (U+0430) for a Latin one, fullwidth letters,
 combining marks, or an odd kind of space. Both the prompt and the rule are brought to one form
-(matching_form) and compared there, with look-alike digits folded (skeleton) and, for terms of several
-words, separators removed (contains_term); the prompt itself is stored as the artist typed it.
+(matching_form) and compared there, with look-alike digits folded (skeleton), punctuation read as a
+letter or as a space (prompt_forms) and, for terms of several words, separators removed and the words
+taken in any order (contains_term); the prompt itself is stored as the artist typed it.
 """
 
 from __future__ import annotations
@@ -38,18 +39,40 @@ def _ignorable(char: str) -> bool:
 
 
 _SMALL_CAPITAL = re.compile(r"LATIN LETTER (?:SMALL CAPITAL|SMALL CAPITAL TURNED|MODIFIER LETTER SMALL) ([A-Z])")
+# A Latin letter's own variants, by their Unicode names: LATIN SMALL LETTER DOTLESS I, SCRIPT G, OPEN O,
+# F WITH HOOK. The name says which letter a reader takes it for, where the confusables data is silent.
+_LATIN_VARIANT = re.compile(
+    r"LATIN (?:SMALL|CAPITAL) LETTER (?:(?:DOTLESS|SCRIPT|OPEN|CLOSED|BARRED|LONG|TURNED|REVERSED) )?([A-Z])"
+    r"(?: WITH .+)?"
+)
+_CONFUSABLES = confusables.confusables_data  # Unicode's confusables, as the library ships them
+
+
+def _ascii_letter(char: str) -> str | None:
+    """The ASCII letter ``char`` is, without its marks, or by its Unicode name; None if neither says."""
+    bare = "".join(each for each in unicodedata.normalize("NFKD", char) if not unicodedata.combining(each))
+    if bare.isascii() and bare.isalnum():
+        return bare.lower()
+    name = unicodedata.name(char, "") if len(char) == 1 else ""
+    match = _SMALL_CAPITAL.fullmatch(name) or _LATIN_VARIANT.fullmatch(name)
+    return match.group(1).lower() if match else None
 
 
 @functools.lru_cache(maxsize=4096)
 def _latin_lookalike(char: str) -> str:
-    """The ASCII letter(s) ``char`` is confusable with (Unicode's confusables data, then the Latin small
-    capitals that data leaves out, such as U+1D1B ᴛ), or ``char`` itself."""
-    found = confusables.is_confusable(char, preferred_aliases=["latin"], greedy=True)
-    for homoglyph in found[0]["homoglyphs"] if found else ():
-        if homoglyph["c"].isascii():
-            return homoglyph["c"]
-    small_capital = _SMALL_CAPITAL.fullmatch(unicodedata.name(char, ""))
-    return small_capital.group(1).lower() if small_capital else char
+    """The ASCII letter(s) ``char`` is confusable with, or ``char`` itself. Unicode's confusables data is
+    asked first, whatever script both sides are in (U+0131, dotless i, is Latin and reads as i), then the
+    character's own name (U+0254, LATIN SMALL LETTER OPEN O), then one of its look-alikes' (Greek tau,
+    through U+1D1B, LATIN LETTER SMALL CAPITAL T)."""
+    homoglyphs = [homoglyph["c"] for homoglyph in _CONFUSABLES.get(char, ())]
+    for homoglyph in homoglyphs:
+        if homoglyph.isascii():
+            return homoglyph
+    for homoglyph in [char, *homoglyphs]:
+        letter = _ascii_letter(homoglyph)
+        if letter is not None:
+            return letter
+    return char
 
 
 # One skeleton character per class of ASCII look-alikes (after UTS #39: digit one, capital I and small l
@@ -76,14 +99,40 @@ def skeleton(text: str) -> str:
     return matching_form(text).translate(_SKELETON)
 
 
-def contains_term(prompt_skeleton: str, term: str) -> bool:
-    """Whether a prompt (given as its skeleton, made once for all the rules) holds the blocked ``term``;
-    a term of several words also with everything between letters removed, so "Taylor-Swift",
-    "taylor_swift", "TaylorSwift" and "t a y l o r swift" meet "Taylor Swift". (One-word terms are not
-    compacted: "gore" is in "go re".)"""
-    wanted, text = skeleton(term), prompt_skeleton
-    if wanted in text:
-        return True
-    if " " not in wanted:
-        return False
-    return _NOT_LETTER_OR_DIGIT.sub("", wanted) in _NOT_LETTER_OR_DIGIT.sub("", text)
+def separated_skeleton(text: str) -> str:
+    """``text`` in matching_form with every punctuation mark and symbol read as a space ("Taylor|Swift",
+    "Swift, Taylor"), then look-alike digits folded: the other reading of a "|" or a "!"."""
+    return " ".join(_NOT_LETTER_OR_DIGIT.sub(" ", matching_form(text)).split()).translate(_SKELETON)
+
+
+def prompt_forms(prompt: str) -> tuple[str, str]:
+    """The two readings of a prompt that blocked terms are looked for in (made once for all the rules)."""
+    return skeleton(prompt), separated_skeleton(prompt)
+
+
+# A term's words may stand in any order ("Swift, Taylor"), a few words apart at most.
+ANY_ORDER_SLACK = 2
+
+
+def contains_term(forms: tuple[str, ...], term: str) -> bool:
+    """Whether a prompt (given as its prompt_forms) holds the blocked ``term``. A term of several words
+    also matches with everything between letters removed, so "Taylor-Swift", "taylor_swift",
+    "TaylorSwift" and "t a y l o r swift" meet "Taylor Swift", and with its words in any order within a
+    few words of each other. (One-word terms are not compacted: "gore" is in "go re".)"""
+    wanted, words = skeleton(term), separated_skeleton(term).split()
+    for text in forms:
+        if wanted in text:
+            return True
+        if len(words) < 2:
+            continue
+        if _NOT_LETTER_OR_DIGIT.sub("", wanted) in _NOT_LETTER_OR_DIGIT.sub("", text):
+            return True
+        if _words_near(text.split(), words):
+            return True
+    return False
+
+
+def _words_near(text_words: list[str], words: list[str]) -> bool:
+    span = len(words) + ANY_ORDER_SLACK
+    positions = [i for i, word in enumerate(text_words) if word in words]
+    return any(set(words) <= {text_words[j] for j in positions if i <= j < i + span} for i in positions)

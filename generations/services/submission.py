@@ -36,13 +36,13 @@ def check_prompt(*, prompt: str, cohort: Cohort, field: str = "prompt") -> str:
     length = max(sent_length, len(prompt)) if prompt else 0
     if not 1 <= length <= settings.GENERATION_PROMPT_MAX_LENGTH:
         raise ApplicationError("invalid", "Prompts are 1 to 2,000 characters.", fields={field: f"{length} characters"})
-    skeleton = prompts.skeleton(prompt)
-    forms = (prompt, prompts.matching_form(prompt), skeleton)  # as typed, normalised, look-alikes folded
+    folded = prompts.prompt_forms(prompt)  # look-alikes folded; punctuation as letters, or as spaces
+    forms = (prompt, prompts.matching_form(prompt), *folded)  # as typed, normalised, folded
     for rule in PromptRule.objects.filter(cohort__isnull=True) | PromptRule.objects.filter(cohort=cohort):
         if rule.is_regex:
             hit = any(re.search(rule.pattern, form, re.IGNORECASE) for form in forms)
         else:
-            hit = prompts.contains_term(skeleton, rule.pattern)
+            hit = prompts.contains_term(folded, rule.pattern)
         if hit:
             raise ApplicationError(
                 "prompt_rejected", f"This prompt is not allowed: {rule.reason}.",
