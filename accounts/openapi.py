@@ -58,7 +58,11 @@ class AutoSchema(openapi.AutoSchema):
 
     def _map_basic_serializer(self, serializer, direction):
         self._direction = direction  # the NUL rule is about input; what the server says may quote anything
-        return super()._map_basic_serializer(serializer, direction)
+        schema = super()._map_basic_serializer(serializer, direction)
+        rules = getattr(serializer, "schema_rules", ())  # core.api_fields.required_when
+        if direction == "request" and rules:
+            schema["allOf"] = list(rules)
+        return schema
 
     def _insert_field_validators(self, field, schema):
         super()._insert_field_validators(field, schema)

@@ -19,6 +19,17 @@ CONTROLS = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
 NO_CONTROLS = RegexValidator(f"^[^{CONTROLS}]*$", "Remove control characters.")
 
 
+def required_when(field: str, values: list[str], *required: str, text: bool = True) -> dict:
+    """A rule the schema can state (JSON Schema's if/then, OpenAPI 3.1) for a serializer's ``schema_rules``:
+    when ``field`` is one of ``values``, each of ``required`` must be sent (and, being ``text``, hold more
+    than spaces). The serializer or service still checks it; the schema tells clients before they send."""
+    not_blank = {"minLength": 1, "pattern": f"[^{PYTHON_SPACES}]".replace("\\x", "\\u00")}
+    return {
+        "if": {"properties": {field: {"enum": list(values)}}, "required": [field]},
+        "then": {"required": list(required), **({"properties": dict.fromkeys(required, not_blank)} if text else {})},
+    }
+
+
 class QuerySerializer(serializers.Serializer):
     """Reads a query string, where every value is text: its numbers come as digits."""
 
@@ -86,7 +97,12 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 class StrictIntegerField(_NumbersOnly, serializers.IntegerField):
-    pass
+    """An integer as JSON writes one: 5, not 5.0 or 1e3 (DRF would take both, the schema says "integer")."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, float) and not _from_text(self):
+            raise serializers.ValidationError("Send a whole number, written without a decimal point or exponent.")
+        return super().to_internal_value(data)
 
 
 class StrictChoiceField(serializers.ChoiceField):

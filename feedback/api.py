@@ -12,7 +12,14 @@ from rest_framework.views import APIView
 
 from accounts.models import Cohort, Membership
 from accounts.permissions import HasScopes, IsProgramAdmin
-from core.api_fields import NOT_BLANK, QuerySerializer, StrictCharField, StrictIntegerField, StrictSlugField
+from core.api_fields import (
+    NOT_BLANK,
+    QuerySerializer,
+    StrictCharField,
+    StrictIntegerField,
+    StrictSlugField,
+    required_when,
+)
 from core.csv_files import csv_response
 from core.errors import ApplicationError
 from core.pagination import CursorPagination, page_of
@@ -107,6 +114,9 @@ class CommentInputSerializer(serializers.Serializer):
 
 
 class TriageInputSerializer(serializers.Serializer):
+    # As feedback.services.triage.report_triage checks them.
+    schema_rules = [required_when("outcome", ["duplicate"], "duplicate_of", text=False),
+                    required_when("outcome", ["wont_fix"], "reason")]  # fmt: skip
     outcome = serializers.ChoiceField(choices=services.OUTCOMES)
     duplicate_of = StrictIntegerField(min_value=1, required=False, help_text="The original, for duplicate.")
     reason = StrictCharField(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from core.api_fields import NOT_BLANK, StrictBooleanField, StrictCharField, StrictSlugField
+from core.api_fields import NOT_BLANK, StrictBooleanField, StrictCharField, StrictSlugField, required_when
 from core.pagination import page_of
 from core.relations import related_or_none
 from generations.media import signed_url
@@ -134,6 +134,9 @@ class QueueItemSerializer(serializers.ModelSerializer):
 
 
 class DecisionInputSerializer(serializers.Serializer):
+    # A refusal states its ground and the facts (reviews.services.queue.review_decide).
+    schema_rules = [required_when("outcome", [Decision.Outcome.REJECT, Decision.Outcome.REQUEST_CHANGES],
+                                  "reason_code", "note")]  # fmt: skip
     outcome = serializers.ChoiceField(
         choices=Decision.OUTCOMES_AT["review"], help_text="On a take-down's appeal, approve (restore) or reject only."
     )

@@ -115,6 +115,24 @@ def fresh_idempotency_key(case) -> None:
         case.headers["Idempotency-Key"] = uuid.uuid4().hex
 
 
+def _integers_as_written(value):
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _integers_as_written(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integers_as_written(item) for item in value]
+    return value
+
+
+def integers_as_written(case) -> None:
+    """JSON Schema counts 5.0 as an integer; the API does not (a seed of 5.0 is a client's mistake, refused
+    with a 400 naming the field): positive examples write whole numbers as JSON integers."""
+    positive = case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE
+    if positive and isinstance(case.body, dict | list):
+        case.body = _integers_as_written(case.body)
+
+
 def name_own_clip(case) -> None:
     """A positive request to publish names the caller's own rendered clip (a random id names nobody's)."""
     positive = case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE
@@ -138,6 +156,7 @@ def test_the_api_keeps_its_schema(case, caller):
     _, plaintext = token_create(
         user=caller, name="schemathesis", scopes=list(ApiToken.Scope.values), second_factor=True
     )
+    integers_as_written(case)
     name_own_clip(case)
     name_own_start_image(case)
     fresh_idempotency_key(case)

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from generations import services, tasks
+from generations.models import Generation
 from tests.support.clients import api_client_for, token_client
 from tests.support.clips import SMALL
 
@@ -137,3 +138,33 @@ def test_a_date_or_text_that_is_not_a_string_is_a_400(db, value):
     for body in ({"name": "x", "slug": "x-1", "ends_on": value}, {"name": value, "slug": "x-2"}):
         error = assert_error_shape(client.post("/api/v1/cohorts/", body, format="json"), 400, "invalid")
         assert set(error["fields"]) & {"ends_on", "name"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/generations/", '{"prompt": "a boat", "duration_s": 1.125, "resolution": 64, "fps": 8, "seed": 5.0}'),
+        ("/api/v1/generations/", '{"prompt": "a boat", "duration_s": 1.125, "resolution": 64, "fps": 8, "seed": 1e3}'),
+        ("/api/v1/generations/", '{"prompt": "a boat", "duration_s": 1.125, "resolution": 64.0, "fps": 8}'),
+        ("/api/v1/generations/quote/", '{"prompt": "a boat", "duration_s": 1.125, "resolution": 64, "fps": 8e0}'),
+    ],
+)
+def test_an_integer_is_written_as_one_not_as_an_integral_float(artist, cohort, path, body):
+    """Found from outside: "seed": 5.0 and 1e3 were taken though the schema says integer."""
+    client, _ = token_client(artist, scopes=("generations:read", "generations:write"))
+    answer = client.post(path, body, content_type="application/json")
+    error = assert_error_shape(answer, 400, "invalid")
+    assert {"seed", "resolution", "fps"} & set(error["fields"])
+    assert not Generation.objects.exists()
+
+
+def test_the_schema_says_which_fields_an_outcome_needs():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    decision = schemas["DecisionInputRequest"]["allOf"][0]
+    assert decision["if"]["properties"]["outcome"]["enum"] == ["reject", "request_changes"]
+    assert decision["then"]["required"] == ["reason_code", "note"]
+    rules = schemas["TriageInputRequest"]["allOf"]
+    triage = {rule["if"]["properties"]["outcome"]["enum"][0]: rule["then"] for rule in rules}
+    assert triage["duplicate"]["required"] == ["duplicate_of"] and triage["wont_fix"]["required"] == ["reason"]
