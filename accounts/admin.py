@@ -1,57 +1,50 @@
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 
 from accounts.admin_bases import ReadOnlyAdmin
 from accounts.models import ApiToken, AuditEvent, Cohort, Invitation, Membership, TermsVersion, User
 
+# Every write here has rules and an audit trail behind a page: /staff/cohorts/ (cohorts, members, invitations,
+# terms), /tokens/ (an artist's own tokens), and manage.py createsuperuser for operators.
+
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ReadOnlyAdmin):
     ordering = ["email"]
     list_display = ["email", "display_name", "role", "is_active", "suspended_at", "is_staff"]
     list_filter = ["role", "is_active", "is_staff"]
     search_fields = ["email", "display_name"]
-    fieldsets = [
-        (None, {"fields": ["email", "password"]}),
-        ("Profile", {"fields": ["display_name", "role", "suspended_at", "suspended_reason"]}),
-        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
-    ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]})]
+    exclude = ["groups", "user_permissions"]
 
 
 @admin.register(Cohort)
-class CohortAdmin(admin.ModelAdmin):
+class CohortAdmin(ReadOnlyAdmin):
     list_display = ["name", "slug", "status", "capacity", "created_at"]
     list_filter = ["status"]
-    prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdmin):
     list_display = ["user", "cohort", "role", "status", "status_changed_at"]
     list_filter = ["cohort", "role", "status"]
-    raw_id_fields = ["user", "status_set_by"]
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ReadOnlyAdmin):
     list_display = ["email", "cohort", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
     list_filter = ["cohort"]
-    exclude = ["secret_hash"]
-    readonly_fields = ["accepted_by", "invited_by"]
 
 
 @admin.register(TermsVersion)
-class TermsVersionAdmin(admin.ModelAdmin):
+class TermsVersionAdmin(ReadOnlyAdmin):
     list_display = ["cohort", "version", "published_at"]
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
     list_display = ["prefix", "name", "user", "created_at", "expires_at", "revoked_at", "suspended_at", "last_used_at"]
-    exclude = ["secret_hash"]
-    readonly_fields = ["user", "prefix", "scopes", "last_used_at", "last_used_ip", "last_used_user_agent"]
     search_fields = ["prefix", "user__email"]
 
 
@@ -61,3 +54,22 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     list_display = ["created_at", "actor", "action", "target_repr", "cohort", "ip"]
     list_filter = ["action"]
+
+
+# The libraries' own admins would edit sign-in addresses and authenticators (their TOTP secrets shown) with
+# nothing audited, and Django's groups grant nothing here: viewed only, or not at all.
+for library_model in (Group, EmailAddress, Authenticator):
+    if admin.site.is_registered(library_model):
+        admin.site.unregister(library_model)
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(ReadOnlyAdmin):
+    list_display = ["email", "user", "primary", "verified"]
+    search_fields = ["email"]
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(ReadOnlyAdmin):
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    hidden_fields = ("data",)  # the TOTP secret and recovery codes

@@ -1,14 +1,32 @@
-"""Base classes for every app's Django admin: audited changes, and records that are only viewed."""
+"""Base classes for every app's Django admin: records that are only viewed, and audited configuration.
+
+Django's admin is the operators' window onto the database, not a second way to act: anything whose writes
+have rules (tokens, memberships, quotas, credits and ledgers, decisions, reports, payouts, the audit log)
+changes only through the services behind the pages and the API, so here it is read-only. No secret is
+ever shown, and an artist's private words (prompts) are not shown either: reading them on a page leaves a
+staff-access record the artist sees, and this window would leave none.
+"""
 
 from django.contrib import admin
 
 from accounts.services import audit_record
 from core.client_ip import client_ip
 
+# Fields that hold a secret or its hash: never on an admin page.
+SECRET_FIELDS = frozenset({"password", "secret_hash", "webhook_secret", "previous_webhook_secret"})
 
-class AuditedAdmin(admin.ModelAdmin):
-    """Every change made through this admin is an audit event, written in the admin's own transaction:
-    staff writes answer "who did this?" wherever they are made. ``audit_subject`` names the action."""
+
+class _HidesSecrets(admin.ModelAdmin):
+    hidden_fields: tuple[str, ...] = ()  # private words of an artist's, besides the secrets
+
+    def get_fields(self, request, obj=None):
+        hidden = SECRET_FIELDS | set(self.hidden_fields)
+        return [name for name in super().get_fields(request, obj) if name not in hidden]
+
+
+class AuditedAdmin(_HidesSecrets):
+    """Configuration with no person behind it (blocked prompt terms): every change made through this admin
+    is an audit event, written in the admin's own transaction. ``audit_subject`` names the action."""
 
     audit_subject = ""
 
@@ -33,7 +51,7 @@ class AuditedAdmin(admin.ModelAdmin):
         super().delete_queryset(request, queryset)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(_HidesSecrets):
     """For records that change only through services (or never): viewable, not addable, editable or deletable."""
 
     def has_add_permission(self, request):

@@ -4,19 +4,17 @@ from accounts.admin_bases import AuditedAdmin, ReadOnlyAdmin
 from generations.models import CreditAccount, Generation, LedgerEntry, PromptRule, QuotaOverride, QuotaPolicy
 
 
+# Quotas change on /staff/cohorts/<id>/quota/, through the service that checks and audits them.
 @admin.register(QuotaPolicy)
-class QuotaPolicyAdmin(AuditedAdmin):
-    audit_subject = "quota_policy"
+class QuotaPolicyAdmin(ReadOnlyAdmin):
     list_display = [
         "cohort", "credits_per_period", "period_days", "max_running_per_artist", "max_queued_per_artist", "weight",
     ]  # fmt: skip
 
 
 @admin.register(QuotaOverride)
-class QuotaOverrideAdmin(AuditedAdmin):
-    audit_subject = "quota_override"
+class QuotaOverrideAdmin(ReadOnlyAdmin):
     list_display = ["user", "cohort", "credits_per_period", "max_running_per_artist", "max_queued_per_artist"]
-    raw_id_fields = ["user"]
 
 
 @admin.register(PromptRule)
@@ -43,6 +41,9 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Generation)
 class GenerationAdmin(ReadOnlyAdmin):
+    """No prompt: read on the clip page, a prompt leaves a staff-access record the artist sees."""
+
     list_display = ["public_id", "artist", "cohort", "status", "progress", "cost", "queued_at", "attempts"]
     list_filter = ["status", "cohort"]
-    search_fields = ["prompt", "artist__email"]
+    search_fields = ["artist__email"]
+    hidden_fields = ("prompt", "negative_prompt", "callback_url", "failure_message", "idempotency_key")

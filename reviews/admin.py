@@ -1,19 +1,16 @@
 from django.contrib import admin
 
-from accounts.admin_bases import AuditedAdmin, ReadOnlyAdmin
+from accounts.admin_bases import ReadOnlyAdmin
 from reviews.models import Decision, Publication, PublicationRequest, ReasonCode
 
 
 @admin.register(ReasonCode)
-class ReasonCodeAdmin(AuditedAdmin):
-    """The published reasons a clip may be refused or taken down for: retire a code, never delete it."""
+class ReasonCodeAdmin(ReadOnlyAdmin):
+    """The published reasons a clip may be refused or taken down for: changed on /staff/reasons/ (retired,
+    never deleted: decisions cite them)."""
 
-    audit_subject = "reason_code"
     list_display = ["code", "label", "policy_clause", "active"]
     list_filter = ["active"]
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # decisions cite codes; a code leaves the list by clearing "active"
 
 
 # Requests, decisions and publications change only through the review services.
