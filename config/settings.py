@@ -337,6 +337,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     if CELERY_BROKER_URL in ("filesystem://", "filesystem:///"):
         CELERY_BROKER_URL = "filesystem://localhost/"
     _broker_dir = VAR_DIR / "broker"
+    CELERY_BROKER_TRANSPORT = "config.broker:AtomicFilesystemTransport"  # whole messages only (config/broker.py)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
