@@ -12,14 +12,15 @@ import csv
 import hashlib
 import io
 import json
+import re
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 
 from accounts.models import AuditEvent, ConsentRecord, TermsAcceptance, User
 from core.relations import related_or_none
@@ -225,6 +226,31 @@ def _manifest(header: dict, spool, files: list[dict]) -> Iterator[bytes]:
     yield ('\n  ],\n  "files": ' + json.dumps(files, ensure_ascii=False) + "\n}\n").encode()
 
 
+# Names Windows refuses for a file whatever its extension; a ZIP is opened there too.
+_RESERVED = re.compile(r"(?:CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(?:\..*)?", re.IGNORECASE)
+_UNSAFE = re.compile(r"[^\w.\- ]+")  # \w is Unicode: letters and digits of any script stay
+ENTRY_NAME_MAX_BYTES = 120
+
+
+def entry_name(original: str, *, fallback: str = "file") -> str:
+    """A safe last part for an archive entry from a name a person gave a file: any script kept, path parts,
+    control and punctuation characters dropped, no leading dot, no name Windows reserves, at most
+    ENTRY_NAME_MAX_BYTES of UTF-8 (the extension kept), and ``fallback`` where no letter or digit is left."""
+    name = unicodedata.normalize("NFC", re.split(r"[/\\]", original or "")[-1])
+    name = re.sub(r"_{2,}", "_", " ".join(_UNSAFE.sub("_", name).split()))
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not re.fullmatch(r"[^\W_]{1,10}", extension):
+        stem, dot, extension = name, "", ""
+    stem = stem.strip("._ ")
+    if not re.search(r"[^\W_]", stem):  # nothing but separators: "!!!", "..", an emoji
+        stem = fallback
+    if _RESERVED.fullmatch(stem):
+        stem = f"_{stem}"
+    while len((stem + dot + extension).encode()) > ENTRY_NAME_MAX_BYTES:
+        stem = stem[:-1]
+    return stem.rstrip("._ ") + dot + extension
+
+
 def _clip_id(generation: Generation | None) -> str:
     return str(generation.public_id) if generation else ""
 
@@ -330,7 +356,7 @@ def _reports(archive: Archive, user: User) -> tuple[int, int, int]:
     for report in reports:
         files = []
         for n, attachment in enumerate(report.attachments.all(), 1):
-            name = get_valid_filename(attachment.original_name.rsplit("/", 1)[-1]) or "file"
+            name = entry_name(attachment.original_name)
             stored = archive.add_stored(f"reports/{report.pk}/{n}-{name}", attachment.file)
             if stored:
                 files.append({**stored, "name": attachment.original_name, "content_type": attachment.content_type})

@@ -245,3 +245,28 @@ def test_staff_build_only_for_artists_download_only_with_a_second_factor_and_the
     clip = Generation.objects.filter(artist=artist, deleted_at=None).first()
     page = api_client_for(artist).get(f"/studio/g/{clip.public_id}/").content.decode()
     assert "A data export staff built at your request" in page
+
+
+@pytest.mark.parametrize("requested_by_staff", [False, True])
+def test_attachments_of_any_name_are_exported_under_safe_names(seeded, requested_by_staff):
+    """Found from outside: an attachment named "!!!" made every export of its artist fail."""
+    from privacy.archive import ENTRY_NAME_MAX_BYTES
+    from tests.privacy.conftest import png
+    from tests.support.board import bug
+
+    names = ["!!!", "..", "CON", "con.txt", "é" * 200 + ".png", "ملف.png", "名前.png", "😀.png", "a/b\\c.png", ""]
+    files = [(name or "x", png()) for name in names]
+    report = bug(seeded, title="Odd names", attachments=files[:5])
+    bug(seeded, title="More odd names", attachments=files[5:])
+    Attachment.objects.filter(original_name="x").update(original_name="")
+    Attachment.objects.filter(report__title="More odd names").update(report=report)  # five a report at most
+    export = built(seeded.artist, **({"requested_by": seeded.admin} if requested_by_staff else {}))
+    assert export.state == "ready"
+    entries = [name for name in opened(export).namelist() if name.startswith(f"reports/{report.pk}/")]
+    assert len(entries) == len(names) == len(set(entries))
+    for entry in entries:
+        last = entry.rsplit("/", 1)[-1]
+        assert last and not last.startswith(".") and ".." not in entry
+        assert len(last.encode()) <= len("10-") + ENTRY_NAME_MAX_BYTES
+        assert last.split(".")[0].split("-", 1)[1].upper() not in ("CON", "NUL", "")
+    assert any(entry.endswith("-ملف.png") for entry in entries) and any(entry.endswith("-file") for entry in entries)
