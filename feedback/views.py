@@ -322,24 +322,34 @@ def earnings(request):
 EARNINGS_CHART_WIDTH, EARNINGS_BARS_HEIGHT = 320, 120  # SVG units; CSS caps the drawn size (about 320 px tall)
 
 
+def _amounts(money: dict[str, int]) -> str:
+    return "; ".join(f"{format_minor(amount, currency)} {currency}" for currency, amount in sorted(money.items()))
+
+
 def _earnings_chart(months) -> dict:
-    """Bars of money earned per month (the first currency) as SVG coordinates, server-rendered. The drawing
-    keeps one width whatever the number of months, so its labels stay the same size; with many months
-    only every few are labelled (each bar's title and the table below name them all)."""
-    rows = [(month, sum(money.values()), credits) for month, money, credits in months]
-    if not rows:
+    """Bars of money earned per month as SVG coordinates, server-rendered, in the currency the artist earned
+    most in (bars of different currencies would not compare); each bar's title and the table below give
+    every currency, each in its own decimals. The drawing keeps one width whatever the number of months,
+    so its labels stay the same size; with many months only every few are labelled."""
+    if not months:
         return {}
-    top = max(max(amount for _, amount, _ in rows), 1)
+    totals: dict[str, int] = {}
+    for _, money, _ in months:
+        for currency, amount in money.items():
+            totals[currency] = totals.get(currency, 0) + amount
+    charted = max(sorted(totals), key=lambda currency: totals[currency], default="")
+    rows = [(month, money, money.get(charted, 0), credits) for month, money, credits in months]
+    top = max(max(amount for _, _, amount, _ in rows), 1)
     slot = min(EARNINGS_CHART_WIDTH / len(rows), 64)
     label_every = max(1, math.ceil(36 / slot))  # a month's label is about 30 units wide
     return {
         "bars": [
             {"x": round(index * slot, 1), "height": round(amount / top * EARNINGS_BARS_HEIGHT, 1),
              "y": round(EARNINGS_BARS_HEIGHT - amount / top * EARNINGS_BARS_HEIGHT, 1), "month": month,
-             "amount": amount / 100, "credits": credits, "labelled": index % label_every == 0}
-            for index, (month, amount, credits) in enumerate(rows)
+             "money": _amounts(money), "credits": credits, "labelled": index % label_every == 0}
+            for index, (month, money, amount, credits) in enumerate(rows)
         ],
-        "width": EARNINGS_CHART_WIDTH, "bar": round(max(slot * 0.8, 1), 1),
+        "width": EARNINGS_CHART_WIDTH, "bar": round(max(slot * 0.8, 1), 1), "currency": charted,
     }  # fmt: skip
 
 

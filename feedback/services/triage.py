@@ -264,7 +264,7 @@ def report_triage(
 def _award_words(entry: ContributionEntry) -> str:
     parts = []
     if entry.amount_minor:
-        parts.append(f"{entry.amount_minor / 100:+.2f} {entry.currency}")
+        parts.append(f"{format_minor(entry.amount_minor, entry.currency, signed=True)} {entry.currency}")
     if entry.credits:
         parts.append(f"{entry.credits:+d} credits")
     return f"{' and '.join(parts)} ({entry.get_kind_display().lower()})"
