@@ -4,7 +4,7 @@ import io
 from django import forms
 from django.conf import settings
 
-from accounts.models import ApiToken, Cohort, ConsentRecord, Membership, User
+from accounts.models import ApiToken, Cohort, ConsentRecord, Membership, ProgramSwitches, User
 from accounts.permissions import scopes_allowed_for
 from accounts.validators import validate_public_name
 
@@ -103,8 +103,14 @@ class ConsentsForm(forms.Form):
     contact = forms.BooleanField(required=False, label=ConsentRecord.Kind.CONTACT.label)
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+class GenerationPauseForm(forms.Form):
+    """The global kill switch: the reason as long as the column holds (the service checks it again)."""
+
+    generation_paused = forms.BooleanField(required=False, label="Pause all generation")
+    reason = forms.CharField(
+        max_length=ProgramSwitches._meta.get_field("generation_paused_reason").max_length, required=False,
+        label="Reason (artists see it)",
+    )  # fmt: skip
 
 
 class MembershipActionForm(forms.Form):

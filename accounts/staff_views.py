@@ -15,14 +15,13 @@ from accounts.forms import (
     AuditFilterForm,
     BulkMembershipForm,
     CohortForm,
+    GenerationPauseForm,
     InvitationsForm,
     MembershipActionForm,
-    ReasonForm,
 )
 from accounts.models import Cohort, Invitation, Membership
 from accounts.permissions import staff_page
 from core.client_ip import client_ip
-from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on
 
 PAGE_SIZE = 50
@@ -249,18 +248,19 @@ def staff_audit(request):
 @staff_page()
 @require_http_methods(["GET", "POST"])
 def staff_switches(request):
-    if request.method == "POST":
-        paused = request.POST.get("generation_paused") == "on"
-        reason = request.POST.get("reason", "")
-        if not selectors.pause_would_change(selectors.program_switches(), paused=paused, reason=reason):
+    switches = selectors.program_switches()
+    form = GenerationPauseForm(
+        request.POST or None,
+        initial={"generation_paused": switches.generation_paused, "reason": switches.generation_paused_reason},
+    )
+    if request.method == "POST" and form.is_valid():
+        paused, reason = form.cleaned_data["generation_paused"], form.cleaned_data["reason"]
+        if not selectors.pause_would_change(switches, paused=paused, reason=reason):
             messages.info(request, f"Nothing changed: generation is already {'paused' if paused else 'running'}.")
             return redirect("staff_switches")
-        try:
+        with refusals_on(form):  # the service's rule, shown on the field where the staff member acts
             services.generation_pause_set(actor=request.user, paused=paused, reason=reason, ip=client_ip(request))
             messages.success(request, "Generation paused for everyone." if paused else "Generation resumed.")
-        except ApplicationError as refusal:  # the service's rule, shown where the staff member acts
-            messages.error(request, refusal.message)
-        return redirect("staff_switches")
-    return render(
-        request, "accounts/staff/switches.html", {"switches": selectors.program_switches(), "form": ReasonForm()}
-    )
+            return redirect("staff_switches")
+    status = 400 if form.errors else 200
+    return render(request, "accounts/staff/switches.html", {"switches": switches, "form": form}, status=status)

@@ -22,6 +22,9 @@ def generation_pause_set(
     """The global kill switch for generation; takes effect on the next request and the next claim.
     A pause needs a reason: artists see it. Setting what is already set writes and audits nothing."""
     reason = reason.strip()
+    limit = ProgramSwitches._meta.get_field("generation_paused_reason").max_length
+    if len(reason) > limit:
+        raise ApplicationError("invalid", f"Reasons are at most {limit} characters.", fields={"reason": "too long"})
     if paused and not reason:
         raise ApplicationError(
             "invalid", "Say why generation is paused; artists see the reason.", fields={"reason": "required"}

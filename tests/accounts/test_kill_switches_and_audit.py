@@ -7,7 +7,9 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from accounts.models import AuditEvent, Cohort, Membership
+from accounts.selectors import program_switches
 from accounts.services import audit_record, generation_pause_set, membership_set_status, user_suspend
+from core.errors import ApplicationError
 from tests.support.clients import api_client_for, sign_in, token_client, with_totp
 
 
@@ -85,6 +87,20 @@ def test_pausing_all_generation_is_shown_and_audited(world):
     assert AuditEvent.objects.filter(action="generation.paused", actor=world.admin).exists()
     refused = staff.post("/staff/switches/", {"generation_paused": "on", "reason": ""}, follow=True)
     assert b"Say why generation is paused" in refused.content
+
+
+def test_a_pause_reason_longer_than_the_column_is_a_form_error_not_a_500(world):
+    """Found from outside: the page read its reason without its form, and PostgreSQL refused the write."""
+    staff = Client()
+    sign_in(staff, world.admin)
+    audited = AuditEvent.objects.count()
+    refused = staff.post("/staff/switches/", {"generation_paused": "on", "reason": "x" * 501})
+    assert refused.status_code == 400
+    assert b"at most 500 characters" in refused.content and b'aria-invalid="true"' in refused.content
+    assert AuditEvent.objects.count() == audited and not program_switches().generation_paused
+    with pytest.raises(ApplicationError) as too_long:
+        generation_pause_set(actor=world.admin, paused=True, reason="x" * 501)
+    assert too_long.value.fields == {"reason": "too long"}
 
 
 def test_setting_the_switch_to_what_it_already_is_changes_and_audits_nothing(world):
