@@ -1,6 +1,8 @@
+import os
+
 import pytest
 
-from tests.services import REQUIRE_SERVICES, postgres_problem, redis_problem
+from tests.services import REQUIRE_SERVICES, postgres_problem, redis_problem, redis_reset
 from tests.support.dispatch import wake_ups_held
 
 # Fixtures every directory may use: the people of a program and a feedback board with them.
@@ -80,12 +82,38 @@ def celery_worker(transactional_db):
 
 @pytest.fixture(autouse=True)
 def fresh_shared_counters(settings):
-    """Rate-limit and leak counters live in Redis and outlast a test's database rollback: start each test clean."""
+    """Rate-limit and leak counters live in Redis and outlast a test's database rollback: start each test
+    clean, in the database this run claimed (tests/services.py), and only there."""
     if settings.REDIS_URL:
-        import redis
-
-        redis.Redis.from_url(settings.REDIS_URL).flushdb()
+        assert redis_reset(settings.REDIS_URL, owner=os.environ.get("VERNISSAGE_TEST_REDIS_OWNER", "")), (
+            f"{settings.REDIS_URL} is not this test run's Redis database: nothing was flushed"
+        )
     yield
+
+
+@pytest.fixture
+def redis_database():
+    """A Redis database of this test's own for the processes it starts (make run, the image), claimed empty
+    and given back empty: never one that holds anything else."""
+    import uuid
+
+    from tests.services import TEST_REDIS_URL, redis_claim
+
+    if redis_problem():
+        pytest.skip(redis_problem())
+    owner = f"pytest-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    url = redis_claim(TEST_REDIS_URL, owner=owner, preferred=13)
+    if url is None:
+        pytest.fail(f"No empty Redis database at {TEST_REDIS_URL} for the processes of this test.")
+    yield url
+    redis_reset(url, owner=owner, release=True)
+
+
+def pytest_unconfigure(config):
+    """Give the claimed Redis database back empty (only when it is still this run's)."""
+    owner, url = os.environ.get("VERNISSAGE_TEST_REDIS_OWNER"), os.environ.get("REDIS_URL")
+    if owner and url and redis_problem() is None:
+        redis_reset(url, owner=owner, release=True)
 
 
 @pytest.fixture

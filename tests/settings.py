@@ -6,22 +6,28 @@ and on the embedded defaults otherwise.
 
 import os
 import tempfile
+import uuid
 
-from tests.services import TEST_DATABASE_URL, TEST_REDIS_URL, postgres_problem, redis_problem
+from tests.services import TEST_DATABASE_URL, TEST_REDIS_URL, postgres_problem, redis_claim, redis_problem
 
 os.environ["VERNISSAGE_ENV_FILE"] = ""  # a developer's .env must not change the tests
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="vernissage-test-"))
 if "DATABASE_URL" not in os.environ and postgres_problem() is None:
     os.environ["DATABASE_URL"] = TEST_DATABASE_URL
-if redis_problem() is None:
-    # Each pytest-xdist worker gets a Redis database of its own (15, 14, ...): the counters every test
-    # flushes and the broker its Celery worker consumes must not be shared with a test running beside it.
+if redis_problem() is None and ("REDIS_URL" not in os.environ or os.environ.get("VERNISSAGE_TEST_REDIS_OWNER")):
+    # Each pytest-xdist worker claims an empty Redis database of its own (15, 14, ... by preference): the
+    # counters every test empties and the broker its Celery worker consumes are shared with no test running
+    # beside it, and nothing the suite did not create is ever flushed (tests/services.py).
+    # (The controller process sets these before it starts the workers, which inherit them: ours replace them.)
     worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-    redis_url = TEST_REDIS_URL.rsplit("/", 1)[0] + f"/{max(0, int(TEST_REDIS_URL.rsplit('/', 1)[1]) - worker)}"
-    # (The controller process sets these before it starts the workers, which inherit them: ours are replaced.)
-    if "REDIS_URL" not in os.environ or os.environ.get("VERNISSAGE_TEST_REDIS_CHOSEN"):
-        os.environ["REDIS_URL"] = os.environ["CELERY_BROKER_URL"] = redis_url
-        os.environ["VERNISSAGE_TEST_REDIS_CHOSEN"] = "1"
+    owner = f"pytest-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    redis_url = redis_claim(
+        TEST_REDIS_URL, owner=owner, preferred=max(1, int(TEST_REDIS_URL.rsplit("/", 1)[1]) - worker)
+    )
+    if redis_url is None:
+        raise RuntimeError(f"No empty Redis database at {TEST_REDIS_URL.rsplit('/', 1)[0]} for the tests to use.")
+    os.environ["REDIS_URL"] = os.environ["CELERY_BROKER_URL"] = redis_url
+    os.environ["VERNISSAGE_TEST_REDIS_OWNER"] = owner
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the
 # tests make around it are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

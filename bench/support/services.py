@@ -27,18 +27,33 @@ def fresh_database(name: str) -> str:
     return ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgres://", 1) + f"/{name}"
 
 
-def environment(database_url: str, **extra: str) -> dict:
+def own_redis_database() -> str:
+    """An empty Redis database claimed for this benchmark run and emptied when it ends; never one that holds
+    anything else (tests/services.py: the tests' own rule)."""
+    import atexit
+
     import redis
 
+    from tests.services import redis_claim, redis_reset
+
+    owner = f"bench-{os.getpid()}"
     try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()
+        url = redis_claim(REDIS_URL, owner=owner, preferred=int(REDIS_URL.rsplit("/", 1)[1]))
     except redis.RedisError as exc:
         sys.exit(f"This benchmark needs Redis ({REDIS_URL}): {exc}")
+    if url is None:
+        sys.exit(f"This benchmark needs an empty Redis database at {REDIS_URL.rsplit('/', 1)[0]}.")
+    atexit.register(redis_reset, url, owner=owner, release=True)
+    return url
+
+
+def environment(database_url: str, **extra: str) -> dict:
+    redis_url = own_redis_database()
     var_dir = tempfile.mkdtemp(prefix="vernissage-bench-")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
     env.update(
-        DJANGO_SETTINGS_MODULE="bench.support.settings", DATABASE_URL=database_url, CELERY_BROKER_URL=REDIS_URL,
-        REDIS_URL=REDIS_URL, VAR_DIR=var_dir, VERNISSAGE_ENV_FILE="", LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="bench.support.settings", DATABASE_URL=database_url, CELERY_BROKER_URL=redis_url,
+        REDIS_URL=redis_url, VAR_DIR=var_dir, VERNISSAGE_ENV_FILE="", LOG_LEVEL="WARNING",
         API_RATE_PER_TOKEN_PER_MINUTE="10000000", API_RATE_PER_USER_PER_MINUTE="10000000", **extra,
     )  # fmt: skip
     return env

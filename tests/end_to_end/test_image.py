@@ -33,7 +33,7 @@ def request(url: str, token: str = "", body: dict | None = None) -> dict:
         return json.loads(response.read())
 
 
-def test_the_image_serves_the_api_and_renders_a_clip_against_this_machines_services(tmp_path):
+def test_the_image_serves_the_api_and_renders_a_clip_against_this_machines_services(tmp_path, redis_database):
     subprocess.run(
         ["make", "image", f"TAG={TAG}"], cwd=BASE_DIR, check=True, timeout=1500, env={**os.environ, "TAG": TAG}
     )
@@ -46,7 +46,7 @@ def test_the_image_serves_the_api_and_renders_a_clip_against_this_machines_servi
     port = 18000 + os.getpid() % 1000
     environment = {
         "DATABASE_URL": TEST_DATABASE_URL.rsplit("/", 1)[0] + f"/{database}",
-        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/6", "REDIS_URL": "redis://127.0.0.1:6379/6",
+        "CELERY_BROKER_URL": redis_database, "REDIS_URL": redis_database,
         "SECRET_KEY": "image-test-" * 6, "ALLOWED_HOSTS": "127.0.0.1", "PORT": str(port),
     }  # fmt: skip
     run = [*BUILDAH, "run", "--isolation", "chroot", *[f"--env={k}={v}" for k, v in environment.items()], container]

@@ -115,7 +115,7 @@ def test_make_run_on_embedded_defaults_starts_and_stops_twice(tmp_path):
 
 @pytest.mark.postgres
 @pytest.mark.redis
-def test_make_run_uses_postgres_and_redis_when_configured(tmp_path):
+def test_make_run_uses_postgres_and_redis_when_configured(tmp_path, redis_database):
     database = f"vernissage_make_run_{os.getpid()}"
     admin_url = TEST_DATABASE_URL.replace("postgres://", "postgresql://", 1)
     with psycopg.connect(admin_url, autocommit=True) as conn:
@@ -127,8 +127,8 @@ def test_make_run_uses_postgres_and_redis_when_configured(tmp_path):
             tmp_path,
             port,
             DATABASE_URL=TEST_DATABASE_URL.rsplit("/", 1)[0] + f"/{database}",
-            CELERY_BROKER_URL="redis://127.0.0.1:6379/13",
-            REDIS_URL="redis://127.0.0.1:6379/13",
+            CELERY_BROKER_URL=redis_database,
+            REDIS_URL=redis_database,
         )
         body = run_until_ready(env, port, tmp_path / "pg.log")
         assert body["status"] == "ok"
