@@ -53,6 +53,12 @@ class QuoteSerializer(serializers.Serializer):
     aspect_ratio = StrictChoiceField(choices=list(ASPECTS), default="1:1")
     fps = StrictChoiceField(choices=[], required=False, help_text="Frames per second; the preset's first by default.")
     preset = StrictChoiceField(choices=[], default="tiny")
+    lane = StrictChoiceField(
+        choices=Generation.Lane.values, default=Generation.Lane.PAID,
+        help_text="relaxed: queue it in your cohort's relaxed lane, where it runs only when no paid clip may, "
+        "for the cohort's share of the price (often free), within a few queued and a few a day.",
+    )  # fmt: skip
+    cohort = StrictSlugField(max_length=64, required=False, help_text="Your cohort's slug; optional if you are in one.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,7 +75,6 @@ class QuoteSerializer(serializers.Serializer):
 
 
 class SubmitSerializer(QuoteSerializer):
-    cohort = StrictSlugField(max_length=64, required=False, help_text="Your cohort's slug; optional if you are in one.")
     prompt = PromptField()
     negative_prompt = NegativePromptField(required=False, default="")
     seed = StrictIntegerField(min_value=0, max_value=2**31 - 1, required=False)
@@ -87,11 +92,6 @@ class SubmitSerializer(QuoteSerializer):
         max_length=64, required=False, default="", allow_blank=True,
         help_text="One of the preset's styles (LoRA adapters) your cohort allows; empty for none.",
     )  # fmt: skip
-    lane = StrictChoiceField(
-        choices=Generation.Lane.values, default=Generation.Lane.PAID,
-        help_text="relaxed: queue it in your cohort's relaxed lane, where it runs only when no paid clip may, "
-        "for the cohort's share of the price (often free), within a few queued and a few a day.",
-    )  # fmt: skip
     callback_url = StrictCharField(
         max_length=2000, required=False, allow_blank=True,
         help_text="HTTPS URL the platform POSTs the job to when it ends (succeeded, failed or canceled), signed "
@@ -100,7 +100,8 @@ class SubmitSerializer(QuoteSerializer):
 
 
 class QuoteResultSerializer(serializers.Serializer):
-    cost = serializers.IntegerField(help_text="Credits.")
+    cost = serializers.IntegerField(help_text="Credits, in the lane asked for (a relaxed clip costs its share).")
+    lane = serializers.ChoiceField(choices=Generation.Lane.values)
     width = serializers.IntegerField()
     height = serializers.IntegerField()
     num_frames = serializers.IntegerField()
@@ -244,10 +245,14 @@ class QuoteApi(APIView):
     def post(self, request):
         data = QuoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        render, cost = services.quote(**data.validated_data)
+        settings = dict(data.validated_data)
+        slug, lane = settings.pop("cohort", None), settings["lane"]
+        cohort = cohort_for(request.user, slug) if lane == Generation.Lane.RELAXED else None  # its price share
+        render, cost = services.quote(**settings, cohort=cohort)
         return Response(
-            {"cost": cost, "width": render.width, "height": render.height, "num_frames": render.num_frames,
-             "fps": render.fps, "duration_s": render.duration_s, "steps": render.steps}
+            {"cost": cost, "lane": lane, "width": render.width, "height": render.height,
+             "num_frames": render.num_frames, "fps": render.fps, "duration_s": render.duration_s,
+             "steps": render.steps}
         )  # fmt: skip
 
 

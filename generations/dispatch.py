@@ -36,7 +36,7 @@ from core.locking import skip_locked
 from generations import lanes, ledger, webhooks
 from generations.models import Generation
 from generations.pricing import presets
-from generations.selectors import fair_share_queue
+from generations.selectors import artists_with_paid_waiting, fair_share_queue
 
 logger = logging.getLogger(__name__)
 Status = Generation.Status
@@ -98,12 +98,20 @@ def heartbeat(*, owner: str, progress: dict[int, int]) -> dict[int, bool]:
     Generation.objects.filter(pk__in=list(progress), status=Status.RUNNING, lease_owner=owner).update(
         lease_expires_at=lease, progress=Case(*percents, default=F("progress"), output_field=IntegerField())
     )  # one statement for the whole batch
-    held = list(_held(owner=owner, generation_ids=list(progress)).values_list("pk", "cancel_requested", "lane"))
-    flags = {pk: cancel for pk, cancel, _ in held}
-    held_relaxed = [pk for pk, _, lane in held if lane == Generation.Lane.RELAXED]
+    held = list(
+        _held(owner=owner, generation_ids=list(progress)).values_list("pk", "cancel_requested", "lane", "artist_id")
+    )
+    flags = {pk: cancel for pk, cancel, _, _ in held}
+    held_relaxed = {pk: artist for pk, _, lane, artist in held if lane == Generation.Lane.RELAXED}
     if held_relaxed:  # checked once a beat (about a second while rendering), not every step
         waiting_paid = fair_share_queue().filter(lane=Generation.Lane.PAID)[:WAKE_AT_MOST].count()
-        for generation_id in lanes.relaxed_to_yield(held=held_relaxed, waiting_paid=waiting_paid):
+        yielding = lanes.relaxed_to_yield(held=list(held_relaxed), waiting_paid=waiting_paid)
+        # The artist's own paid clip, held back only by their running cap, is waiting for this GPU too.
+        own = artists_with_paid_waiting(artist_ids=set(held_relaxed.values()))
+        yielding |= {pk for pk, artist in held_relaxed.items() if artist in own}
+        if yielding:
+            Generation.objects.filter(pk__in=yielding).update(yielded_at=timezone.now())  # the card says why
+        for generation_id in yielding:
             flags[generation_id] = True
     return flags
 

@@ -11,7 +11,7 @@ from django import forms
 
 from accounts.models import User
 from generations import selectors
-from generations.models import QuotaPolicy
+from generations.models import Generation, QuotaPolicy
 from generations.pricing import cohort_styles, presets, resolutions_for
 
 
@@ -35,6 +35,7 @@ class SettingsForm(forms.Form):
 
     def __init__(self, data=None, *args, user=None, **kwargs):
         super().__init__(data, *args, **kwargs)
+        self.user = user
         available = presets()
         self.fields["preset"].choices = [(name, _preset_label(preset)) for name, preset in available.items()]
         chosen = self._value("preset")
@@ -68,13 +69,17 @@ class SettingsForm(forms.Form):
             return self.data.get(self.add_prefix(name))
         return self.initial.get(name, self.fields[name].initial if name in self.fields else None)
 
+    def _cohort(self, user):
+        """The chosen cohort of the artist's, else their first (None for someone in none)."""
+        cohorts = selectors.artist_cohorts(user=user)
+        cohort = cohorts.filter(pk=self._value("cohort")).first() if str(self._value("cohort")).isdigit() else None
+        return cohort or cohorts.first()
+
     def _styles(self, user, preset):
         """The preset's styles the chosen cohort (else the artist's first) allows."""
         if user is None or not preset.styles:
             return []
-        cohorts = selectors.artist_cohorts(user=user)
-        cohort = cohorts.filter(pk=self._value("cohort")).first() if str(self._value("cohort")).isdigit() else None
-        cohort = cohort or cohorts.first()
+        cohort = self._cohort(user)
         return cohort_styles(cohort=cohort, preset=preset) if cohort else []
 
     def clean(self):
@@ -89,7 +94,8 @@ class SettingsForm(forms.Form):
         """An unbound form showing ``data``'s choices, each moved to the nearest one the preset offers:
         after the preset or the frame rate changes, the other settings stay as close as they can."""
         asked = cls(data, user=user)
-        initial = {"preset": asked.preset.name, "cohort": data.get("cohort")}
+        lane = data.get("lane") if data.get("lane") in Generation.Lane.values else Generation.Lane.PAID
+        initial = {"preset": asked.preset.name, "cohort": data.get("cohort"), "lane": lane}
         if "style" in asked.fields and data.get("style") in dict(asked.fields["style"].choices):
             initial["style"] = data.get("style")
         for name in ("size", "fps", "duration_s"):
@@ -106,6 +112,12 @@ class SettingsForm(forms.Form):
             elif values:
                 initial[name] = values[0]
         return cls(initial=initial, user=user)
+
+    def lane_and_cohort(self) -> tuple[str, object]:
+        """The lane this (adjusted) form prices, and the cohort whose relaxed share prices it."""
+        lane = self.initial.get("lane") or Generation.Lane.PAID
+        relaxed = self.user is not None and lane == Generation.Lane.RELAXED
+        return lane, (self._cohort(self.user) if relaxed else None)
 
     def settings(self) -> dict:
         """The service's keyword arguments for this (adjusted) form's initial choices."""

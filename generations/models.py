@@ -224,6 +224,8 @@ class Generation(models.Model):
     style = models.CharField(max_length=64, blank=True)
     # Relaxed clips run only when no paid clip may (generations/lanes.py), and cost less or nothing.
     lane = models.CharField(max_length=8, choices=Lane.choices, default=Lane.PAID)
+    # When a relaxed clip last gave its GPU to a waiting paid clip (and went back to the queue, uncharged).
+    yielded_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 (unique only when given)
     # SHA-256 of the parameters sent with the key: the same key with other parameters is refused (422).
     idempotency_fingerprint = models.CharField(max_length=64, blank=True)

@@ -107,6 +107,24 @@ def staff_access_to(*, generation: Generation, limit: int = 200) -> list[StaffAc
     return list(generation.staff_accesses.select_related("viewer")[:limit])
 
 
+def _queued_unblocked() -> QuerySet[Generation]:
+    """Queued generations nothing holds back but, perhaps, their artist's running cap: an active cohort, an
+    active membership, an account not suspended."""
+    active_member = Membership.objects.active().filter(user=OuterRef("artist"), cohort=OuterRef("cohort"))
+    return Generation.objects.filter(
+        status=Status.QUEUED, cohort__status=Cohort.Status.ACTIVE, artist__suspended_at__isnull=True
+    ).filter(Exists(active_member))
+
+
+def artists_with_paid_waiting(*, artist_ids: set[int]) -> set[int]:
+    """Which of these artists have a paid clip queued that only their running cap holds back (their own
+    relaxed clip on a GPU, say): that relaxed clip gives way (generations/lanes.py)."""
+    if not artist_ids:
+        return set()
+    waiting = _queued_unblocked().filter(lane=Generation.Lane.PAID, artist_id__in=artist_ids)
+    return set(waiting.values_list("artist_id", flat=True).distinct())
+
+
 def fair_share_queue() -> QuerySet[Generation]:
     """Queued generations that may run now, best claim first."""
     since = timezone.now() - timedelta(hours=24)
@@ -127,12 +145,8 @@ def fair_share_queue() -> QuerySet[Generation]:
     override_cap = QuotaOverride.objects.filter(user=OuterRef("artist"), cohort=OuterRef("cohort")).values(
         "max_running_per_artist"
     )[:1]
-    active_member = Membership.objects.active().filter(user=OuterRef("artist"), cohort=OuterRef("cohort"))
     return (
-        Generation.objects.filter(
-            status=Status.QUEUED, cohort__status=Cohort.Status.ACTIVE, artist__suspended_at__isnull=True
-        )
-        .filter(Exists(active_member))
+        _queued_unblocked()
         .annotate(
             used=Coalesce(Subquery(used_24h, output_field=FloatField()), Value(0.0)),
             running_now=Coalesce(Subquery(running, output_field=IntegerField()), Value(0)),

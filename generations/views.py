@@ -29,14 +29,18 @@ LAST_SUBMISSION_SESSION_KEY = "studio_last_submission"
 KEPT_FIELDS = ("cohort", "prompt", "negative_prompt", "preset", "size", "fps", "duration_s", "seed", "style", "lane")
 
 
-def _quote(settings: dict) -> tuple[str, int | None]:
-    """The price as the page says it, and the cost in credits (None when the settings cannot be priced)."""
+def _quote(settings: SettingsForm) -> tuple[str, int | None]:
+    """The price as the page says it, in the lane chosen, and the cost in credits (None when the settings
+    cannot be priced)."""
+    lane, cohort = settings.lane_and_cohort()
     try:
-        render_plan, cost = services.quote(**settings)
+        render_plan, cost = services.quote(**settings.settings(), lane=lane, cohort=cohort)
     except ApplicationError as exc:
         return exc.message, None
+    price = f"{cost} credits" + (" (relaxed: free)" if lane == "relaxed" and not cost else "")
+    price += " in the relaxed lane" if lane == "relaxed" and cost else ""
     text = (
-        f"{cost} credits for {render_plan.width}x{render_plan.height}, {render_plan.num_frames} frames "
+        f"{price} for {render_plan.width}x{render_plan.height}, {render_plan.num_frames} frames "
         f"at {render_plan.fps} fps ({render_plan.duration_s:.2f} s)"
     )
     return text, cost
@@ -53,7 +57,7 @@ def _studio_context(request, form, settings: SettingsForm):
     )
     accounts = selectors.credit_balances(user=request.user)
     notices = access_notices_for(user=request.user, return_to=reverse("studio"))
-    quote, cost = _quote(settings.settings())
+    quote, cost = _quote(settings)
     notices += selectors.low_credit_notices(accounts=accounts, cost=cost)
     kept = form["keep_image"].value()
     kept_image = StartImage.objects.filter(artist=request.user, public_id=kept).first() if _is_uuid(kept) else None
@@ -91,7 +95,7 @@ def _settings_of(request) -> dict:
                 "preset": clip.preset, "size": f"{min(clip.width, clip.height)}|{aspect}", "fps": str(clip.fps),
                 "duration_s": f"{clip.duration_s:g}", "seed": clip.seed, "style": clip.style,
                 "keep_image": str(clip.start_image.public_id) if clip.start_image_id else "",
-                "image_fit": clip.image_fit or "crop",
+                "image_fit": clip.image_fit or "crop", "lane": clip.lane,
             }  # fmt: skip
     return request.session.get(LAST_SUBMISSION_SESSION_KEY) or {}
 
@@ -177,7 +181,7 @@ def credits_page(request):
 def studio_quote(request):
     """The settings and their price, redrawn as they change (htmx): choices follow the preset and frame rate."""
     settings = SettingsForm.adjusted(request.POST, user=request.user)
-    return render(request, "generations/_settings.html", {"form": settings, "quote": _quote(settings.settings())[0]})
+    return render(request, "generations/_settings.html", {"form": settings, "quote": _quote(settings)[0]})
 
 
 @login_required

@@ -49,7 +49,7 @@ def generation_cancel(*, actor: User, generation: Generation) -> Generation:
 
 def _resubmit(generation: Generation, *, seed: int | None = None, **extra) -> Generation:
     """The same parameters as ``generation`` (its seed unless ``seed`` names one, or is None with
-    ``new_seed``), submitted anew (priced and reserved again)."""
+    ``new_seed``), in the same lane, submitted anew (priced and reserved again)."""
     resubmitted, _ = generation_submit(
         artist=generation.artist,
         cohort=generation.cohort,
@@ -64,6 +64,7 @@ def _resubmit(generation: Generation, *, seed: int | None = None, **extra) -> Ge
         start_image=generation.start_image.public_id if generation.start_image_id else None,
         image_fit=generation.image_fit or "crop",
         style=generation.style,
+        lane=generation.lane,  # a relaxed clip's retry or re-run is relaxed too, at the lane's price
         **extra,
     )
     return resubmitted

@@ -84,12 +84,24 @@ def _submission_gate(
 
 
 def quote(
-    *, preset: str, duration_s: float, resolution: int, aspect_ratio: str, fps: int | None = None
+    *, preset: str, duration_s: float, resolution: int, aspect_ratio: str, fps: int | None = None,
+    lane: str = Generation.Lane.PAID, cohort: Cohort | None = None,
 ) -> tuple[pricing.RenderPlan, int]:
+    """The render these settings make and what it costs in ``lane``: a relaxed clip costs ``cohort``'s share
+    of the price (generations/lanes.py), which is what the quote must say before the artist submits."""
     render = pricing.plan(
         preset_name=preset, duration_s=duration_s, resolution=resolution, aspect_ratio=aspect_ratio, fps=fps
     )
-    return render, pricing.price(render)
+    cost = pricing.price(render)
+    if lane == Generation.Lane.RELAXED:
+        if cohort is None:
+            raise ApplicationError(
+                "invalid", "Name the cohort whose relaxed lane prices the clip.", fields={"cohort": "required"}
+            )
+        cost = lanes.relaxed_cost(policy=lanes.relaxed_policy(cohort=cohort), cost=cost)
+    elif lane != Generation.Lane.PAID:
+        raise ApplicationError("invalid", "lane is paid or relaxed.", fields={"lane": "paid or relaxed"})
+    return render, cost
 
 
 def generation_submit(
@@ -155,14 +167,13 @@ def generation_submit(
         check_prompt(prompt=negative_prompt, cohort=cohort, field="negative_prompt") if negative_prompt.strip() else ""
     )
     render, cost = quote(
-        preset=preset, duration_s=duration_s, resolution=resolution, aspect_ratio=aspect_ratio, fps=fps
-    )
+        preset=preset, duration_s=duration_s, resolution=resolution, aspect_ratio=aspect_ratio, fps=fps,
+        lane=lane, cohort=cohort,
+    )  # fmt: skip
     start = _start_image(artist=artist, public_id=start_image, render=render, image_fit=image_fit)
     if style:
         _check_style(style=style, render=render, cohort=cohort)
     relaxed = lanes.relaxed_policy(cohort=cohort) if lane == Generation.Lane.RELAXED else None
-    if relaxed is not None:
-        cost = lanes.relaxed_cost(policy=relaxed, cost=cost)
     account_pk = gate.account_pk or credit_account_open(user=artist, cohort=cohort).pk  # the first submission opens it
     try:
         with transaction.atomic():

@@ -130,3 +130,57 @@ def test_a_cohort_may_charge_a_share_of_the_price_for_relaxed_clips(artist, lane
     paid, relaxed = submit(artist, lane_open), submit(artist, lane_open, "relaxed")
     assert relaxed.cost == -(-paid.cost // 2) > 0  # half, rounded up
     assert LedgerEntry.objects.get(generation=relaxed, kind="reserve").amount == relaxed.cost
+
+
+def test_the_quote_says_what_the_lane_costs(artist, lane_open):
+    """Found from outside: with Relaxed chosen, the quote still showed the paid price; the clip cost 0."""
+    api = api_client_for(artist)
+    paid = api.post("/api/v1/generations/quote/", {**SMALL, "lane": "paid"}, format="json").json()
+    free = api.post("/api/v1/generations/quote/", {**SMALL, "lane": "relaxed"}, format="json").json()
+    assert paid["cost"] > 0 and (free["cost"], free["lane"]) == (0, "relaxed")
+    QuotaPolicy.objects.filter(cohort=lane_open).update(relaxed_cost_percent=50)
+    half = api.post("/api/v1/generations/quote/", {**SMALL, "lane": "relaxed"}, format="json").json()
+    assert half["cost"] == submit(artist, lane_open, "relaxed").cost == -(-paid["cost"] // 2)
+
+    page = Client()
+    sign_in(page, artist)
+    settings = {"preset": "tiny", "size": "64|1:1", "fps": "8", "duration_s": "1.125", "cohort": lane_open.pk}
+    relaxed_quote = page.post("/studio/quote/", {**settings, "lane": "relaxed"}).content.decode()
+    assert f"{half['cost']} credits in the relaxed lane" in relaxed_quote
+    QuotaPolicy.objects.filter(cohort=lane_open).update(relaxed_cost_percent=0)
+    assert "0 credits (relaxed: free)" in page.post("/studio/quote/", {**settings, "lane": "relaxed"}).content.decode()
+    assert f"{paid['cost']} credits for" in page.post("/studio/quote/", {**settings, "lane": "paid"}).content.decode()
+
+
+def test_the_lane_has_no_price_for_a_cohort_without_it(artist, cohort):
+    answer = api_client_for(artist).post("/api/v1/generations/quote/", {**SMALL, "lane": "relaxed"}, format="json")
+    assert answer.status_code == 400
+    assert "lane" in answer.json()["error"]["fields"]
+
+
+def test_retry_and_re_run_of_a_relaxed_clip_stay_relaxed(artist, lane_open):
+    """Found from outside: they submitted a full-price paid clip without saying so."""
+    relaxed = submit(artist, lane_open, "relaxed")
+    services.generation_cancel(actor=artist, generation=relaxed)
+    retried = services.generation_retry(actor=artist, generation=relaxed)
+    rerun = services.generation_rerun(actor=artist, generation=relaxed, seed="new")
+    assert (retried.lane, retried.cost, rerun.lane, rerun.cost) == ("relaxed", 0, "relaxed", 0)
+    assert not LedgerEntry.objects.filter(generation__in=[retried, rerun]).exists()
+
+
+def test_an_artists_own_paid_clip_makes_their_relaxed_clip_yield(transactional_db, artist, lane_open):
+    """Found from outside: with a running cap of 1, the artist's own paid clip waited behind their own
+    relaxed clip (only another artist's paid clip made it yield)."""
+    relaxed = submit(artist, lane_open, "relaxed", duration_s=4.125, resolution=256)
+    Generation.objects.filter(pk=relaxed.pk).update(steps=50)  # long enough to be caught in the middle
+    worker = rendering_in_background(relaxed, progress=3)
+    assert relaxed.status == "running"
+    paid = submit(artist, lane_open)  # the artist's own, held back only by their running cap
+    worker.join(timeout=60)
+    relaxed.refresh_from_db()
+    assert relaxed.status == "queued" and relaxed.yielded_at is not None and relaxed.attempts == 0
+    assert [g.pk for g in dispatch.claim_batch(owner="gpu-2").generations] == [paid.pk]
+    page = Client()
+    sign_in(page, artist)
+    card = page.get(f"/studio/g/{relaxed.public_id}/row/").content.decode()
+    assert "a paid clip needed the GPU, and relaxed clips give way" in card
