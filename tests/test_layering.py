@@ -33,6 +33,7 @@ LAYERS = {
     "models": 0, "storage": 0, "signals": 0, "tokens": 0,
     "selectors": 1, "ledger": 1, "pricing": 1, "prompts": 1, "media": 1, "permissions": 1,
     "credentials": 1, "markup": 1, "uploads": 1, "numbers": 1, "money": 1, "exports": 1, "archive": 1, "lanes": 1,
+    "validators": 1, "addresses": 1,
     "services": 2, "dispatch": 2, "leaks": 2, "webhooks": 2, "staff_access": 2, "serializers": 2,
 }  # fmt: skip
 EDGE = 3

@@ -76,7 +76,12 @@ def audit_pseudonymise(*, user: User, replacements: dict[str, str]) -> int:
     log allows, for an erasure. An event about the person names its target by type and number only (a
     request's title or a report's words would still say who it was); a cohort keeps its name.
     Returns how many events were rewritten."""
-    about = Q(actor=user) | Q(subject_user=user) | Q(target_type="user", target_id=str(user.pk))
+    # About them: theirs to see, or staff's record of a step on their rows (a held or undone review names
+    # its artist in its data).
+    personal_events = (
+        Q(actor=user) | Q(subject_user=user) | Q(target_type="user", target_id=str(user.pk)) | Q(data__artist=user.pk)
+    )
+    about = personal_events
     for personal in replacements:
         about |= Q(target_repr__icontains=personal) | Q(data__icontains=personal)
     with connection.cursor() as cursor:
@@ -85,7 +90,6 @@ def audit_pseudonymise(*, user: User, replacements: dict[str, str]) -> int:
         elif connection.vendor == "sqlite":
             cursor.execute("DROP TRIGGER IF EXISTS accounts_auditevent_no_update")
     rewritten = 0
-    personal_events = Q(actor=user) | Q(subject_user=user) | Q(target_type="user", target_id=str(user.pk))
     kept = set(
         AuditEvent.objects.filter(about).exclude(personal_events).values_list("pk", flat=True)
     )  # events that only mention them: their other words stay

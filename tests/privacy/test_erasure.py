@@ -209,17 +209,31 @@ def test_an_erased_member_is_kept_for_the_books_only(seeded, django_capture_on_c
     from accounts import services as accounts
     from core.errors import ApplicationError
     from feedback import services as feedback
+    from reviews import services as reviews
+    from reviews.services import UNDO_WINDOW
     from tests.support.board import bug
+    from tests.support.people import rendered
 
     artist = seeded.artist
     still_open = bug(seeded, title="Seeds repeat across batches")
     membership = artist.memberships.get(cohort=seeded.cohort)
+    # A decision held in the undo window, undone, then decided again and released: staff's records of it
+    # (review.held, review.undone) carry the request's title too.
+    kingfisher = reviews.publication_request_create(
+        artist=artist, generation=rendered(artist, seeded.cohort), title="Kingfisher"
+    )
+    reviews.review_claim(reviewer=seeded.reviewer, request=kingfisher)
+    undone = reviews.review_decide(reviewer=seeded.reviewer, request=kingfisher, outcome="approve", hold=UNDO_WINDOW)
+    reviews.review_decision_undo(reviewer=seeded.reviewer, decision=undone)
+    reviews.review_decide(reviewer=seeded.reviewer, request=kingfisher, outcome="approve", hold=UNDO_WINDOW)
+    reviews.review_decisions_release(now=timezone.now() + UNDO_WINDOW * 2)
+    assert AuditEvent.objects.filter(action="review.held", target_repr__icontains="Kingfisher").exists()
     with django_capture_on_commit_callbacks(execute=True):
         services.erasure_now(user=artist, actor=seeded.admin)
     artist.refresh_from_db()
     assert artist.is_erased
 
-    titles = Q(target_repr__icontains="Heron") | Q(target_repr__icontains="Fox")
+    titles = Q(target_repr__icontains="Heron") | Q(target_repr__icontains="Fox") | Q(target_repr__icontains="Kingf")
     assert AuditEvent.objects.filter(action__startswith="publication.").exists()
     assert not AuditEvent.objects.filter(titles).exists()  # request titles named the person's rows
     assert not AuditEvent.objects.filter(target_repr__icontains="Seeds repeat").exists()
