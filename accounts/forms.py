@@ -103,6 +103,14 @@ class ConsentsForm(forms.Form):
     contact = forms.BooleanField(required=False, label=ConsentRecord.Kind.CONTACT.label)
 
 
+class TermsAcceptForm(forms.Form):
+    terms_id = forms.IntegerField(min_value=1)
+
+
+class TermsPublishForm(forms.Form):
+    body = forms.CharField(strip=True)
+
+
 class GenerationPauseForm(forms.Form):
     """The global kill switch: the reason as long as the column holds (the service checks it again)."""
 

@@ -18,6 +18,7 @@ from accounts.forms import (
     GenerationPauseForm,
     InvitationsForm,
     MembershipActionForm,
+    TermsPublishForm,
 )
 from accounts.models import Cohort, Invitation, Membership
 from accounts.permissions import staff_page
@@ -105,7 +106,8 @@ def staff_cohort_revoke_tokens(request, cohort_id: int):
 @refusals_as_messages(back=_back_to_cohort)
 def staff_cohort_publish_terms(request, cohort_id: int):
     cohort = get_object_or_404(Cohort, pk=cohort_id)
-    body = request.POST.get("body", "")
+    form = TermsPublishForm(request.POST)
+    body = form.cleaned_data["body"] if form.is_valid() else ""  # the service says what is missing
     terms = services.terms_publish(actor=request.user, cohort=cohort, body=body, ip=client_ip(request))
     messages.success(request, f"Terms version {terms.version} published; artists accept it before generating.")
     return redirect("staff_cohort", cohort_id=cohort.pk)

@@ -20,6 +20,7 @@ from accounts import selectors, services
 from accounts.adapters import INVITATION_SESSION_KEY
 from accounts.forms import (
     ConsentsForm,
+    TermsAcceptForm,
     TokenCreateForm,
 )
 from accounts.models import ApiToken, Membership, TermsVersion, User
@@ -112,8 +113,9 @@ def terms(request):
     pending = selectors.terms_pending_for(user=request.user)
     next_url = safe_next(request)
     if request.method == "POST":
-        terms_id = request.POST.get("terms_id", "")
-        version = TermsVersion.objects.filter(pk=int(terms_id)).first() if terms_id.isdigit() else None
+        form = TermsAcceptForm(request.POST)
+        terms_id = form.cleaned_data["terms_id"] if form.is_valid() else None
+        version = TermsVersion.objects.filter(pk=terms_id).first() if terms_id else None
         if version is None or version not in pending:
             messages.error(request, "Those terms are not waiting for your acceptance.")
         else:

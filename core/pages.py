@@ -11,15 +11,17 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.errors import ApplicationError
 
 
-def refusals_as_messages(back: str | Callable[..., str]):
+def refusals_as_messages(back: str | Callable[..., str], *, not_found: bool = False):
     """Decorator for an action view: an ApplicationError becomes an error message and a redirect to
-    ``back`` (a URL name, or a function of the view's arguments that returns a URL)."""
+    ``back`` (a URL name, or a function of the view's arguments that returns a URL). With ``not_found``,
+    a refusal whose status is 404 is the 404 page instead (a link that names nothing of yours)."""
 
     def decorator(view):
         @wraps(view)
@@ -27,6 +29,8 @@ def refusals_as_messages(back: str | Callable[..., str]):
             try:
                 return view(request, *args, **kwargs)
             except ApplicationError as exc:
+                if not_found and exc.status == 404:
+                    raise Http404(exc.message) from None
                 messages.error(request, exc.message)
                 return redirect(back(request, *args, **kwargs) if callable(back) else back)
 
@@ -46,6 +50,17 @@ def refusals_on(form):
             if field in form.fields:
                 form.add_error(field, message)
         form.add_error(None, exc.message)
+
+
+@contextlib.contextmanager
+def refusals_named(field: str):
+    """``with refusals_named("start_image_file"): ...``: a refusal inside is about the page's ``field`` (the
+    service names its own argument); it goes on to the form with that name."""
+    try:
+        yield
+    except ApplicationError as exc:
+        exc.fields = {field: exc.message}
+        raise
 
 
 def safe_next(request, default: str = "") -> str:

@@ -95,6 +95,10 @@ class MarkPaidForm(forms.Form):
     paid_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
 
+class PromotionAnswerForm(forms.Form):
+    answer = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
+
+
 class PromotionForm(forms.Form):
     publication = forms.UUIDField(label="Publication id (from its gallery address)")
     use = forms.CharField(max_length=500)

@@ -26,6 +26,7 @@ from feedback.forms import (
     DisputeAnswerForm,
     DisputeForm,
     MarkPaidForm,
+    PromotionAnswerForm,
     PromotionForm,
     RateCardForm,
     ReportForm,
@@ -367,7 +368,11 @@ def statement_csv(request, period: str):
 @refusals_as_messages(back="earnings")
 def promotion_answer(request, promotion_id: int):
     promotion = get_object_or_404(PromotionRequest, pk=promotion_id, artist=request.user)
-    accept = request.POST.get("answer") == "accept"
+    form = PromotionAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Accept or decline the request.")
+        return redirect("earnings")
+    accept = form.cleaned_data["answer"] == "accept"
     services.promotion_request_answer(artist=request.user, promotion=promotion, accept=accept)
     messages.success(request, "Accepted: the fee is in your earnings." if accept else "Declined.")
     return redirect("earnings")
@@ -397,15 +402,13 @@ def rate_cards_admin(request):
 def payouts_admin(request):
     close_form = ClosePeriodForm(request.POST or None)
     if request.method == "POST" and close_form.is_valid():
-        try:
+        with refusals_on(close_form):
             closed = services.statements_close(actor=request.user, period=close_form.cleaned_data["period"])
             messages.success(request, f"Closed {len(closed)} statements.")
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        return redirect("payouts_admin")
+            return redirect("payouts_admin")
     statements = selectors.payout_statements()
     context = {"close_form": close_form, "statements": statements, "paid_form": MarkPaidForm()}
-    return render(request, "feedback/payouts_admin.html", context)
+    return render(request, "feedback/payouts_admin.html", context, status=400 if close_form.errors else 200)
 
 
 @staff_page()

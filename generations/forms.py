@@ -10,7 +10,8 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import User
-from generations import selectors
+from core.errors import ApplicationError
+from generations import selectors, services
 from generations.models import Generation, QuotaPolicy
 from generations.pricing import cohort_styles, presets, resolutions_for
 
@@ -119,6 +120,22 @@ class SettingsForm(forms.Form):
         relaxed = self.user is not None and lane == Generation.Lane.RELAXED
         return lane, (self._cohort(self.user) if relaxed else None)
 
+    def quote(self) -> tuple[str, int | None]:
+        """The price as the page says it, in the lane chosen, and the cost in credits (None when these
+        settings cannot be priced: the text then says why)."""
+        lane, cohort = self.lane_and_cohort()
+        try:
+            render_plan, cost = services.quote(**self.settings(), lane=lane, cohort=cohort)
+        except ApplicationError as exc:
+            return exc.message, None
+        price = f"{cost} credits" + (" (relaxed: free)" if lane == "relaxed" and not cost else "")
+        price += " in the relaxed lane" if lane == "relaxed" and cost else ""
+        text = (
+            f"{price} for {render_plan.width}x{render_plan.height}, {render_plan.num_frames} frames "
+            f"at {render_plan.fps} fps ({render_plan.duration_s:.2f} s)"
+        )
+        return text, cost
+
     def settings(self) -> dict:
         """The service's keyword arguments for this (adjusted) form's initial choices."""
         resolution, _, aspect = self.initial["size"].partition("|")
@@ -154,7 +171,14 @@ class SubmitForm(SettingsForm):
         initial="paid", required=False, widget=forms.RadioSelect, label="When",
     )  # fmt: skip
 
+    # One per page load (the studio writes it): the same form sent twice is one clip.
+    # Its length is the service's to check: the refusal is then shown above the form (a hidden field's is not).
+    idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
+
     field_order = ["cohort", "prompt", "negative_prompt", "preset", "size", "fps", "duration_s", "seed"]
+
+    def clean_idempotency_key(self):
+        return self.cleaned_data.get("idempotency_key") or None
 
     def clean_image_fit(self):
         return self.cleaned_data.get("image_fit") or "crop"
@@ -170,6 +194,22 @@ class SubmitForm(SettingsForm):
 
     def clean_lane(self):
         return self.cleaned_data.get("lane") or "paid"
+
+
+class QuotaPageForm(forms.Form):
+    """Which of the quota page's forms was sent (each posts its name), and the override a removal names."""
+
+    form = forms.ChoiceField(choices=[(name, name) for name in ("policy", "override", "grant", "remove_override")])
+    override_id = forms.CharField(required=False, max_length=40)
+
+    def override_pk(self) -> int:
+        """The override a removal names, or 0 (which names none: the page answers 404)."""
+        value = self.cleaned_data.get("override_id") or ""
+        return int(value) if value.isdigit() else 0
+
+
+class RerunForm(forms.Form):
+    seed = forms.ChoiceField(choices=[("same", "The same seed"), ("new", "A new seed")])
 
 
 class QuotaPolicyForm(forms.ModelForm):

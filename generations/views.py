@@ -17,34 +17,23 @@ from accounts.permissions import staff_page
 from accounts.selectors import access_notices_for
 from core import charts as charts_lib
 from core.client_ip import client_ip
-from core.errors import ApplicationError
-from core.pages import refusals_as_messages, refusals_on, safe_next
+from core.pages import refusals_as_messages, refusals_named, refusals_on, safe_next
 from generations import dispatch, media, numbers, pricing, selectors, services
-from generations.forms import CreditGrantForm, QuotaOverrideForm, QuotaPolicyForm, SettingsForm, SubmitForm
+from generations.forms import (
+    CreditGrantForm,
+    QuotaOverrideForm,
+    QuotaPageForm,
+    QuotaPolicyForm,
+    RerunForm,
+    SettingsForm,
+    SubmitForm,
+)
 from generations.models import Generation, QuotaOverride, QuotaPolicy, StartImage
 from generations.permissions import access_generation
 
 # The studio keeps what the artist last submitted, so the next clip starts from it.
 LAST_SUBMISSION_SESSION_KEY = "studio_last_submission"
 KEPT_FIELDS = ("cohort", "prompt", "negative_prompt", "preset", "size", "fps", "duration_s", "seed", "style", "lane")
-
-
-def _quote(settings: SettingsForm) -> tuple[str, int | None]:
-    """The price as the page says it, in the lane chosen, and the cost in credits (None when the settings
-    cannot be priced)."""
-    lane, cohort = settings.lane_and_cohort()
-    try:
-        render_plan, cost = services.quote(**settings.settings(), lane=lane, cohort=cohort)
-    except ApplicationError as exc:
-        return exc.message, None
-    price = f"{cost} credits" + (" (relaxed: free)" if lane == "relaxed" and not cost else "")
-    price += " in the relaxed lane" if lane == "relaxed" and cost else ""
-    text = (
-        f"{price} for {render_plan.width}x{render_plan.height}, {render_plan.num_frames} frames "
-        f"at {render_plan.fps} fps ({render_plan.duration_s:.2f} s)"
-    )
-    return text, cost
-
 
 STATUS_FILTERS = [("", "All"), *((value, label) for value, label in Generation.Status.choices)]
 
@@ -57,7 +46,7 @@ def _studio_context(request, form, settings: SettingsForm):
     )
     accounts = selectors.credit_balances(user=request.user)
     notices = access_notices_for(user=request.user, return_to=reverse("studio"))
-    quote, cost = _quote(settings)
+    quote, cost = settings.quote()
     notices += selectors.low_credit_notices(accounts=accounts, cost=cost)
     kept = form["keep_image"].value()
     kept_image = StartImage.objects.filter(artist=request.user, public_id=kept).first() if _is_uuid(kept) else None
@@ -111,12 +100,8 @@ def studio(request):
             with refusals_on(form):
                 values = dict(form.cleaned_data)
                 values["start_image"] = _start_image_of(request, form, values)
-                services.generation_submit(
-                    artist=request.user,
-                    idempotency_key=request.POST.get("idempotency_key") or None,
-                    **values,
-                )
-                request.session[LAST_SUBMISSION_SESSION_KEY] = {name: request.POST.get(name) for name in KEPT_FIELDS}
+                services.generation_submit(artist=request.user, **values)
+                request.session[LAST_SUBMISSION_SESSION_KEY] = {name: form.data.get(name) for name in KEPT_FIELDS}
                 messages.success(
                     request,
                     "Submitted: your clip is below. Its credits are reserved now and charged only if it renders.",
@@ -144,11 +129,8 @@ def _start_image_of(request, form: SubmitForm, values: dict):
         values["image_fit"] = "crop"
         return None
     if upload is not None:
-        try:
+        with refusals_named("start_image_file"):
             image = services.start_image_upload(artist=request.user, data=upload.read())
-        except ApplicationError as exc:
-            exc.fields = {"start_image_file": exc.message}
-            raise
         form.data = form.data.copy()
         form.data["keep_image"] = str(image.public_id)
         return image.public_id
@@ -181,7 +163,7 @@ def credits_page(request):
 def studio_quote(request):
     """The settings and their price, redrawn as they change (htmx): choices follow the preset and frame rate."""
     settings = SettingsForm.adjusted(request.POST, user=request.user)
-    return render(request, "generations/_settings.html", {"form": settings, "quote": _quote(settings)[0]})
+    return render(request, "generations/_settings.html", {"form": settings, "quote": settings.quote()[0]})
 
 
 @login_required
@@ -223,7 +205,8 @@ def generation_cancel(request, public_id):
 @require_POST
 @refusals_as_messages(back="studio")
 def generation_rerun(request, public_id):
-    seed = request.POST.get("seed", "")
+    form = RerunForm(request.POST)
+    seed = form.cleaned_data["seed"] if form.is_valid() else ""  # the service names what to choose
     rerun = services.generation_rerun(actor=request.user, generation=access_generation(request, public_id), seed=seed)
     messages.success(
         request,
@@ -328,7 +311,8 @@ def staff_cohort_quota(request, cohort_id: int):
     """A cohort's quota policy, per-artist overrides and credit grants: each form posts here with its name."""
     cohort = get_object_or_404(Cohort, pk=cohort_id)
     policy = QuotaPolicy.objects.filter(cohort=cohort).first() or QuotaPolicy(cohort=cohort)
-    sent = request.POST.get("form") if request.method == "POST" else None
+    which = QuotaPageForm(request.POST if request.method == "POST" else None)
+    sent = which.cleaned_data["form"] if which.is_valid() else None
     forms_ = {
         "policy": QuotaPolicyForm(request.POST if sent == "policy" else None, instance=policy, prefix="policy"),
         "override": QuotaOverrideForm(request.POST if sent == "override" else None, cohort=cohort, prefix="override"),
@@ -342,19 +326,20 @@ def staff_cohort_quota(request, cohort_id: int):
             _apply_quota_form(request, cohort, sent, form.cleaned_data)
             return redirect("staff_cohort_quota", cohort_id=cohort.pk)
     if sent == "remove_override":
-        override_id = request.POST.get("override_id", "")
-        override = get_object_or_404(QuotaOverride, pk=int(override_id) if override_id.isdigit() else 0, cohort=cohort)
-        try:
-            services.quota_override_remove(actor=request.user, override=override, ip=client_ip(request))
-            messages.success(request, f"{override.user.email} follows the cohort's policy again.")
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        return redirect("staff_cohort_quota", cohort_id=cohort.pk)
+        override = get_object_or_404(QuotaOverride, pk=which.override_pk(), cohort=cohort)
+        return _remove_override(request, cohort.pk, override)
     context = {
         "cohort": cohort, **forms_,
         "overrides": QuotaOverride.objects.filter(cohort=cohort).select_related("user").order_by("user__email"),
     }  # fmt: skip
     return render(request, "generations/staff_quota.html", context, status=400 if form and form.errors else 200)
+
+
+@refusals_as_messages(back=lambda request, cohort_id, override: reverse("staff_cohort_quota", args=[cohort_id]))
+def _remove_override(request, cohort_id: int, override: QuotaOverride):
+    services.quota_override_remove(actor=request.user, override=override, ip=client_ip(request))
+    messages.success(request, f"{override.user.email} follows the cohort's policy again.")
+    return redirect("staff_cohort_quota", cohort_id=cohort_id)
 
 
 def _apply_quota_form(request, cohort, sent: str, data: dict) -> None:

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.permissions import has_totp, staff_page, staff_powers
 from core.client_ip import client_ip
-from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on
 from generations.media import sends_first_byte, serve_file
 from privacy import selectors, services
@@ -56,20 +55,15 @@ def export_create(request):
 
 @login_required
 @require_GET
+@refusals_as_messages(back="privacy_data", not_found=True)
 def export_download(request, public_id):
     export = selectors.export_of(user=request.user, public_id=public_id)
     if export is None:
         raise Http404("No such export.")
-    try:
-        services.export_for_download(
-            user=request.user, export=export, signature=request.GET.get("signature", ""),
-            staff_powers=staff_powers(request, admin_only=True),
-        )  # fmt: skip
-    except ApplicationError as refusal:
-        if refusal.status == 404:
-            raise Http404(refusal.message) from None
-        messages.error(request, refusal.message)
-        return redirect("privacy_data")
+    services.export_for_download(
+        user=request.user, export=export, signature=request.GET.get("signature", ""),
+        staff_powers=staff_powers(request, admin_only=True),
+    )  # fmt: skip
     response = serve_file(
         request, export.file, "application/zip", filename=f"vernissage-export-{export.created_at:%Y-%m-%d}.zip",
         sha256=export.sha256,
@@ -109,11 +103,8 @@ def staff_exports(request):
     form = StaffExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         artist = form.cleaned_data["email"]
-        try:
+        with refusals_on(form):
             services.export_request(user=artist, requested_by=request.user, ip=client_ip(request))
-        except ApplicationError as refusal:
-            form.add_error(None, refusal.message)
-        else:
             messages.success(request, f"Building {artist.email}'s export; they are emailed when it is ready.")
             return redirect("staff_exports")
     exports = list(DataExport.objects.select_related("user", "requested_by")[:100])

@@ -303,36 +303,33 @@ def review_decide(request, request_id: int):
 
 @staff_page(admin_only=False)
 @require_POST
+@refusals_as_messages(back="review_queue")
 def review_undo(request, decision_id: int):
     decision = selectors.undoable_decision(reviewer=request.user, decision_id=decision_id)
     if decision is None:
         messages.error(request, "The time to undo has passed: the decision stands (the artist may appeal it).")
         return redirect("review_queue")
-    try:
-        undone = services.review_decision_undo(reviewer=request.user, decision=decision)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("review_queue")
+    undone = services.review_decision_undo(reviewer=request.user, decision=decision)
     messages.success(request, "Undone: nothing was published or sent, and the request is yours again.")
     return redirect("review_item", request_id=undone.pk)
 
 
+def _publication_page(request, public_id) -> str:
+    return reverse("publication_page", kwargs={"public_id": public_id})
+
+
 @staff_page(admin_only=False)
 @require_POST
+@refusals_as_messages(back=_publication_page)
 def publication_take_down(request, public_id):
     publication = get_object_or_404(Publication, public_id=public_id)
     form = TakeDownForm(request.POST)
-    back = reverse("publication_page", kwargs={"public_id": public_id})
     if not form.is_valid():
         messages.error(
             request, "To take a clip down, choose a reason from the published list and say what in the clip led to it."
         )
-        return redirect(back)
-    try:
-        services.publication_take_down(actor=request.user, publication=publication, **form.cleaned_data)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect(back)
+        return redirect(_publication_page(request, public_id))
+    services.publication_take_down(actor=request.user, publication=publication, **form.cleaned_data)
     messages.success(request, "Taken down. The artist gets the statement of reasons and may appeal.")
     return redirect("gallery")
 

@@ -184,6 +184,53 @@ def test_the_rules_catch_what_they_forbid():
     assert function_level_imports("generations.apps", allowed) == []
 
 
+# Page handlers: what a view may not do itself (core.pages and the forms do it, once).
+VIEW_MODULES = {"views", "staff_views"}
+
+
+def view_departures(module: str, source: str) -> list[str]:
+    """A page handler that catches a service's refusal by hand (core.pages shows every refusal one way) or
+    reads a posted value without a form (a form says what is wrong, and keeps what was sent)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ExceptHandler) and node.type is not None:
+            caught = [node.type] if not isinstance(node.type, ast.Tuple) else node.type.elts
+            if any(isinstance(name, ast.Name) and name.id == "ApplicationError" for name in caught):
+                found.append((node.lineno, "catches ApplicationError: use core.pages (refusals_on, ...)"))
+        posted = node.value if isinstance(node, ast.Attribute | ast.Subscript) else None
+        if (
+            isinstance(posted, ast.Attribute) and posted.attr == "POST"
+            and (isinstance(node, ast.Subscript) or node.attr == "get")
+        ):  # fmt: skip
+            found.append((node.lineno, "reads request.POST without a form"))
+    return [f"{module}:{line} {what}" for line, what in sorted(found)]
+
+
+def test_views_show_refusals_one_way_and_read_posts_through_forms():
+    broken = [
+        line
+        for name, path in MODULES.items()
+        if name.split(".")[-1] in VIEW_MODULES
+        for line in view_departures(name, path.read_text())
+    ]
+    assert broken == []
+
+
+def test_the_view_rules_catch_what_they_forbid():
+    planted = (
+        "def view(request):\n"
+        "    seed = request.POST.get('seed')\n"
+        "    key = request.POST['key']\n"
+        "    try:\n        run()\n    except (ValueError, ApplicationError):\n        pass\n"
+        "    form = Form(request.POST)\n"
+    )
+    assert view_departures("generations.views", planted) == [
+        "generations.views:2 reads request.POST without a form",
+        "generations.views:3 reads request.POST without a form",
+        "generations.views:6 catches ApplicationError: use core.pages (refusals_on, ...)",
+    ]
+
+
 def test_no_import_circles():
     """Tarjan's strongly connected components: any component of more than one module is a circle."""
     index, low, stack, on_stack, circles, counter = {}, {}, [], set(), [], [0]
