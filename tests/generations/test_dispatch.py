@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.services import generation_pause_set
 from generations import dispatch, services, tasks
+from generations import worker as runtime
 from generations.models import CreditAccount, Generation, LedgerEntry, QuotaOverride
 from tests.support.clips import SMALL
 from tests.support.dispatch import rendering_in_background
@@ -66,7 +67,7 @@ def test_compatible_jobs_are_claimed_as_one_batch_within_each_artists_cap(artist
     claim = dispatch.claim_batch(owner="w", max_batch=4)
     assert sorted(g.artist_id for g in claim.generations) == sorted([artist.pk, other.pk])
     assert all(g.num_frames == 9 for g in claim.generations)
-    tasks.render_claim(claim)
+    runtime.render_claim(claim)
     assert Generation.objects.filter(status="succeeded").count() == 2
 
 
@@ -164,7 +165,7 @@ def test_a_failing_render_fails_the_job_with_a_plain_message(artist, cohort, mon
     tasks.render_next(generation.pk)
     generation.refresh_from_db()
     assert generation.status == "failed"
-    assert generation.failure_message == tasks.GENERIC_FAILURE
+    assert generation.failure_message == runtime.GENERIC_FAILURE
     assert "CUDA" not in generation.failure_message
     assert balanced(generation.account_id) == (100, 0)
 

@@ -8,6 +8,7 @@ import pytest
 
 from core.errors import ApplicationError
 from generations import dispatch, selectors, services, tasks
+from generations import worker as runtime
 from generations.models import Generation, LedgerEntry
 from generations.pricing import presets
 from inference.pipelines import select_device, warm_pipeline
@@ -46,7 +47,7 @@ def test_a_cancel_during_the_decode_stops_the_job_uncharged(artist, cohort):
             services.generation_cancel(actor=artist, generation=generation)
 
     with slowed_decode(generation.preset, seconds=0.05, before_piece=artist_cancels) as pieces:
-        tasks.render_claim(claim)
+        runtime.render_claim(claim)
     generation.refresh_from_db()
     assert generation.status == "canceled" and not generation.video
     assert len(pieces) <= 4  # of 15: it stopped within a tenth of a second, not after the whole decode
@@ -68,7 +69,7 @@ def test_a_cancel_that_arrives_while_the_clip_is_stored_still_wins(artist, cohor
     generation = services.generation_submit(artist=artist, cohort=cohort, prompt="a boat", **SMALL)[0]
     claim = dispatch.claim_batch(owner="w", max_batch=1)
     Generation.objects.filter(pk=generation.pk).update(cancel_requested=True)  # after the last check, as a race
-    tasks.render_claim(claim)
+    runtime.render_claim(claim)
     generation.refresh_from_db()
     assert generation.status == "canceled" and not generation.video
     assert not LedgerEntry.objects.filter(generation=generation, kind="charge").exists()
@@ -86,7 +87,7 @@ def test_progress_counts_every_phase_never_goes_back_and_stays_below_100_until_s
 
     monkeypatch.setattr(dispatch, "heartbeat", recording_heartbeat)
     with slowed_decode(generation.preset, seconds=0.2):  # 15 pieces: three seconds of decode, three beats
-        tasks.render_claim(claim)
+        runtime.render_claim(claim)
     generation.refresh_from_db()
     assert generation.status == "succeeded" and generation.progress == 100
     assert len(written) >= 2 and written == sorted(written) and max(written) < 100
@@ -98,7 +99,7 @@ def test_progress_counts_every_phase_never_goes_back_and_stays_below_100_until_s
 def test_phase_shares_come_from_the_presets_recent_clips(db):
     assert selectors.phase_shares(preset="tiny") == selectors.DEFAULT_PHASE_SHARES  # none yet
     fractions = [
-        tasks.progress_fraction(selectors.DEFAULT_PHASE_SHARES, phase, done, total)
+        runtime.progress_fraction(selectors.DEFAULT_PHASE_SHARES, phase, done, total)
         for phase, done, total in [("denoise", 1, 4), ("denoise", 4, 4), ("decode", 7, 15), ("encode", 9, 9)]
     ]
     assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(0.9)  # storing is the last tenth

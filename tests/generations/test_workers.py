@@ -12,6 +12,7 @@ from django.db import connection
 
 from config.env import BASE_DIR
 from generations import dispatch, services
+from generations import worker as runtime
 from generations.models import CreditAccount, Generation, LedgerEntry
 from tests.services import child_environment
 from tests.support.clients import api_client_for
@@ -179,7 +180,6 @@ def test_a_database_restart_under_a_render_costs_nothing(transactional_db, cohor
 def test_recording_a_result_waits_for_the_database_with_backoff(monkeypatch):
     from django.db import OperationalError
 
-    from generations import tasks
 
     class Clock:  # stands in for the time module inside generations.tasks only
         now = 0.0
@@ -192,7 +192,7 @@ def test_recording_a_result_waits_for_the_database_with_backoff(monkeypatch):
             self.now += seconds
 
     sleeps, calls = [], []
-    monkeypatch.setattr(tasks, "time", Clock())
+    monkeypatch.setattr(runtime, "time", Clock())
 
     def settle(generation_id, *, owner):
         calls.append((generation_id, owner))
@@ -200,12 +200,12 @@ def test_recording_a_result_waits_for_the_database_with_backoff(monkeypatch):
             raise OperationalError("terminating connection due to administrator command")
         return True
 
-    assert tasks._settle_when_database_answers(settle, 7, owner="w") is True
+    assert runtime._settle_when_database_answers(settle, 7, owner="w") is True
     assert calls == [(7, "w")] * 3 and sleeps == [0.5, 1.0]
 
     def never(**kwargs):
         raise OperationalError("the server is gone")
 
     with pytest.raises(OperationalError):  # past half the lease, the lease decides
-        tasks._settle_when_database_answers(never)
+        runtime._settle_when_database_answers(never)
     assert 0 < sum(sleeps) - 1.5 <= settings.GENERATION_LEASE_SECONDS / 2
