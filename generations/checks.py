@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
+from generations.pricing import presets_reload
+from inference import InferenceError
+
 
 @register()
 def broker_outlasts_the_longest_job(app_configs, **kwargs):
@@ -19,4 +22,15 @@ def broker_outlasts_the_longest_job(app_configs, **kwargs):
                 id="generations.E001",
             )
         ]
+    return []
+
+
+@register()
+def presets_are_readable(app_configs, **kwargs):
+    """The presets (INFERENCE_PRESETS_FILE and the INFERENCE_* variables) parse: the error names the file
+    and the line. Also run at start-up by GenerationsConfig.ready()."""
+    try:
+        presets_reload()
+    except InferenceError as exc:
+        return [Error(str(exc), id="generations.E002")]
     return []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import os
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,8 +18,27 @@ from inference.presets import Adapter
 ASPECTS = {"1:1": (1, 1), "16:9": (16, 9), "9:16": (9, 16)}
 
 
+def _preset_environment() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("INFERENCE_") or k == "VAR_DIR"))
+
+
+@functools.lru_cache(maxsize=4)
+def _presets_for(environment: tuple[tuple[str, str], ...]) -> dict[str, Preset]:
+    return presets_from_env(dict(environment))
+
+
 def presets() -> dict[str, Preset]:
-    return presets_from_env()
+    """Every preset, by name: read from the environment (and INFERENCE_PRESETS_FILE) once per process, not
+    on every call. The environment is the key (tests set it after start-up; a deployment never changes
+    it), so an edited presets file is read again only on presets_reload(), or when the process restarts."""
+    return dict(_presets_for(_preset_environment()))
+
+
+def presets_reload() -> dict[str, Preset]:
+    """Read the presets again, as every process does once at start-up (generations.checks: `manage.py check`
+    says what is wrong with an edited file before the processes are restarted to use it)."""
+    _presets_for.cache_clear()
+    return presets()
 
 
 def adapters_of(preset_name: str, style: str = "") -> list[dict]:

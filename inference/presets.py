@@ -275,39 +275,67 @@ def presets_from_env(environ=None) -> dict[str, Preset]:
     return presets
 
 
+def _entries_with_lines(text: str) -> list[tuple[int, object]]:
+    """The entries of a JSON list, each with the line it starts on (for errors a person can find)."""
+    decoder = json.JSONDecoder()
+    position = len(text) - len(text.lstrip())
+    if not text[position : position + 1] == "[":
+        raise ValueError("the file must hold a JSON list of presets")
+    position += 1
+    entries = []
+    while True:
+        while position < len(text) and text[position] in " \t\r\n,":
+            position += 1
+        if text[position : position + 1] == "]":
+            return entries
+        line = text.count("\n", 0, position) + 1
+        entry, position = decoder.raw_decode(text, position)  # a JSONDecodeError names its own line
+        entries.append((line, entry))
+
+
 def load_presets_file(path: Path) -> list[Preset]:
-    """Presets from a JSON list of objects with Preset's field names."""
+    """Presets from a JSON list of objects with Preset's field names; an error names the file and the line
+    of the entry at fault."""
     try:
-        entries = json.loads(path.read_text())
+        entries = _entries_with_lines(path.read_text())
     except (OSError, ValueError) as exc:
         raise InferenceError(f"INFERENCE_PRESETS_FILE {path}: cannot read a JSON list ({exc}).") from exc
-    known = {f.name for f in fields(Preset)}
     presets = []
-    for entry in entries:
-        unknown = set(entry) - known
-        if unknown:
-            raise InferenceError(f"INFERENCE_PRESETS_FILE {path}: unknown preset fields {sorted(unknown)}.")
-        family = entry.get("family") or family_of(Path(entry["path"]))
-        base = Preset(name=entry["name"], path=Path(entry["path"]), family=family, **FAMILY_DEFAULTS[family])
-        values = {k: v for k, v in entry.items() if k not in ("name", "path", "family")}
-        for key in ("sizes",):
-            if key in values:
-                values[key] = tuple(tuple(size) for size in values[key])
-        for key in ("frame_counts", "fps", "modes"):
-            if key in values:
-                values[key] = tuple(values[key])
-        if values.get("image_path"):
-            values["image_path"] = Path(values["image_path"])
-        for key in ("adapters", "styles"):
-            if key in values:
-                try:
-                    values[key] = tuple(
-                        Adapter(name=a["name"], path=Path(a["path"]), weight=float(a.get("weight", 1.0)))
-                        for a in values[key]
-                    )
-                except (KeyError, TypeError, ValueError) as exc:
-                    raise InferenceError(
-                        f"INFERENCE_PRESETS_FILE {path}: {key} must be a list of {{name, path, weight}} ({exc})."
-                    ) from exc
-        presets.append(replace(base, **values))
+    for line, entry in entries:
+        try:
+            presets.append(_preset_from_entry(entry))
+        except (InferenceError, KeyError, TypeError, ValueError) as exc:
+            why = f"needs {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise InferenceError(f"INFERENCE_PRESETS_FILE {path}, line {line}: {why}") from exc
     return presets
+
+
+def _preset_from_entry(entry) -> Preset:
+    if not isinstance(entry, dict):
+        raise InferenceError("each preset is a JSON object")
+    unknown = set(entry) - {f.name for f in fields(Preset)}
+    if unknown:
+        raise InferenceError(f"unknown preset fields {sorted(unknown)}.")
+    family = entry.get("family") or family_of(Path(entry["path"]))
+    if family not in FAMILY_DEFAULTS:
+        raise InferenceError(f"family must be one of {', '.join(FAMILY_DEFAULTS)}, not {family!r}.")
+    base = Preset(name=entry["name"], path=Path(entry["path"]), family=family, **FAMILY_DEFAULTS[family])
+    values = {k: v for k, v in entry.items() if k not in ("name", "path", "family")}
+    for key in ("sizes",):
+        if key in values:
+            values[key] = tuple(tuple(size) for size in values[key])
+    for key in ("frame_counts", "fps", "modes"):
+        if key in values:
+            values[key] = tuple(values[key])
+    if values.get("image_path"):
+        values["image_path"] = Path(values["image_path"])
+    for key in ("adapters", "styles"):
+        if key in values:
+            try:
+                values[key] = tuple(
+                    Adapter(name=a["name"], path=Path(a["path"]), weight=float(a.get("weight", 1.0)))
+                    for a in values[key]
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                raise InferenceError(f"{key} must be a list of {{name, path, weight}} ({exc}).") from exc
+    return replace(base, **values)
