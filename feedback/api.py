@@ -29,7 +29,7 @@ from feedback.exports import payouts_csv
 from feedback.markup import render_markdown
 from feedback.models import SEVERITY_CHOICES, ContributionEntry, Report
 from feedback.money import format_minor
-from feedback.permissions import reports_visible_to
+from feedback.permissions import access_report, reports_for
 from reviews.permissions import CanReview, review_powers
 
 
@@ -160,15 +160,8 @@ class ReportPagination(CursorPagination):
     page_size = 50
 
 
-def _visible(request):
-    return reports_visible_to(user=request.user, as_staff=review_powers(request))
-
-
 def _report(request, report_id) -> Report:
-    report = selectors.report_detail(_visible(request), report_id)
-    if report is None:
-        raise Http404
-    return report
+    return access_report(request, report_id, shaped=selectors.report_detail)
 
 
 def _detail(request, report):
@@ -184,7 +177,7 @@ class ReportListCreateApi(APIView):
     @extend_schema(operation_id="v1_reports_list", responses=ReportPageSerializer, summary="Reports you may see")
     def get(self, request):
         paginator = ReportPagination()
-        page = paginator.paginate_queryset(selectors.board(_visible(request)), request, view=self)
+        page = paginator.paginate_queryset(selectors.board(reports_for(request)), request, view=self)
         return paginator.get_paginated_response(ReportSerializer(page, many=True).data)
 
     @extend_schema(request=ReportInputSerializer, responses={201: ReportDetailSerializer}, summary="File a report")

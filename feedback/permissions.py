@@ -3,11 +3,14 @@ reviewers the cohorts they review, admins all (staff powers need a second factor
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from accounts.models import Cohort, Membership, User
 from feedback.models import Report
-from reviews.permissions import reviewable_cohorts
+from reviews.permissions import review_powers, reviewable_cohorts
 
 
 def triage_cohorts(*, user: User) -> QuerySet[Cohort]:
@@ -26,3 +29,22 @@ def reports_visible_to(*, user: User, as_staff: bool = False) -> QuerySet[Report
     if as_staff:
         visible |= Q(cohort__in=triage_cohorts(user=user))
     return Report.objects.filter(visible)
+
+
+
+def reports_for(request) -> QuerySet[Report]:
+    """The reports this request may see: reports_visible_to, with staff's powers only when they use them now."""
+    return reports_visible_to(user=request.user, as_staff=review_powers(request))
+
+
+def access_report(
+    request, report_id: int, *, shaped: Callable[[QuerySet], QuerySet] = lambda reports: reports
+) -> Report:
+    """The report if this request may see it: its reporter, a member of its shared board, or staff of its
+    cohort using their powers now (reviews.permissions.review_powers: a second factor, or a token with
+    reviews:write); a 404 otherwise, never a hint that it exists. Pages and the API alike; ``shaped``
+    adds what the caller reads (feedback.selectors.report_detail)."""
+    report = shaped(reports_for(request)).filter(pk=report_id).first()
+    if report is None:
+        raise Http404("No such report.")
+    return report

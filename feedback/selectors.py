@@ -51,10 +51,10 @@ def board(queryset: QuerySet[Report]) -> QuerySet[Report]:
     )
 
 
-def report_detail(queryset: QuerySet[Report], pk: int) -> Report | None:
+def report_detail(queryset: QuerySet[Report]) -> QuerySet[Report]:
+    """A report page's or answer's read: what it shows of its comments, files, ledger and clips, at once."""
     return (
-        queryset.filter(pk=pk)
-        .select_related("cohort", "reporter", "duplicate_of", "rate_card", "triaged_by")
+        queryset.select_related("cohort", "reporter", "duplicate_of", "rate_card", "triaged_by")
         .prefetch_related(
             Prefetch("comments", queryset=ReportComment.objects.select_related("author")),
             "attachments",
@@ -62,7 +62,6 @@ def report_detail(queryset: QuerySet[Report], pk: int) -> Report | None:
             "generations",
         )
         .annotate(vote_count=Count("votes", distinct=True))
-        .first()
     )
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.permissions import staff_page, staff_powers
+from accounts.permissions import staff_page
 from core.csv_files import csv_response, wants_excel
 from core.errors import ApplicationError
 from core.pages import refusals_as_messages, refusals_on, safe_next
@@ -36,10 +36,11 @@ from feedback.forms import (
 from feedback.markup import render_markdown
 from feedback.models import Dispute, PayoutStatement, PromotionRequest, Report
 from feedback.money import format_minor
-from feedback.permissions import reports_visible_to, triage_cohorts
+from feedback.permissions import access_report, reports_visible_to, triage_cohorts
 from feedback.uploads import MAX_BYTES
 from generations.media import serve_file, signed_url
 from generations.models import Generation
+from reviews.permissions import review_powers
 
 # --- Reports --------------------------------------------------------------------------------------
 
@@ -136,17 +137,14 @@ def reports_mine(request):
 
 
 def _report_for(request, report_id) -> Report:
-    report = selectors.report_detail(reports_visible_to(user=request.user, as_staff=staff_powers(request)), report_id)
-    if report is None:
-        raise Http404
-    return report
+    return access_report(request, report_id, shaped=selectors.report_detail)
 
 
 @login_required
 @require_GET
 def report_page(request, report_id: int):
     report = _report_for(request, report_id)
-    staff = staff_powers(request) and report.reporter_id != request.user.pk
+    staff = review_powers(request) and report.reporter_id != request.user.pk
     own = report.reporter_id == request.user.pk
     dispute = selectors.dispute_of(report)
     context = {
@@ -191,7 +189,7 @@ def report_comment(request, report_id: int):
     form = CommentForm(request.POST)
     if not form.is_valid():
         raise ApplicationError("invalid", "Write a comment of 1 to 10,000 characters.")
-    as_staff = staff_powers(request) and report.reporter_id != request.user.pk
+    as_staff = review_powers(request) and report.reporter_id != request.user.pk
     services.report_comment(author=request.user, report=report, body=form.cleaned_data["body"], as_staff=as_staff)
     return redirect("report_page", report_id=report_id)
 

@@ -22,7 +22,7 @@ from generations.permissions import generations_for
 from reviews import selectors, services
 from reviews.exports import transparency_statements
 from reviews.models import Publication, PublicationRequest
-from reviews.permissions import CanReview, may_review
+from reviews.permissions import CanReview, access_review_item
 from reviews.serializers import (
     AppealInputSerializer,
     DecisionInputSerializer,
@@ -210,9 +210,7 @@ class DecisionApi(APIView):
         """409 when someone decided it already or your claim lapsed."""
         data = DecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        target = PublicationRequest.objects.filter(pk=request_id).first()
-        if target is None or not may_review(reviewer=request.user, cohort_id=target.cohort_id):
-            raise Http404
+        target = access_review_item(reviewer=request.user, request_id=request_id)
         decision = services.review_decide(reviewer=request.user, request=target, **data.validated_data)
         return Response(
             StatementSerializer(selectors.statement_of_reasons(decision)).data, status=status.HTTP_201_CREATED

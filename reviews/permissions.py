@@ -7,11 +7,13 @@ has two-factor set up) may use these powers; the edges check that with accounts.
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
 from accounts.models import ApiToken, Cohort, Membership, User
 from accounts.permissions import has_totp, is_staff, session_passed_mfa
+from reviews.models import PublicationRequest
 
 
 def reviewable_cohorts(*, reviewer: User) -> QuerySet[Cohort]:
@@ -24,6 +26,26 @@ def reviewable_cohorts(*, reviewer: User) -> QuerySet[Cohort]:
 
 def may_review(*, reviewer: User, cohort_id: int) -> bool:
     return reviewable_cohorts(reviewer=reviewer).filter(pk=cohort_id).exists()
+
+
+def requests_reviewable_by(reviewer: User) -> QuerySet[PublicationRequest]:
+    """Every publication request ``reviewer`` may review: in a cohort they review (all for an admin), never
+    their own, and never one whose appeal must go to someone else. The one statement of this rule: the
+    queue, the desk, the claim and the decision all start from it."""
+    return (
+        PublicationRequest.objects.filter(cohort__in=reviewable_cohorts(reviewer=reviewer))
+        .exclude(artist=reviewer)  # nobody reviews their own request
+        .exclude(excluded_reviewer=reviewer)  # an appeal goes to someone else
+    )
+
+
+def access_review_item(*, reviewer: User, request_id: int, shaped=lambda requests: requests) -> PublicationRequest:
+    """The request in ``reviewer``'s review queue; a 404 otherwise, never a hint that it exists. ``shaped``
+    adds what the caller reads (reviews.selectors.queue_item)."""
+    item = shaped(requests_reviewable_by(reviewer)).filter(pk=request_id).first()
+    if item is None:
+        raise Http404("No such request in your review queue.")
+    return item
 
 
 def reviewers() -> QuerySet[User]:

@@ -18,7 +18,7 @@ from accounts.validators import looks_like_email
 from core.relations import related_or_none
 from core.stats import percentile
 from reviews.models import Appeal, Decision, Publication, PublicationRequest, ReasonCode, ReviewPolicy
-from reviews.permissions import reviewable_cohorts
+from reviews.permissions import requests_reviewable_by
 
 State = PublicationRequest.State
 OUTCOME_WORDS = {
@@ -257,16 +257,18 @@ class QueueFilters:
     older_than_hours: int | None = None
 
 
+def queue_item(requests: QuerySet[PublicationRequest]) -> QuerySet[PublicationRequest]:
+    """What the review desk reads of a request (reviews.permissions.access_review_item finds it)."""
+    return requests.select_related("cohort", "generation", "artist", "claimed_by").prefetch_related("appeals")
+
+
 def review_queue(*, reviewer: User, filters: QueueFilters | None = None) -> QuerySet[PublicationRequest]:
     """Open requests the reviewer may review, most urgent first; another reviewer's live claim is hidden."""
     filters = filters or QueueFilters()
     now = timezone.now()
     queue = (
-        PublicationRequest.objects.filter(
-            state__in=PublicationRequest.OPEN, cohort__in=reviewable_cohorts(reviewer=reviewer)
-        )
-        .exclude(artist=reviewer)
-        .exclude(excluded_reviewer=reviewer)
+        requests_reviewable_by(reviewer)
+        .filter(state__in=PublicationRequest.OPEN)
         .exclude(Q(state=State.IN_REVIEW, lease_expires_at__gt=now) & ~Q(claimed_by=reviewer))
         .select_related("cohort", "generation", "artist", "claimed_by")
         .prefetch_related("appeals")

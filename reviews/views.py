@@ -38,7 +38,7 @@ from reviews.forms import (
     TakeDownForm,
 )
 from reviews.models import Publication, PublicationRequest, ReasonCode
-from reviews.permissions import reviewable_cohorts
+from reviews.permissions import access_review_item, reviewable_cohorts
 
 GALLERY_PAGE_SIZE = 24
 
@@ -212,17 +212,7 @@ def review_claim_next(request):
 
 
 def _queue_item(request, request_id) -> PublicationRequest:
-    item = (
-        PublicationRequest.objects.filter(pk=request_id, cohort__in=reviewable_cohorts(reviewer=request.user))
-        .exclude(artist=request.user)
-        .exclude(excluded_reviewer=request.user)  # an appeal is for someone else
-        .select_related("cohort", "generation", "artist", "claimed_by")
-        .prefetch_related("appeals")
-        .first()
-    )
-    if item is None:
-        raise Http404
-    return item
+    return access_review_item(reviewer=request.user, request_id=request_id, shaped=selectors.queue_item)
 
 
 @staff_page(admin_only=False)

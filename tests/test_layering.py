@@ -231,6 +231,34 @@ def test_the_view_rules_catch_what_they_forbid():
     ]
 
 
+# Each access rule is written once, in its app's permissions module: the words that state it appear nowhere else.
+ACCESS_RULES = {
+    "reviews.permissions": ("excluded_reviewer=", "a reviewer's requests (requests_reviewable_by)"),
+    "feedback.permissions": ("as_staff=review_powers(", "who sees a report (access_report)"),
+}
+
+
+def access_rules_restated(sources: dict[str, str]) -> list[str]:
+    return [
+        f"{module} restates {what}: call {home}"
+        for home, (words, what) in ACCESS_RULES.items()
+        for module, source in sorted(sources.items())
+        if module != home and ".migrations." not in module and words in source
+    ]
+
+
+def test_each_access_rule_is_written_once():
+    sources = {name: path.read_text() for name, path in MODULES.items() if name.split(".")[0] in MAY_IMPORT}
+    assert access_rules_restated(sources) == []
+
+
+def test_the_access_rule_check_catches_a_second_copy():
+    planted = {"reviews.views": "PublicationRequest.objects.exclude(excluded_reviewer=user)", "reviews.api": "x"}
+    assert access_rules_restated(planted) == [
+        "reviews.views restates a reviewer's requests (requests_reviewable_by): call reviews.permissions"
+    ]
+
+
 def test_no_import_circles():
     """Tarjan's strongly connected components: any component of more than one module is a circle."""
     index, low, stack, on_stack, circles, counter = {}, {}, [], set(), [], [0]

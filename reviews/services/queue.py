@@ -20,7 +20,7 @@ from core.errors import ApplicationError
 from core.locking import skip_locked
 from reviews import selectors
 from reviews.models import Appeal, Decision, PublicationRequest, ReasonCode
-from reviews.permissions import may_review, reviewable_cohorts, reviewers
+from reviews.permissions import may_review, requests_reviewable_by, reviewers
 from reviews.services.publications import artist_tell, publication_create, publication_restore
 
 CLAIM_LEASE = timedelta(minutes=15)
@@ -41,11 +41,7 @@ def _free(now) -> Q:
 
 
 def _claimable_by(reviewer: User):
-    return (
-        PublicationRequest.objects.filter(cohort__in=reviewable_cohorts(reviewer=reviewer))
-        .exclude(artist=reviewer)  # nobody reviews their own request
-        .exclude(excluded_reviewer=reviewer)  # an appeal goes to someone else
-    )
+    return requests_reviewable_by(reviewer)
 
 
 def _lock_reviewer(reviewer: User) -> None:
