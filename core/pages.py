@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib import messages
+from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -72,3 +74,22 @@ def safe_next(request, default: str = "") -> str:
     ):
         return wanted
     return default
+
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Paged:
+    """One page of a list, and the query string that keeps the list's filters on its links (ui/_pager.html)."""
+
+    page: Page
+    query: str
+
+
+def paged(request, items, *, per_page: int = PAGE_SIZE) -> Paged:
+    """The page of ``items`` the request asks for (``?page=``; a wrong number gives the nearest page): every
+    list on a page is read a page at a time, with links to the next and previous, never cut off."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return Paged(Paginator(items, per_page).get_page(request.GET.get("page")), query.urlencode())

@@ -45,9 +45,12 @@ def rate_card_in_force(*, cohort: Cohort, at: datetime | None = None) -> RateCar
 
 
 def board(queryset: QuerySet[Report]) -> QuerySet[Report]:
-    """Reports shaped for a board: reporter, cohort, counts of votes, comments and attachments."""
-    return queryset.select_related("cohort", "reporter", "duplicate_of", "rate_card").annotate(
-        vote_count=Count("votes", distinct=True), comment_count=Count("comments", distinct=True)
+    """Reports shaped for a board, newest first (pages are cut from a fixed order): reporter, cohort, counts of
+    votes, comments and attachments."""
+    return (
+        queryset.select_related("cohort", "reporter", "duplicate_of", "rate_card")
+        .annotate(vote_count=Count("votes", distinct=True), comment_count=Count("comments", distinct=True))
+        .order_by("-created_at", "-id")
     )
 
 

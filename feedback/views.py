@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.permissions import staff_page
 from core.csv_files import csv_response, wants_excel
 from core.errors import ApplicationError
-from core.pages import refusals_as_messages, refusals_on, safe_next
+from core.pages import paged, refusals_as_messages, refusals_on, safe_next
 from core.periods import PERIOD
 from core.upload_limits import UploadTooLarge
 from feedback import exports, selectors, services
@@ -132,8 +132,9 @@ def reports_mine(request):
     if not board:
         reports = reports.filter(reporter=request.user)
     shared = [c for c in selectors.member_cohorts(user=request.user) if selectors.policy_for(cohort=c).board_shared]
-    rows = list(selectors.board(reports)[:200])
-    return render(request, "feedback/reports.html", {"reports": rows, "board": board, "shared": shared})
+    listed = paged(request, selectors.board(reports))
+    context = {"reports": listed.page, "paged": listed, "board": board, "shared": shared}
+    return render(request, "feedback/reports.html", context)
 
 
 def _report_for(request, report_id) -> Report:
@@ -285,10 +286,10 @@ def dispute_answer(request, report_id: int):
 @require_GET
 def triage_board(request):
     form = TriageFilterForm(request.GET, cohorts=triage_cohorts(user=request.user))
-    reports = list(selectors.triage_reports(user=request.user, **form.cleaned_data)[:200]) if form.is_valid() else []
-    return render(
-        request, "feedback/triage.html", {"form": form, "reports": reports}, status=400 if form.errors else 200
-    )
+    valid = form.is_valid()
+    listed = paged(request, selectors.triage_reports(user=request.user, **form.cleaned_data)) if valid else None
+    context = {"form": form, "reports": listed.page if listed else [], "paged": listed}
+    return render(request, "feedback/triage.html", context, status=400 if form.errors else 200)
 
 
 # --- Rate card and earnings -----------------------------------------------------------------------

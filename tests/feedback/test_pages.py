@@ -138,3 +138,23 @@ def test_the_csv_does_not_carry_spreadsheet_formulas(board):
     services.report_triage(actor=board.reviewer, report=report, outcome="confirmed")
     text = exports.payouts_csv(period=f"{timezone.now():%Y-%m}")
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_the_board_and_the_triage_desk_page_through_every_report_instead_of_stopping(board):
+    """They stopped at 200 rows without saying so; now every report is a page away, filters kept."""
+    from core.pages import PAGE_SIZE
+    from tests.support.factories import ReportFactory
+
+    ReportFactory.create_batch(PAGE_SIZE + 7, cohort=board.cohort, reporter=board.artist, kind="idea", severity="")
+    mine = api_client_for(board.artist)
+    first = mine.get(reverse("reports")).content.decode()
+    assert first.count('href="/reports/') - first.count('href="/reports/new/') >= PAGE_SIZE
+    assert 'rel="next" href="?page=2"' in first and "Page 1 of 2" in first
+    second = mine.get(reverse("reports"), {"page": 2}).content.decode()
+    assert "Page 2 of 2" in second and 'rel="prev"' in second and 'rel="next"' not in second
+
+    desk = api_client_for(board.reviewer)
+    filtered = desk.get(reverse("triage_board"), {"kind": "idea"}).content.decode()
+    assert 'rel="next" href="?kind=idea&amp;page=2"' in filtered
+    last = desk.get(reverse("triage_board"), {"kind": "idea", "page": 2}).content.decode()
+    assert last.count("<tr data-row>") == 7
