@@ -166,7 +166,7 @@ class TokenListCreateApi(APIView):
 
 def _token_for(request, token_id: int) -> ApiToken:
     """The owner's token, or any token for an admin; others get a 404, not a hint that it exists."""
-    token = get_object_or_404(ApiToken.objects.select_related("user"), pk=token_id)
+    token = get_object_or_404(selectors.tokens_with_owner(), pk=token_id)
     if token.user_id != request.user.pk and not staff_powers(request, admin_only=True):
         raise ApplicationError("not_found", "No such token.", status=404)
     return token

@@ -107,8 +107,31 @@ def cohorts_for_admin() -> QuerySet[Cohort]:
     ).order_by("name")
 
 
-def members_of(*, cohort: Cohort) -> QuerySet[Membership]:
-    return cohort.memberships.select_related("user", "status_set_by").order_by("role", "user__email")
+def members_of(*, cohort: Cohort, email_contains: str = "") -> QuerySet[Membership]:
+    members = cohort.memberships.select_related("user", "status_set_by").order_by("role", "user__email")
+    return members.filter(user__email__icontains=email_contains) if email_contains else members
+
+
+def memberships_in(*, cohort_id: int, pks: list[int] | None = None) -> QuerySet[Membership]:
+    """A cohort's memberships with their people (those of ``pks`` only, when given)."""
+    memberships = Membership.objects.select_related("user").filter(cohort_id=cohort_id)
+    return memberships.filter(pk__in=pks) if pks is not None else memberships
+
+
+def is_active_member(*, user: User, cohort: Cohort) -> bool:
+    return user.is_authenticated and Membership.objects.active().filter(user=user, cohort=cohort).exists()
+
+
+def invitations_with_cohort() -> QuerySet[Invitation]:
+    return Invitation.objects.select_related("cohort")
+
+
+def tokens_with_owner() -> QuerySet[ApiToken]:
+    return ApiToken.objects.select_related("user")
+
+
+def account_exists(*, email: str) -> bool:
+    return User.objects.filter(email__iexact=email).exists()
 
 
 def invitations_of(*, cohort: Cohort) -> QuerySet[Invitation]:

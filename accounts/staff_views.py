@@ -124,9 +124,7 @@ def staff_members(request, cohort_id: int):
             return redirect("staff_members", cohort_id=cohort.pk)
         return _member_action(request, cohort.pk, form)
     query = request.GET.get("q", "").strip()[:100]
-    members = selectors.members_of(cohort=cohort)
-    if query:
-        members = members.filter(user__email__icontains=query)
+    members = selectors.members_of(cohort=cohort, email_contains=query)
     return render(request, "accounts/staff/members.html", {"cohort": cohort, "members": members, "q": query})
 
 
@@ -141,7 +139,7 @@ def staff_members_bulk(request, cohort_id: int):
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("staff_members", cohort_id=cohort.pk)
     status = MEMBERSHIP_STATUS_OF_ACTION[form.cleaned_data["action"]]
-    members = Membership.objects.select_related("user").filter(cohort=cohort, pk__in=form.cleaned_data["memberships"])
+    members = selectors.memberships_in(cohort_id=cohort.pk, pks=form.cleaned_data["memberships"])
     with transaction.atomic():
         for membership in members:
             services.membership_set_status(
@@ -156,7 +154,7 @@ def staff_members_bulk(request, cohort_id: int):
 def _member_action(request, cohort_id: int, form: MembershipActionForm):
     """The members page's form: one action, chosen in the form, on one membership of the cohort."""
     membership = get_object_or_404(
-        Membership.objects.select_related("user"), pk=form.cleaned_data["membership"], cohort_id=cohort_id
+        selectors.memberships_in(cohort_id=cohort_id), pk=form.cleaned_data["membership"]
     )
     action, reason, ip = form.cleaned_data["action"], form.cleaned_data["reason"], client_ip(request)
     if action in ("suspend", "reactivate", "remove"):
@@ -206,7 +204,7 @@ def _back_to_invitations(request, invitation_id: int) -> str:
 @require_POST
 @refusals_as_messages(back=_back_to_invitations)
 def staff_invitation_resend(request, invitation_id: int):
-    invitation = get_object_or_404(Invitation.objects.select_related("cohort"), pk=invitation_id)
+    invitation = get_object_or_404(selectors.invitations_with_cohort(), pk=invitation_id)
     base_url = request.build_absolute_uri("/")
     services.invitation_resend(actor=request.user, invitation=invitation, base_url=base_url, ip=client_ip(request))
     messages.success(request, f"Invitation to {invitation.email} sent again with a new link.")
@@ -217,7 +215,7 @@ def staff_invitation_resend(request, invitation_id: int):
 @require_POST
 @refusals_as_messages(back=_back_to_invitations)
 def staff_invitation_revoke(request, invitation_id: int):
-    invitation = get_object_or_404(Invitation.objects.select_related("cohort"), pk=invitation_id)
+    invitation = get_object_or_404(selectors.invitations_with_cohort(), pk=invitation_id)
     services.invitation_revoke(actor=request.user, invitation=invitation, ip=client_ip(request))
     messages.success(request, f"Invitation to {invitation.email} revoked.")
     return redirect("staff_invitations", cohort_id=invitation.cohort_id)

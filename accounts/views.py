@@ -23,7 +23,7 @@ from accounts.forms import (
     TermsAcceptForm,
     TokenCreateForm,
 )
-from accounts.models import ApiToken, Membership, TermsVersion, User
+from accounts.models import ApiToken, Membership
 from accounts.permissions import AFTER_MFA_SETUP_SESSION_KEY, has_totp, session_passed_mfa
 from core.api_errors import api_not_found, api_server_error
 from core.client_ip import client_ip
@@ -83,7 +83,7 @@ def invitation_accept(request, secret: str):
         return render(request, "accounts/invitation.html", context, status=410 if invitation else 404)
     user = request.user
     if not user.is_authenticated:
-        if User.objects.filter(email__iexact=invitation.email).exists():
+        if selectors.account_exists(email=invitation.email):
             context["login_url"] = reverse("account_login") + "?" + urlencode({"next": request.path})
             return render(request, "accounts/invitation.html", context)
         # A new person signs up through allauth; the adapter accepts the invitation on sign-up.
@@ -115,7 +115,7 @@ def terms(request):
     if request.method == "POST":
         form = TermsAcceptForm(request.POST)
         terms_id = form.cleaned_data["terms_id"] if form.is_valid() else None
-        version = TermsVersion.objects.filter(pk=terms_id).first() if terms_id else None
+        version = next((waiting for waiting in pending if waiting.pk == terms_id), None)
         if version is None or version not in pending:
             messages.error(request, "Those terms are not waiting for your acceptance.")
         else:

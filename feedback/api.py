@@ -10,7 +10,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Cohort, Membership
 from accounts.permissions import HasScopes, IsProgramAdmin
 from core.api_fields import (
     NOT_BLANK,
@@ -271,10 +270,9 @@ class RateCardApi(APIView):
     def get(self, request):
         query = self.RateCardQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        memberships = Membership.objects.active().filter(user=request.user)
-        if query.validated_data.get("cohort"):
-            memberships = memberships.filter(cohort__slug=query.validated_data["cohort"])
-        cohort = Cohort.objects.filter(pk__in=memberships.values("cohort")).first()
+        slug = query.validated_data.get("cohort")
+        cohorts = selectors.member_cohorts(user=request.user)
+        cohort = selectors.member_cohort(user=request.user, slug=slug) if slug else next(iter(cohorts), None)
         if cohort is None:
             raise Http404
         card = selectors.rate_card_in_force(cohort=cohort)

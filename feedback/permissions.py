@@ -32,6 +32,11 @@ def reports_visible_to(*, user: User, as_staff: bool = False) -> QuerySet[Report
 
 
 
+def visible_report_ids(*, user: User, report_ids: list[int]) -> set[int]:
+    """Which of these reports ``user`` may see as a member (a private board's titles stay private)."""
+    return set(reports_visible_to(user=user).filter(pk__in=report_ids).values_list("pk", flat=True))
+
+
 def reports_for(request) -> QuerySet[Report]:
     """The reports this request may see: reports_visible_to, with staff's powers only when they use them now."""
     return reports_visible_to(user=request.user, as_staff=review_powers(request))

@@ -25,7 +25,7 @@ from feedback.models import (
     Report,
     ReportComment,
 )
-from feedback.permissions import triage_cohorts
+from feedback.permissions import reports_visible_to, triage_cohorts
 from generations.models import Generation
 from reviews.models import Publication
 
@@ -42,6 +42,12 @@ def rate_card_in_force(*, cohort: Cohort, at: datetime | None = None) -> RateCar
         .order_by("-version")
         .first()
     )
+
+
+def reports_listed(*, user: User, board: bool) -> QuerySet[Report]:
+    """The artist's own reports, or (``board``) every report of the shared boards they may read too."""
+    visible = reports_visible_to(user=user)
+    return visible if board else visible.filter(reporter=user)
 
 
 def board(queryset: QuerySet[Report]) -> QuerySet[Report]:

@@ -36,7 +36,7 @@ from feedback.forms import (
 from feedback.markup import render_markdown
 from feedback.models import Dispute, PayoutStatement, PromotionRequest, Report
 from feedback.money import format_minor
-from feedback.permissions import access_report, reports_visible_to, triage_cohorts
+from feedback.permissions import access_report, triage_cohorts, visible_report_ids
 from feedback.uploads import MAX_BYTES
 from generations.media import serve_file, signed_url
 from generations.models import Generation
@@ -116,9 +116,7 @@ def report_similar(request):
     """htmx: likely duplicates while the title is typed."""
     cohort = selectors.member_cohort(user=request.user, slug=request.GET.get("cohort"))
     similar = selectors.similar_reports(cohort=cohort, text=request.GET.get("title", "")) if cohort else []
-    visible = set(
-        reports_visible_to(user=request.user).filter(pk__in=[r.pk for r in similar]).values_list("pk", flat=True)
-    )
+    visible = visible_report_ids(user=request.user, report_ids=[report.pk for report in similar])
     shown = [report for report in similar if report.pk in visible]  # a private board's titles stay private
     context = {"similar": similar, "shown": shown, "hidden": len(similar) - len(shown)}
     return render(request, "feedback/_similar.html", context)
@@ -128,9 +126,7 @@ def report_similar(request):
 @require_GET
 def reports_mine(request):
     board = request.GET.get("board") == "cohort"
-    reports = reports_visible_to(user=request.user)
-    if not board:
-        reports = reports.filter(reporter=request.user)
+    reports = selectors.reports_listed(user=request.user, board=board)
     shared = [c for c in selectors.member_cohorts(user=request.user) if selectors.policy_for(cohort=c).board_shared]
     listed = paged(request, selectors.board(reports))
     context = {"reports": listed.page, "paged": listed, "board": board, "shared": shared}

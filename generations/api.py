@@ -26,7 +26,7 @@ from core.api_fields import (
 from core.errors import ApplicationError
 from core.pagination import CursorPagination, page_of
 from generations import selectors, services
-from generations.models import Generation, QuotaPolicy, StartImage
+from generations.models import Generation
 from generations.permissions import generations_for, viewer_of
 from generations.pricing import ASPECTS, presets, resolutions_for
 from generations.serializers import (
@@ -111,8 +111,7 @@ class QuoteResultSerializer(serializers.Serializer):
 
 
 def cohort_for(user, slug: str | None) -> Cohort:
-    cohorts = selectors.artist_cohorts(user=user)
-    return services.only_choice(list(cohorts.filter(slug=slug) if slug else cohorts), cohort_slug=slug)
+    return services.only_choice(selectors.artist_cohort_named(user=user, slug=slug), cohort_slug=slug)
 
 
 GenerationPageSerializer = page_of(GenerationSerializer, "GenerationPage")
@@ -147,9 +146,7 @@ class GenerationListCreateApi(APIView):
     def get(self, request):
         query = self.ListQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        generations = generations_for(request).select_related("retry_of", "start_image")
-        if "status" in query.validated_data:
-            generations = generations.filter(status=query.validated_data["status"])
+        generations = selectors.clips_listed(generations_for(request), status=query.validated_data.get("status"))
         paginator = GenerationPagination()
         page = selectors.with_queue_estimates(paginator.paginate_queryset(generations, request, view=self))
         services.staff_access_record_list(viewer=request.user, generations=page)  # others' prompts, shown to them
@@ -193,7 +190,7 @@ class GenerationListCreateApi(APIView):
 
 
 def _generation(request, public_id) -> Generation:
-    return get_object_or_404(generations_for(request).select_related("retry_of", "start_image"), public_id=public_id)
+    return get_object_or_404(selectors.clips_listed(generations_for(request)), public_id=public_id)
 
 
 class GenerationDetailApi(APIView):
@@ -300,7 +297,7 @@ class CreditsApi(APIView):
         (account,) = selectors.credit_balances(user=request.user, cohort=cohort)
         paginator = LedgerPagination()
         entries = paginator.paginate_queryset(
-            selectors.ledger_for(account=account).select_related("generation"), request, view=self
+            selectors.ledger_for(account=account), request, view=self
         )
         response = paginator.get_paginated_response(LedgerEntrySerializer(entries, many=True).data)
         response.data = {
@@ -346,7 +343,7 @@ class StartImageDetailApi(APIView):
 
     @extend_schema(responses=StartImageSerializer, summary="One of your start images")
     def get(self, request, public_id):
-        image = get_object_or_404(StartImage.objects.filter(artist=request.user), public_id=public_id)
+        image = get_object_or_404(selectors.start_images_of(user=request.user), public_id=public_id)
         return Response(serialize_start_image(image, viewer=viewer_of(request)))
 
 
@@ -391,12 +388,7 @@ class PresetsApi(APIView):
         summary="What each preset makes: modes (text, image), sizes, durations, and the styles your cohorts allow",
     )
     def get(self, request):
-        allowed = {
-            slug: set(names or [])
-            for slug, names in QuotaPolicy.objects.filter(
-                cohort__in=selectors.artist_cohorts(user=request.user)
-            ).values_list("cohort__slug", "allowed_styles")
-        }
+        allowed = selectors.allowed_styles_by_cohort(user=request.user)
         return Response([_preset_body(preset, allowed) for _, preset in sorted(presets().items())])
 
 

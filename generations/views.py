@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-from accounts.models import Cohort, User
+from accounts.models import Cohort
 from accounts.permissions import staff_page
 from accounts.selectors import access_notices_for
 from core import charts as charts_lib
@@ -28,7 +28,7 @@ from generations.forms import (
     SettingsForm,
     SubmitForm,
 )
-from generations.models import Generation, QuotaOverride, QuotaPolicy, StartImage
+from generations.models import Generation, QuotaOverride, StartImage
 from generations.permissions import access_generation
 
 # The studio keeps what the artist last submitted, so the next clip starts from it.
@@ -49,7 +49,7 @@ def _studio_context(request, form, settings: SettingsForm):
     quote, cost = settings.quote()
     notices += selectors.low_credit_notices(accounts=accounts, cost=cost)
     kept = form["keep_image"].value()
-    kept_image = StartImage.objects.filter(artist=request.user, public_id=kept).first() if _is_uuid(kept) else None
+    kept_image = selectors.own_start_image(user=request.user, public_id=kept) if kept else None
     return {
         "form": form,
         "kept_image": kept_image,
@@ -249,10 +249,12 @@ def start_image_view(request, public_id):
 @require_safe
 def media_signed(request, token: str):
     generation_id, kind, viewer_id = media.read_signed(token)
-    generation = get_object_or_404(Generation.objects.select_related("artist"), pk=generation_id)
+    generation = selectors.clip_with_artist(generation_id=generation_id)
+    if generation is None:
+        raise Http404("No such clip.")
     response = media.serve(request, generation, kind)
     if viewer_id is not None and viewer_id != generation.artist_id:
-        viewer = User.objects.filter(pk=viewer_id).first()
+        viewer = selectors.user_by_id(user_id=viewer_id)
         if viewer is not None:
             services.staff_access_record(viewer=viewer, generation=generation, via=kind)
     return response
@@ -310,7 +312,7 @@ def _live_workers() -> list[str]:
 def staff_cohort_quota(request, cohort_id: int):
     """A cohort's quota policy, per-artist overrides and credit grants: each form posts here with its name."""
     cohort = get_object_or_404(Cohort, pk=cohort_id)
-    policy = QuotaPolicy.objects.filter(cohort=cohort).first() or QuotaPolicy(cohort=cohort)
+    policy = selectors.quota_policy_of(cohort=cohort)
     which = QuotaPageForm(request.POST if request.method == "POST" else None)
     sent = which.cleaned_data["form"] if which.is_valid() else None
     forms_ = {
@@ -330,7 +332,7 @@ def staff_cohort_quota(request, cohort_id: int):
         return _remove_override(request, cohort.pk, override)
     context = {
         "cohort": cohort, **forms_,
-        "overrides": QuotaOverride.objects.filter(cohort=cohort).select_related("user").order_by("user__email"),
+        "overrides": selectors.overrides_of(cohort=cohort),
     }  # fmt: skip
     return render(request, "generations/staff_quota.html", context, status=400 if form and form.errors else 200)
 

@@ -21,3 +21,8 @@ def export_of(*, user: User, public_id) -> DataExport | None:
 
 def pending_erasure(*, user: User) -> ErasureRequest | None:
     return ErasureRequest.objects.filter(user=user, state=ErasureRequest.State.PENDING).first()
+
+
+def staff_exports(*, limit: int = 100) -> list[DataExport]:
+    """The newest exports, with who they are for and who built them (the staff exports page)."""
+    return list(DataExport.objects.select_related("user", "requested_by")[:limit])

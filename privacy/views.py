@@ -107,7 +107,7 @@ def staff_exports(request):
             services.export_request(user=artist, requested_by=request.user, ip=client_ip(request))
             messages.success(request, f"Building {artist.email}'s export; they are emailed when it is ready.")
             return redirect("staff_exports")
-    exports = list(DataExport.objects.select_related("user", "requested_by")[:100])
+    exports = selectors.staff_exports()
     for export in exports:  # the staff member who built one may download it, to hand it over
         mine = export.requested_by_id == request.user.pk and export.state == DataExport.State.READY
         export.signature = services.download_signature(export) if mine else ""

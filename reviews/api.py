@@ -18,10 +18,10 @@ from core.client_ip import client_ip
 from core.errors import ApplicationError
 from core.pagination import CursorPagination, page_of, page_response
 from core.periods import PERIOD
-from generations.permissions import generations_for
+from generations.selectors import own_clip
 from reviews import selectors, services
 from reviews.exports import transparency_statements
-from reviews.models import Publication, PublicationRequest
+from reviews.models import PublicationRequest
 from reviews.permissions import CanReview, access_review_item
 from reviews.serializers import (
     AppealInputSerializer,
@@ -48,10 +48,10 @@ class RequestPagination(CursorPagination):
 
 
 def _own_request(request, request_id) -> PublicationRequest:
-    found = selectors.requests_of(artist=request.user).filter(pk=request_id).first()
+    found = selectors.own_request(artist=request.user, request_id=request_id)
     if found is None:
         raise Http404
-    return selectors.with_statements([found])[0]
+    return found
 
 
 class PublicationRequestListCreateApi(APIView):
@@ -83,7 +83,7 @@ class PublicationRequestListCreateApi(APIView):
         data = PublicationRequestInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        generation = generations_for(request).filter(artist=request.user, public_id=values.pop("generation")).first()
+        generation = own_clip(user=request.user, public_id=values.pop("generation"))
         if generation is None:
             return Response(
                 {
@@ -349,8 +349,7 @@ class PublicationTakeDownApi(APIView):
     def post(self, request, public_id):
         data = TakeDownInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        publication = Publication.objects.filter(public_id=public_id).select_related("request").first()
-        if publication is None:  # CanReview has checked the role and the second factor
-            raise Http404
+        # CanReview has checked the role and the second factor; the service checks the cohort.
+        publication = get_object_or_404(selectors.publication_pages(), public_id=public_id)
         services.publication_take_down(actor=request.user, publication=publication, **data.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -257,6 +257,29 @@ class QueueFilters:
     older_than_hours: int | None = None
 
 
+def own_request(*, artist: User, request_id: int) -> PublicationRequest | None:
+    """The artist's own request with its statements of reasons, or None."""
+    found = requests_of(artist=artist).filter(pk=request_id).first()
+    return with_statements([found])[0] if found is not None else None
+
+
+def publication_pages() -> QuerySet[Publication]:
+    """Published clips as their page reads them (find one by public_id)."""
+    return Publication.objects.select_related(
+        "request__generation", "request__cohort", "request__artist", "decision", "take_down__reason_code"
+    )
+
+
+def statements_of_request(request: PublicationRequest) -> list:
+    """Every statement of reasons made on ``request`` so far (the desk shows a request's history)."""
+    return with_statements(list(requests_of(artist=request.artist).filter(pk=request.pk)))[0].statements
+
+
+def queue_order(*, reviewer: User, at_most: int = 500) -> list[int]:
+    """The ids of the reviewer's queue in its order (the desk's previous and next)."""
+    return list(review_queue(reviewer=reviewer).values_list("pk", flat=True)[:at_most])
+
+
 def queue_item(requests: QuerySet[PublicationRequest]) -> QuerySet[PublicationRequest]:
     """What the review desk reads of a request (reviews.permissions.access_review_item finds it)."""
     return requests.select_related("cohort", "generation", "artist", "claimed_by").prefetch_related("appeals")

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-from accounts.models import Cohort, Membership
+from accounts.models import Cohort
 from accounts.permissions import is_admin, staff_page
+from accounts.selectors import is_active_member
 from core import charts
 from core.client_ip import client_ip
 from core.errors import ApplicationError
@@ -38,7 +39,7 @@ from reviews.forms import (
     TakeDownForm,
 )
 from reviews.models import Publication, PublicationRequest, ReasonCode
-from reviews.permissions import access_review_item, reviewable_cohorts
+from reviews.permissions import access_review_item, may_review, reviewable_cohorts
 
 GALLERY_PAGE_SIZE = 24
 
@@ -53,10 +54,7 @@ def gallery(request):
 
 @require_GET
 def publication_page(request, public_id):
-    publication = Publication.objects.filter(public_id=public_id).select_related(
-        "request__generation", "request__cohort", "request__artist", "decision", "take_down__reason_code"
-    )
-    publication = get_object_or_404(publication)
+    publication = get_object_or_404(selectors.publication_pages(), public_id=public_id)
     own = request.user.is_authenticated and request.user.pk == publication.request.artist_id
     if publication.withdrawn_at and not publication.request.artist.is_active:
         # The artist erased their account (docs/privacy.md): the old link says so instead of a bare 404.
@@ -67,7 +65,7 @@ def publication_page(request, public_id):
         publication.is_public
         and request.user.is_authenticated
         and not own  # one's own clip is withdrawn, not taken down (publications.publication_take_down)
-        and reviewable_cohorts(reviewer=request.user).filter(pk=publication.request.cohort_id).exists()
+        and may_review(reviewer=request.user, cohort_id=publication.request.cohort_id)
     )
     context = {"publication": publication, "own": own, "take_down_form": TakeDownForm() if may_take_down else None}
     return render(request, "reviews/publication.html", context)
@@ -220,7 +218,7 @@ def _queue_item(request, request_id) -> PublicationRequest:
 def review_item(request, request_id: int):
     item = _queue_item(request, request_id)
     holds = item.claimed_by_id == request.user.pk and item.state == PublicationRequest.State.IN_REVIEW
-    neighbours = list(selectors.review_queue(reviewer=request.user).values_list("pk", flat=True)[:500])
+    neighbours = selectors.queue_order(reviewer=request.user)
     position = neighbours.index(item.pk) if item.pk in neighbours else None
     context = {
         "item": item,
@@ -228,9 +226,7 @@ def review_item(request, request_id: int):
         "form": DecisionForm(stage=item.stage),
         "previous_id": neighbours[position - 1] if position else None,
         "next_id": neighbours[position + 1] if position is not None and position + 1 < len(neighbours) else None,
-        "history": selectors.with_statements(list(selectors.requests_of(artist=item.artist).filter(pk=item.pk)))[
-            0
-        ].statements,
+        "history": selectors.statements_of_request(item),
         **_undo_offer(request),
     }
     if holds:
@@ -384,9 +380,8 @@ def review_dashboard(request):
 @require_GET
 def transparency(request, slug: str):
     cohort = get_object_or_404(Cohort, slug=slug)
-    member = Membership.objects.active().filter(user=request.user, cohort=cohort).exists()
-    if not (member or is_admin(request.user)):
+    if not (is_active_member(user=request.user, cohort=cohort) or is_admin(request.user)):
         raise Http404
-    numbers = selectors.review_numbers(cohorts=Cohort.objects.filter(pk=cohort.pk))
+    numbers = selectors.review_numbers(cohorts=[cohort])
     context = {"cohort": cohort, "policy": selectors.review_policy_of(cohort), "numbers": numbers}
     return render(request, "reviews/transparency.html", context)

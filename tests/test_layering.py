@@ -206,6 +206,39 @@ def view_departures(module: str, source: str) -> list[str]:
     return [f"{module}:{line} {what}" for line, what in sorted(found)]
 
 
+# Edges call get_object_or_404 by id or a selector; building a query is a selector's job.
+QUERY_METHODS = {"filter", "exclude", "annotate", "select_related", "prefetch_related", "order_by", "values_list"}
+EDGE_READERS = {"views", "staff_views", "api"}
+
+
+def query_building(module: str, source: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr == "objects":
+            found.append((node.lineno, "reaches a model's manager"))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in QUERY_METHODS:
+            found.append((node.lineno, f"builds a query (.{node.func.attr}): read through a selector"))
+    return [f"{module}:{line} {what}" for line, what in sorted(found)]
+
+
+def test_edges_read_through_selectors():
+    broken = [
+        line
+        for name, path in MODULES.items()
+        if name.split(".")[-1] in EDGE_READERS and name.split(".")[0] in MAY_IMPORT
+        for line in query_building(name, path.read_text())
+    ]
+    assert broken == []
+
+
+def test_the_query_rule_catches_what_it_forbids():
+    planted = "def view(request):\n    x = Report.objects.all()\n    return get_object_or_404(x.filter(pk=1))\n"
+    assert query_building("feedback.views", planted) == [
+        "feedback.views:2 reaches a model's manager",
+        "feedback.views:3 builds a query (.filter): read through a selector",
+    ]
+
+
 def test_views_show_refusals_one_way_and_read_posts_through_forms():
     broken = [
         line

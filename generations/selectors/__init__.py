@@ -27,7 +27,15 @@ from accounts.models import Cohort, Membership, ProgramSwitches, User, active_me
 from accounts.selectors import Notice, terms_pending_sql
 from core.sql import column, table
 from generations import ledger
-from generations.models import CreditAccount, Generation, LedgerEntry, QuotaOverride, QuotaPolicy, StaffAccess
+from generations.models import (
+    CreditAccount,
+    Generation,
+    LedgerEntry,
+    QuotaOverride,
+    QuotaPolicy,
+    StaffAccess,
+    StartImage,
+)
 
 # The queue's reads live in selectors/queue.py; callers keep naming them selectors.X.
 from generations.selectors.queue import *  # noqa: F403
@@ -86,6 +94,53 @@ def own_clip(*, user: User, public_id: str) -> Generation | None:
         return None
 
 
+def own_start_image(*, user: User, public_id) -> StartImage | None:
+    """The artist's own start image with this public id, or None (also for text that is not an id)."""
+    try:
+        return StartImage.objects.filter(artist=user, public_id=public_id).first()
+    except ValidationError:
+        return None
+
+
+def start_images_of(*, user: User) -> QuerySet[StartImage]:
+    return StartImage.objects.filter(artist=user)
+
+
+def clip_with_artist(*, generation_id: int) -> Generation | None:
+    return Generation.objects.select_related("artist").filter(pk=generation_id).first()
+
+
+def user_by_id(*, user_id: int) -> User | None:
+    return User.objects.filter(pk=user_id).first()
+
+
+def clips_listed(generations: QuerySet[Generation], *, status: str | None = None) -> QuerySet[Generation]:
+    """A list of clips as the API shows them (what each retried, the start image), of one status or all."""
+    generations = generations.select_related("retry_of", "start_image")
+    return generations.filter(status=status) if status else generations
+
+
+def quota_policy_of(*, cohort: Cohort) -> QuotaPolicy:
+    """The cohort's quota policy, or an unsaved one with the defaults (the quota page's form starts there)."""
+    return QuotaPolicy.objects.filter(cohort=cohort).first() or QuotaPolicy(cohort=cohort)
+
+
+def overrides_of(*, cohort: Cohort) -> QuerySet[QuotaOverride]:
+    return QuotaOverride.objects.filter(cohort=cohort).select_related("user").order_by("user__email")
+
+
+def allowed_styles_by_cohort(*, user: User) -> dict[str, set[str]]:
+    """{cohort slug: the style names its policy allows} for the artist's cohorts."""
+    policies = QuotaPolicy.objects.filter(cohort__in=artist_cohorts(user=user))
+    return {slug: set(names or []) for slug, names in policies.values_list("cohort__slug", "allowed_styles")}
+
+
+def artist_cohort_named(*, user: User, slug: str | None) -> list[Cohort]:
+    """The artist's cohorts with this slug (all of them without one): the candidates services.only_choice picks from."""
+    cohorts = artist_cohorts(user=user)
+    return list(cohorts.filter(slug=slug) if slug else cohorts)
+
+
 def generations_visible_to(*, user: User, as_staff: bool = False) -> QuerySet[Generation]:
     """Everyone sees their own. With ``as_staff`` (the request may use staff powers: see
     accounts.permissions.staff_powers), reviewers also see their cohorts' and admins everyone's."""
@@ -130,7 +185,7 @@ def credit_balances(*, user: User, cohort: Cohort | None = None) -> list[CreditA
 def ledger_for(*, account: CreditAccount) -> QuerySet[LedgerEntry]:
     if account.pk is None:  # not opened yet (credit_balances)
         return LedgerEntry.objects.none()
-    return account.entries.order_by("-created_at", "-id")
+    return account.entries.select_related("generation").order_by("-created_at", "-id")
 
 
 # How each kind of entry moves the available balance, from the ledger's own table.
