@@ -174,7 +174,7 @@ def audit_events_about(*, user: User) -> QuerySet[AuditEvent]:
 
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:
-    return user.notifications.order_by("-created_at")
+    return user.notifications.order_by("-created_at", "-id")
 
 
 def unread_notification_count(*, user: User) -> int:

@@ -27,7 +27,7 @@ from accounts.models import ApiToken, Membership
 from accounts.permissions import AFTER_MFA_SETUP_SESSION_KEY, has_totp, session_passed_mfa
 from core.api_errors import api_not_found, api_server_error
 from core.client_ip import client_ip
-from core.pages import refusals_as_messages, refusals_on, safe_next
+from core.pages import paged, refusals_as_messages, refusals_on, safe_next
 from core.upload_limits import UploadTooLarge
 
 
@@ -152,9 +152,10 @@ def profile(request):
 
 @login_required
 def notifications(request):
-    items = list(selectors.notifications_for(user=request.user)[:100])
-    services.notifications_mark_read(user=request.user, notifications=items)
-    return render(request, "accounts/notifications.html", {"items": items})
+    listed = paged(request, selectors.notifications_for(user=request.user))
+    items = list(listed.page)
+    services.notifications_mark_read(user=request.user, notifications=items)  # the ones this page shows
+    return render(request, "accounts/notifications.html", {"items": items, "paged": listed})
 
 
 # --- Tokens --------------------------------------------------------------------------------------------

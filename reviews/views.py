@@ -22,7 +22,7 @@ from accounts.selectors import is_active_member
 from core import charts
 from core.client_ip import client_ip
 from core.errors import ApplicationError
-from core.pages import refusals_as_messages, refusals_on
+from core.pages import paged, refusals_as_messages, refusals_on
 from core.periods import PERIOD
 from generations import services as generation_services
 from generations.media import CONTENT_TYPES, serve_file, signed_url
@@ -117,8 +117,10 @@ def publication_request_new(request, public_id):
 @login_required
 @require_GET
 def publication_requests(request):
-    requests = selectors.with_statements(list(selectors.requests_of(artist=request.user)[:100]))
-    return render(request, "reviews/requests.html", {"requests": requests, "appeal_form": AppealForm()})
+    listed = paged(request, selectors.requests_of(artist=request.user), per_page=20)
+    requests = selectors.with_statements(list(listed.page))
+    context = {"requests": requests, "paged": listed, "appeal_form": AppealForm()}
+    return render(request, "reviews/requests.html", context)
 
 
 def _own_request(request, request_id) -> PublicationRequest:

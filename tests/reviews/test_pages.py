@@ -137,3 +137,28 @@ def test_a_take_down_on_the_page_reaches_the_artist_as_a_statement_they_appeal_o
     services.review_decisions_release(now=timezone.now() + services.UNDO_WINDOW)
     signing_worker_runs()
     assert "Heron" in api_client_for(team.other_artist).get(reverse("gallery")).content.decode()
+
+
+def test_the_publishing_page_and_notifications_page_through_everything(team):
+    """Lists on pages are read a page at a time (core.pages.paged), never cut off."""
+    from accounts.services import notify
+    from core.pages import PAGE_SIZE
+
+    clip = rendered(team.artist, team.cohort)
+    PublicationRequest.objects.bulk_create(
+        PublicationRequest(
+            generation=clip, artist=team.artist, cohort=team.cohort, title=f"Request {n}", credit_line="Mo",
+            state=PublicationRequest.State.WITHDRAWN, deadline_at=timezone.now(), closed_at=timezone.now(),
+        )
+        for n in range(23)
+    )  # fmt: skip
+    for n in range(PAGE_SIZE + 3):
+        notify(user=team.artist, kind="test", title=f"Note {n}")
+    artist = api_client_for(team.artist)
+    first = artist.get(reverse("publication_requests")).content.decode()
+    assert "Page 1 of 2" in first and 'rel="next" href="?page=2"' in first
+    assert "Page 2 of 2" in artist.get(reverse("publication_requests"), {"page": 2}).content.decode()
+    shown = artist.get(reverse("notifications")).content.decode()
+    assert "Page 1 of 2" in shown and team.artist.notifications.filter(read_at=None).count() == 3  # the rest
+    artist.get(reverse("notifications"), {"page": 2})
+    assert not team.artist.notifications.filter(read_at=None).exists()
