@@ -193,7 +193,7 @@ def _build(archive: Archive, user: User, on_progress, spool) -> dict:
                 "target": e.target_repr,
                 "by_you": e.actor_id == user.pk,
                 "data": e.data,
-                "ip": e.ip,
+                "ip": e.ip if e.actor_id == user.pk else None,  # a staff member's address is not theirs
             }
             for e in AuditEvent.objects.filter(Q(subject_user=user) | Q(actor=user))
             .order_by("created_at", "pk")

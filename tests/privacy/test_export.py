@@ -270,3 +270,20 @@ def test_attachments_of_any_name_are_exported_under_safe_names(seeded, requested
         assert len(last.encode()) <= len("10-") + ENTRY_NAME_MAX_BYTES
         assert last.split(".")[0].split("-", 1)[1].upper() not in ("CON", "NUL", "")
     assert any(entry.endswith("-ملف.png") for entry in entries) and any(entry.endswith("-file") for entry in entries)
+
+
+def test_staff_actions_about_an_artist_show_who_but_never_the_staff_members_address_or_ip(seeded):
+    """Security events on the profile and in the export: the artist's own actions with their IP address;
+    a staff member's by name, without the staff member's sign-in address or where they acted from."""
+    from accounts.services import audit_record
+
+    artist, reviewer = seeded.artist, seeded.reviewer
+    audit_record(action="membership.suspended", actor=reviewer, subject_user=artist, ip="203.0.113.77")
+    audit_record(action="auth.signed_in", actor=artist, subject_user=artist, ip="198.51.100.5")
+    page = api_client_for(artist).get("/profile/").content.decode()
+    assert str(reviewer) in page and reviewer.email not in page and "203.0.113.77" not in page
+    assert "198.51.100.5" in page  # their own sign-in, where it came from
+    events = json.loads(opened(built(artist)).read("account/audit_events.json"))
+    staff = [event for event in events if event["action"] == "membership.suspended"]
+    assert staff and staff[0]["ip"] is None and not staff[0]["by_you"]
+    assert any(event["ip"] == "198.51.100.5" for event in events if event["by_you"])
