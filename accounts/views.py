@@ -116,7 +116,7 @@ def terms(request):
         form = TermsAcceptForm(request.POST)
         terms_id = form.cleaned_data["terms_id"] if form.is_valid() else None
         version = next((waiting for waiting in pending if waiting.pk == terms_id), None)
-        if version is None or version not in pending:
+        if version is None:  # not one of the terms waiting for them
             messages.error(request, "Those terms are not waiting for your acceptance.")
         else:
             services.terms_accept(user=request.user, terms=version, ip=client_ip(request))

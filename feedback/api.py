@@ -271,8 +271,8 @@ class RateCardApi(APIView):
         query = self.RateCardQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         slug = query.validated_data.get("cohort")
-        cohorts = selectors.member_cohorts(user=request.user)
-        cohort = selectors.member_cohort(user=request.user, slug=slug) if slug else next(iter(cohorts), None)
+        cohorts = selectors.member_cohorts(user=request.user)  # one read; the slug picks among them
+        cohort = next((cohort for cohort in cohorts if not slug or cohort.slug == slug), None)
         if cohort is None:
             raise Http404
         card = selectors.rate_card_in_force(cohort=cohort)

@@ -64,14 +64,6 @@ def _studio_context(request, form, settings: SettingsForm):
     }
 
 
-def _is_uuid(value) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
-
-
 def _settings_of(request) -> dict:
     """What the form starts from: a clip's settings (its "use these settings" link), else the last submission."""
     source = request.GET.get("from")
