@@ -14,7 +14,7 @@ os.environ["VERNISSAGE_ENV_FILE"] = ""  # a developer's .env must not change the
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="vernissage-test-"))
 if "DATABASE_URL" not in os.environ and postgres_problem() is None:
     os.environ["DATABASE_URL"] = TEST_DATABASE_URL
-if redis_problem() is None and ("REDIS_URL" not in os.environ or os.environ.get("VERNISSAGE_TEST_REDIS_OWNER")):
+if redis_problem() is None:
     # Each pytest-xdist worker claims an empty Redis database of its own (15, 14, ... by preference): the
     # counters every test empties and the broker its Celery worker consumes are shared with no test running
     # beside it, and nothing the suite did not create is ever flushed (tests/services.py).
@@ -28,6 +28,10 @@ if redis_problem() is None and ("REDIS_URL" not in os.environ or os.environ.get(
         raise RuntimeError(f"No empty Redis database at {TEST_REDIS_URL.rsplit('/', 1)[0]} for the tests to use.")
     os.environ["REDIS_URL"] = os.environ["CELERY_BROKER_URL"] = redis_url
     os.environ["VERNISSAGE_TEST_REDIS_OWNER"] = owner
+else:
+    # No test Redis: the embedded defaults, never a Redis the developer's own environment happens to name.
+    for name in ("REDIS_URL", "CELERY_BROKER_URL", "VERNISSAGE_TEST_REDIS_OWNER"):
+        os.environ.pop(name, None)
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the
 # tests make around it are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
